@@ -1,0 +1,21 @@
+"""Settings for the test suite: fixed throw-away keys, fast hashing, eager Celery."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+DEBUG = False
+# Two fixed keys so that rotation tests have an old and a new key to work with.
+CREDENTIAL_ENCRYPTION_KEYS = env(
+    "TEST_CREDENTIAL_ENCRYPTION_KEYS",
+    default="ULcpSOwDQmSmVZU8G82-Zty_85Xa7x3yclf4BS2fj1c=",
+)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Static files are collected only for real deployments; the tests never serve them.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405

@@ -1,0 +1,152 @@
+"""Writes and call-time reads of credentials. The only place secrets are encrypted or decrypted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from providers.errors import ModelDeskError
+from providers.models import Provider
+
+from .crypto import UndecryptableSecret, decrypt, encrypt, key_ring, token_key_id
+from .models import CheckStatus, Credential
+from .schema import clean_values
+
+logger = logging.getLogger(__name__)
+
+
+class CredentialNeedsReentry(ModelDeskError):
+    def __init__(self, credential: Credential, fields: Iterable[str]) -> None:
+        names = ", ".join(fields)
+        super().__init__(
+            f"Credential '{credential.name}' needs re-entry: the stored {names} cannot be decrypted or is "
+            "missing. No call was made. An admin can enter it again on the credential's page."
+        )
+        self.fields = tuple(fields)
+
+
+def credential_save(
+    *,
+    provider: Provider,
+    name: str,
+    values: Mapping[str, str],
+    credential: Credential | None = None,
+    clear: Iterable[str] = (),
+    enabled: bool | None = None,
+) -> Credential:
+    """Create or update a credential from schema values.
+
+    Secrets left blank keep their stored ciphertext untouched, even when it can no longer be decrypted;
+    ``clear`` removes optional secrets explicitly. Raises ``ValidationError`` for values the schema rejects.
+    """
+    credential = credential or Credential(provider=provider)
+    schema = provider.credential_schema
+    secret_names = {spec["name"] for spec in schema if spec.get("secret")}
+    cleaned = clean_values(
+        schema,
+        dict(values),
+        stored_secrets=frozenset(credential.secrets),
+        clear=frozenset(clear),
+    )
+    credential.name = name
+    credential.config = {k: v for k, v in cleaned.items() if k not in secret_names}
+    new_secrets = {k: v for k, v in cleaned.items() if k in secret_names}
+    secrets = {k: v for k, v in credential.secrets.items() if k in secret_names and k not in set(clear)}
+    for field, plaintext in new_secrets.items():
+        secrets[field] = encrypt(plaintext, binding=credential.secret_binding(field))
+    if secrets != credential.secrets:
+        credential.check_status = CheckStatus.UNCHECKED
+        credential.last_error = ""
+    credential.secrets = secrets
+    if enabled is not None:
+        credential.enabled = enabled
+    credential.full_clean(exclude=["provider", "config", "secrets"])
+    credential.save()
+    logger.info("credential saved: %s (%s), secrets set: %s", name, provider.slug, sorted(new_secrets) or "none")
+    return credential
+
+
+def credential_secret_values(credential: Credential) -> dict[str, str]:
+    """Decrypt every secret of a credential, at call time. Raises ``CredentialNeedsReentry``."""
+    values: dict[str, str] = {}
+    broken = []
+    for spec in credential.provider.credential_schema:
+        name = spec["name"]
+        if not spec.get("secret"):
+            continue
+        token = credential.secrets.get(name)
+        if not token:
+            if spec.get("required"):
+                broken.append(name)
+            continue
+        try:
+            values[name] = decrypt(token, binding=credential.secret_binding(name))
+        except UndecryptableSecret:
+            broken.append(name)
+    if broken:
+        raise CredentialNeedsReentry(credential, broken)
+    return values
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    credentials: int
+    rotated: int
+    current: int
+    unreadable: int
+
+
+def encryption_keys_rotate(
+    *,
+    batch_size: int = 200,
+    dry_run: bool = False,
+    on_batch: Callable[[RotationReport], None] | None = None,
+) -> RotationReport:
+    """Re-encrypt every secret under the first key.
+
+    Works in batches ordered by id, each in its own transaction. Values already under the first key are left
+    alone, so an interrupted run simply resumes where it stopped when started again. Values that cannot be
+    decrypted are counted and never touched.
+    """
+    ring = key_ring()
+    totals = {"credentials": 0, "rotated": 0, "current": 0, "unreadable": 0}
+    last_pk = None
+    while True:
+        with transaction.atomic():
+            batch = Credential.objects.order_by("pk").select_for_update()
+            if last_pk is not None:
+                batch = batch.filter(pk__gt=last_pk)
+            rows = list(batch[:batch_size])
+            for credential in rows:
+                changed = _rotate_one(credential, ring.primary.kid, totals)
+                if changed and not dry_run:
+                    Credential.objects.filter(pk=credential.pk).update(secrets=credential.secrets)
+        if not rows:
+            break
+        last_pk = rows[-1].pk
+        totals["credentials"] += len(rows)
+        if on_batch:
+            on_batch(RotationReport(**totals))
+    return RotationReport(**totals)
+
+
+def _rotate_one(credential: Credential, primary_kid: str, totals: dict[str, int]) -> bool:
+    """Re-encrypt one credential's secrets in place; every value is verified, even those already current."""
+    changed = False
+    for field, token in list(credential.secrets.items()):
+        binding = credential.secret_binding(field)
+        try:
+            plaintext = decrypt(token, binding=binding)
+        except UndecryptableSecret:
+            totals["unreadable"] += 1
+            continue
+        if token_key_id(token) == primary_kid:
+            totals["current"] += 1
+            continue
+        credential.secrets[field] = encrypt(plaintext, binding=binding)
+        totals["rotated"] += 1
+        changed = True
+    return changed

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from credentials.schema import localized, validate_http_url
+
+from .models import DefaultModel, ModelOrigin, Provider, ProviderModel
+
+
+def tokens_label(count: int | None) -> str:
+    """128000 -> "128K", 1048576 -> "1M": how people talk about context windows."""
+    if not count:
+        return "—"
+    for size, suffix in ((1024 * 1024, "M"), (1000 * 1000, "M"), (1024, "K"), (1000, "K")):
+        if count >= size and count % size == 0:
+            return f"{count // size:,}{suffix}"
+    return f"{count:,}"
+
+
+class ProviderForm(ModelForm):
+    class Meta:
+        model = Provider
+        fields = ["enabled", "base_url"]
+
+    def clean_base_url(self) -> str:
+        value: str = self.cleaned_data["base_url"].strip()
+        if value:
+            validate_http_url(value)
+        return value
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
+    list_display = [
+        "display_name",
+        "slug",
+        "protocol",
+        "model_count",
+        "credential_count",
+        "enabled",
+        "effective_base_url",
+    ]
+    list_display_links = ["display_name"]
+    list_editable = ["enabled"]
+    list_filter = ["enabled", "protocol", "custom_models"]
+    search_fields = ["slug", "name_en", "name_zh"]
+    readonly_fields = [
+        "slug",
+        "name_en",
+        "name_zh",
+        "protocol",
+        "default_base_url",
+        "description",
+        "supported_types",
+        "credential_fields",
+    ]
+    fieldsets = [
+        (None, {"fields": ["slug", "name_en", "name_zh", "description", "protocol", "supported_types"]}),
+        (_("Endpoint"), {"fields": ["enabled", "default_base_url", "base_url"]}),
+        (_("Credential form"), {"fields": ["credential_fields"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Provider]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_models=Count("models", distinct=True), n_credentials=Count("credentials", distinct=True))
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # The catalog is declared in code; `openai_compatible` covers any other endpoint.
+
+    def has_delete_permission(self, request: HttpRequest, obj: Provider | None = None) -> bool:
+        return False  # A deleted built-in would come back on the next load; disable it instead.
+
+    @admin.display(description=_("name"), ordering="name_en")
+    def display_name(self, obj: Provider) -> str:
+        return obj.display_name
+
+    @admin.display(description=_("base URL"))
+    def effective_base_url(self, obj: Provider) -> str:
+        return obj.effective_base_url or "—"
+
+    @admin.display(description=_("models"), ordering="n_models")
+    def model_count(self, obj: Provider) -> SafeString:
+        url = f"../providermodel/?provider__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, getattr(obj, "n_models", 0))
+
+    @admin.display(description=_("credentials"), ordering="n_credentials")
+    def credential_count(self, obj: Provider) -> SafeString:
+        url = f"../../credentials/credential/?provider__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, getattr(obj, "n_credentials", 0))
+
+    @admin.display(description=_("description"))
+    def description(self, obj: Provider) -> str:
+        return localized({"help_en": obj.description_en, "help_zh": obj.description_zh}, "help")
+
+    @admin.display(description=_("model types"))
+    def supported_types(self, obj: Provider) -> str:
+        return ", ".join(obj.model_types)
+
+    @admin.display(description=_("fields"))
+    def credential_fields(self, obj: Provider) -> SafeString:
+        rows = format_html_join(
+            "",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    spec["name"],
+                    localized(spec, "label"),
+                    _("secret") if spec.get("secret") else "",
+                    _("required") if spec.get("required") else _("optional"),
+                    spec.get("default") or "",
+                )
+                for spec in obj.credential_schema
+            ),
+        )
+        return format_html('<table class="md-schema">{}</table>', rows)
+
+
+@admin.register(ProviderModel)
+class ProviderModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "provider", "model_type", "context", "max_output", "origin", "enabled"]
+    list_editable = ["enabled"]
+    list_filter = [
+        "model_type",
+        "origin",
+        "enabled",
+        "supports_vision",
+        "supports_tool_call",
+        "provider",
+    ]
+    search_fields = ["name", "display_name", "provider__slug", "provider__name_en", "provider__name_zh"]
+    list_select_related = ["provider"]
+    autocomplete_fields = ["provider"]
+    actions = ["enable_models", "disable_models"]
+    fieldsets = [
+        (None, {"fields": ["provider", "name", "display_name", "model_type", "origin", "enabled"]}),
+        (_("Limits"), {"fields": ["context_window", "max_output_tokens"]}),
+        (
+            _("Features"),
+            {"fields": ["supports_vision", "supports_tool_call", "supports_json_mode", "supports_streaming"]},
+        ),
+        (
+            _("Parameter rules"),
+            {
+                "fields": [
+                    ("temperature_min", "temperature_max", "temperature_default"),
+                    ("top_p_min", "top_p_max", "top_p_default"),
+                    ("max_tokens_min", "max_tokens_max", "max_tokens_default"),
+                ],
+            },
+        ),
+    ]
+    predefined_readonly = [
+        "provider",
+        "name",
+        "model_type",
+        "context_window",
+        "max_output_tokens",
+        "supports_vision",
+        "supports_tool_call",
+        "supports_json_mode",
+        "supports_streaming",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ProviderModel | None = None) -> list[str]:
+        if obj is not None and obj.origin == ModelOrigin.PREDEFINED:
+            return ["origin", *self.predefined_readonly]
+        return ["origin"]
+
+    @admin.display(description=_("context window"), ordering="context_window")
+    def context(self, obj: ProviderModel) -> str:
+        return tokens_label(obj.context_window)
+
+    @admin.display(description=_("max output"), ordering="max_output_tokens")
+    def max_output(self, obj: ProviderModel) -> str:
+        return tokens_label(obj.max_output_tokens)
+
+    @admin.action(description=_("Enable selected models"))
+    def enable_models(self, request: HttpRequest, queryset: QuerySet[ProviderModel]) -> None:
+        count = queryset.update(enabled=True)
+        self.message_user(request, _("%(count)d models enabled.") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Disable selected models"))
+    def disable_models(self, request: HttpRequest, queryset: QuerySet[ProviderModel]) -> None:
+        count = queryset.update(enabled=False)
+        self.message_user(request, _("%(count)d models disabled.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(DefaultModel)
+class DefaultModelAdmin(admin.ModelAdmin):
+    list_display = ["model_type", "model", "provider", "credential", "updated_at"]
+    list_filter = ["model_type", "model__provider"]
+    search_fields = ["model__name", "credential__name", "model__provider__slug"]
+    list_select_related = ["model__provider", "credential"]
+    autocomplete_fields = ["model", "credential"]
+
+    @admin.display(description=_("provider"))
+    def provider(self, obj: DefaultModel) -> Any:
+        return obj.model.provider

@@ -1,0 +1,199 @@
+"""Providers, their models and the default model per model type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .catalog.types import ModelType, Protocol
+
+
+class Provider(models.Model):
+    """A built-in provider, loaded from the code catalog by ``load_providers``.
+
+    Catalog-owned fields are refreshed on every load; ``enabled`` and ``base_url`` belong to the admin and
+    survive a reload.
+    """
+
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    protocol = models.CharField(_("protocol"), max_length=32, choices=[(p.value, p.value) for p in Protocol])
+    default_base_url = models.CharField(_("default base URL"), max_length=500, blank=True)
+    base_url = models.CharField(
+        _("base URL override"),
+        max_length=500,
+        blank=True,
+        help_text=_("Leave blank to use the default base URL. A credential's own base URL wins over both."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+    description_zh = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
+    credential_schema = models.JSONField(_("credential schema"), default=list)
+    model_types = models.JSONField(_("model types"), default=list)
+    custom_models = models.BooleanField(
+        _("models added one by one"),
+        default=False,
+        help_text=_("Hosted providers whose models admins add as custom models."),
+    )
+    parameter_defaults = models.JSONField(_("parameter rules"), default=dict)
+    quirks = models.JSONField(_("wire-format quirks"), default=dict, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("provider")
+        verbose_name_plural = _("providers")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        language = get_language() or ""
+        return self.name_zh if language.lower().startswith("zh") and self.name_zh else self.name_en
+
+    @property
+    def effective_base_url(self) -> str:
+        return self.base_url or self.default_base_url
+
+    def schema_field(self, name: str) -> dict[str, Any] | None:
+        return next((f for f in self.credential_schema if f["name"] == name), None)
+
+    def secret_field_names(self) -> list[str]:
+        return [f["name"] for f in self.credential_schema if f.get("secret")]
+
+
+class ModelOrigin(models.TextChoices):
+    PREDEFINED = "predefined", _("predefined")
+    CUSTOM = "custom", _("custom")
+    DISCOVERED = "discovered", _("discovered")
+
+
+class ModelTypeChoices(models.TextChoices):
+    LLM = ModelType.LLM.value, _("LLM")
+    TEXT_EMBEDDING = ModelType.TEXT_EMBEDDING.value, _("Text embedding")
+    RERANK = ModelType.RERANK.value, _("Rerank")
+    SPEECH2TEXT = ModelType.SPEECH2TEXT.value, _("Speech to text")
+
+
+class ProviderModel(models.Model):
+    """A model one provider serves, addressed by the id its API uses."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="models", verbose_name=_("provider"))
+    name = models.CharField(_("model name"), max_length=200, help_text=_("The id the provider's API uses."))
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    model_type = models.CharField(_("type"), max_length=32, choices=ModelTypeChoices.choices)
+    context_window = models.PositiveIntegerField(_("context window"), null=True, blank=True)
+    max_output_tokens = models.PositiveIntegerField(_("max output tokens"), null=True, blank=True)
+    supports_vision = models.BooleanField(_("vision"), default=False)
+    supports_tool_call = models.BooleanField(_("tool calls"), default=False)
+    supports_json_mode = models.BooleanField(_("JSON mode"), default=False)
+    supports_streaming = models.BooleanField(_("streaming"), default=True)
+    temperature_min = models.FloatField(_("temperature min"), null=True, blank=True)
+    temperature_max = models.FloatField(_("temperature max"), null=True, blank=True)
+    temperature_default = models.FloatField(_("temperature default"), null=True, blank=True)
+    top_p_min = models.FloatField(_("top_p min"), null=True, blank=True)
+    top_p_max = models.FloatField(_("top_p max"), null=True, blank=True)
+    top_p_default = models.FloatField(_("top_p default"), null=True, blank=True)
+    max_tokens_min = models.PositiveIntegerField(_("max_tokens min"), null=True, blank=True)
+    max_tokens_max = models.PositiveIntegerField(_("max_tokens max"), null=True, blank=True)
+    max_tokens_default = models.PositiveIntegerField(_("max_tokens default"), null=True, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    origin = models.CharField(_("origin"), max_length=16, choices=ModelOrigin.choices, default=ModelOrigin.CUSTOM)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    PARAMETERS = ("temperature", "top_p", "max_tokens")
+
+    class Meta:
+        ordering = ["provider__position", "model_type", "name"]
+        verbose_name = _("model")
+        verbose_name_plural = _("models")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "name", "model_type"], name="providermodel_unique_per_provider_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.slug}/{self.name}"
+
+    def parameter_rules(self) -> dict[str, dict[str, float | None]]:
+        return {
+            p: {
+                "min": getattr(self, f"{p}_min"),
+                "max": getattr(self, f"{p}_max"),
+                "default": getattr(self, f"{p}_default"),
+            }
+            for p in self.PARAMETERS
+        }
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.provider_id and self.model_type and self.model_type not in self.provider.model_types:
+            errors["model_type"] = str(
+                _("%(provider)s does not offer %(type)s models.") % {"provider": self.provider, "type": self.model_type}
+            )
+        for parameter, rule in self.parameter_rules().items():
+            lo, hi, default = rule["min"], rule["max"], rule["default"]
+            if lo is not None and hi is not None and lo > hi:
+                errors[f"{parameter}_max"] = str(_("The maximum must not be below the minimum."))
+            elif default is not None and ((lo is not None and default < lo) or (hi is not None and default > hi)):
+                errors[f"{parameter}_default"] = str(_("The default must lie between the minimum and maximum."))
+        if (
+            self.max_tokens_max is not None
+            and self.max_output_tokens is not None
+            and self.max_tokens_max > self.max_output_tokens
+        ):
+            errors["max_tokens_max"] = str(_("max_tokens cannot exceed the model's max output tokens."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class DefaultModel(models.Model):
+    """The model (and the credential that pays for it) used when a caller does not name one."""
+
+    model_type = models.CharField(_("type"), max_length=32, choices=ModelTypeChoices.choices, unique=True)
+    model = models.ForeignKey(ProviderModel, on_delete=models.CASCADE, verbose_name=_("model"))
+    credential = models.ForeignKey("credentials.Credential", on_delete=models.CASCADE, verbose_name=_("credential"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["model_type"]
+        verbose_name = _("default model")
+        verbose_name_plural = _("default models")
+
+    def __str__(self) -> str:
+        return f"{self.get_model_type_display()}: {self.model}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        model = self.model if self.model_id else None
+        credential = self.credential if self.credential_id else None
+        if model is not None:
+            if model.model_type != self.model_type:
+                errors["model"] = str(
+                    _("%(model)s is a %(actual)s model, not a %(expected)s model.")
+                    % {"model": model, "actual": model.model_type, "expected": self.model_type}
+                )
+            elif not model.enabled:
+                errors["model"] = str(_("%(model)s is disabled. Enable it first.") % {"model": model})
+        if model is not None and credential is not None and credential.provider_id != model.provider_id:
+            errors["credential"] = str(
+                _(
+                    "The credential %(credential)s belongs to %(cred_provider)s, "
+                    "but the model is served by %(provider)s."
+                )
+                % {
+                    "credential": credential.name,
+                    "cred_provider": credential.provider,
+                    "provider": model.provider,
+                }
+            )
+        if errors:
+            raise ValidationError(errors)

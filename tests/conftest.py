@@ -1,0 +1,70 @@
+"""Shared fixtures: the loaded catalog, credentials with a planted canary secret, admin clients."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from credentials.crypto import key_ring
+from credentials.models import Credential
+from credentials.services import credential_save
+from providers.models import Provider
+from providers.services import catalog_load
+
+
+@pytest.fixture(autouse=True)
+def _clear_key_ring_cache() -> Any:
+    """Settings overrides of the key setting must take effect immediately."""
+    from credentials import crypto
+
+    crypto._cached_ring.cache_clear()
+    yield
+    crypto._cached_ring.cache_clear()
+
+
+@pytest.fixture
+def catalog(db: None) -> None:
+    catalog_load()
+
+
+@pytest.fixture
+def canary() -> str:
+    """A secret value that must never be seen outside of a decrypt call."""
+    return "sk-CANARY-" + secrets.token_hex(16)
+
+
+@pytest.fixture
+def provider(catalog: None) -> Callable[[str], Provider]:
+    return lambda slug: Provider.objects.get(slug=slug)
+
+
+@pytest.fixture
+def make_credential(catalog: None) -> Callable[..., Credential]:
+    def make(name: str = "main", slug: str = "openai", **values: str) -> Credential:
+        return credential_save(provider=Provider.objects.get(slug=slug), name=name, values=values)
+
+    return make
+
+
+@pytest.fixture
+def admin_client(db: None, django_user_model: Any) -> Client:
+    user = django_user_model.objects.create_superuser(username="root", password="pw-for-tests-only")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def second_key(settings: Any) -> str:
+    """Prepend a new primary key, keeping the old one for decryption."""
+    from credentials.crypto import generate_key
+
+    old = settings.CREDENTIAL_ENCRYPTION_KEYS
+    new = generate_key()
+    settings.CREDENTIAL_ENCRYPTION_KEYS = f"{new},{old}"
+    assert key_ring().primary.material != key_ring().keys[1].material
+    return new

@@ -1,0 +1,125 @@
+"""The credential admin: schema-driven form, write-only secrets, masks, status."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from credentials.models import Credential
+from providers.models import Provider
+
+ADD = reverse("admin:credentials_credential_add")
+LIST = reverse("admin:credentials_credential_changelist")
+
+
+def change_url(credential: Credential) -> str:
+    return reverse("admin:credentials_credential_change", args=[credential.pk])
+
+
+def post_add(client, provider: Provider, **fields: str):
+    data = {"name": "main", "provider": provider.pk, "enabled": "on"}
+    data.update({f"cred_{k}": v for k, v in fields.items()})
+    return client.post(f"{ADD}?provider={provider.pk}", data)
+
+
+def test_secret_entered_in_admin_never_comes_back_in_html(admin_client, provider, canary):
+    response = post_add(admin_client, provider("openai"), api_key=canary)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    credential = Credential.objects.get(name="main")
+    assert canary not in str(credential.secrets)
+
+    change = admin_client.get(change_url(credential)).content.decode()
+    listing = admin_client.get(LIST).content.decode()
+    for html in (change, listing):
+        assert canary not in html
+        assert canary[:-4] not in html
+        assert "••••" + canary[-4:] in html
+
+
+def test_blank_secret_on_change_keeps_the_stored_secret(admin_client, make_credential, canary):
+    credential = make_credential(api_key=canary)
+    before = credential.secrets["api_key"]
+    response = admin_client.post(
+        change_url(credential), {"name": "renamed", "enabled": "on", "cred_api_key": "", "cred_base_url": ""}
+    )
+    assert response.status_code == 302
+    credential.refresh_from_db()
+    assert (credential.name, credential.secrets["api_key"]) == ("renamed", before)
+
+
+def test_choosing_a_provider_shows_its_fields(admin_client, provider):
+    bare = admin_client.get(ADD).content.decode()
+    assert "cred_api_key" not in bare
+    assert "Choose a provider to see its credential fields." in bare
+    azure = admin_client.get(f"{ADD}?provider={provider('azure_openai').pk}").content.decode()
+    for field in ("cred_api_key", "cred_base_url", "cred_api_version", "cred_deployment"):
+        assert f'name="{field}"' in azure
+    ollama = admin_client.get(f"{ADD}?provider={provider('ollama').pk}").content.decode()
+    assert 'name="cred_api_version"' not in ollama
+
+
+@pytest.mark.parametrize(
+    "slug, fields, error_field",
+    [
+        ("openai", {"api_key": ""}, "cred_api_key"),
+        ("openai", {"api_key": "sk-abcdefghijklmnop", "base_url": "ftp://example.com"}, "cred_base_url"),
+        ("openai", {"api_key": "sk-abcdefghijklmnop", "base_url": "not a url"}, "cred_base_url"),
+        ("azure_openai", {"api_key": "k" * 20, "api_version": "2024-10-21"}, "cred_base_url"),
+        ("openai_compatible", {"api_key": "k" * 20}, "cred_base_url"),
+    ],
+)
+def test_schema_validation_errors_are_shown_on_the_form(admin_client, provider, slug, fields, error_field):
+    response = post_add(admin_client, provider(slug), **fields)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert error_field in errors
+    assert not Credential.objects.exists()
+
+
+def test_single_label_hosts_are_valid_base_urls(admin_client, provider):
+    """Self-hosted servers are often reached as http://ollama:11434 inside a cluster."""
+    response = post_add(admin_client, provider("ollama"), base_url="http://ollama:11434")
+    assert response.status_code == 302
+    assert Credential.objects.get().config["base_url"] == "http://ollama:11434"
+
+
+def test_tampered_credential_shows_needs_reentry_and_keeps_its_value(admin_client, make_credential, canary):
+    credential = make_credential(api_key=canary)
+    broken = credential.secrets["api_key"][:-3] + "AAA"
+    Credential.objects.filter(pk=credential.pk).update(secrets={"api_key": broken})
+
+    listing = admin_client.get(LIST).content.decode()
+    assert "md-status-needs_reentry" in listing
+    page = admin_client.get(change_url(credential)).content.decode()
+    assert "cannot be decrypted" in page
+
+    response = admin_client.post(change_url(credential), {"name": "main", "enabled": "on", "cred_api_key": ""})
+    assert response.status_code == 302
+    credential.refresh_from_db()
+    assert credential.secrets["api_key"] == broken
+
+
+def test_status_column_shows_check_result_and_time(admin_client, make_credential):
+    from django.utils import timezone
+
+    credential = make_credential(api_key="sk-abcdefghijklmnop")
+    Credential.objects.filter(pk=credential.pk).update(check_status="ok", last_checked_at=timezone.now())
+    listing = admin_client.get(LIST).content.decode()
+    assert "md-status-ok" in listing
+    assert str(timezone.now().year) in listing
+
+
+def test_optional_secret_can_be_removed(admin_client, make_credential):
+    credential = make_credential("local", slug="ollama", api_key="ollama-cloud-key-123456")
+    page = admin_client.get(change_url(credential)).content.decode()
+    assert 'name="cred_api_key__clear"' in page
+    admin_client.post(change_url(credential), {"name": "local", "enabled": "on", "cred_api_key__clear": "on"})
+    credential.refresh_from_db()
+    assert "api_key" not in credential.secrets
+
+
+def test_provider_cannot_be_changed_after_creation(admin_client, make_credential, provider):
+    credential = make_credential(api_key="sk-abcdefghijklmnop")
+    admin_client.post(change_url(credential), {"name": "main", "enabled": "on", "provider": provider("anthropic").pk})
+    credential.refresh_from_db()
+    assert credential.provider.slug == "openai"

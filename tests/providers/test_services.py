@@ -1,0 +1,173 @@
+"""Loading the catalog, default models and model rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from providers.catalog import CATALOG
+from providers.errors import DefaultModelNotConfigured
+from providers.models import DefaultModel, ModelOrigin, Provider, ProviderModel
+from providers.selectors import default_model_get
+from providers.services import catalog_load, default_model_set
+
+
+def _snapshot() -> tuple[list, list]:
+    providers = list(Provider.objects.order_by("slug").values())
+    models = list(ProviderModel.objects.order_by("provider__slug", "name", "model_type").values())
+    return providers, models
+
+
+@pytest.mark.django_db
+def test_reloading_the_catalog_changes_nothing():
+    first = catalog_load()
+    assert first.providers_created == len(CATALOG) >= 20
+    assert first.models_created == sum(len(spec.models) for spec in CATALOG)
+    before = _snapshot()
+    second = catalog_load()
+    assert not second.changed
+    assert _snapshot() == before
+
+
+def test_admin_changes_survive_a_reload(catalog):
+    openai = Provider.objects.get(slug="openai")
+    openai.enabled = False
+    openai.base_url = "https://gateway.internal.example/v1"
+    openai.save()
+    model = ProviderModel.objects.filter(provider=openai).first()
+    model.enabled = False
+    model.save()
+    custom = ProviderModel.objects.create(provider=openai, name="my-finetune", model_type="llm")
+
+    catalog_load()
+
+    openai.refresh_from_db()
+    model.refresh_from_db()
+    assert (openai.enabled, openai.base_url) == (False, "https://gateway.internal.example/v1")
+    assert model.enabled is False
+    assert ProviderModel.objects.get(pk=custom.pk).origin == ModelOrigin.CUSTOM
+
+
+def test_catalog_changes_reach_existing_rows(catalog):
+    spec = next(s for s in CATALOG if s.slug == "openai")
+    changed = replace(spec, name_en="OpenAI Platform", models=(replace(spec.models[0], context_window=7),))
+    report = catalog_load(catalog=(changed,))
+    assert (report.providers_updated, report.models_updated) == (1, 1)
+    assert Provider.objects.get(slug="openai").name_en == "OpenAI Platform"
+    assert ProviderModel.objects.get(provider__slug="openai", name=spec.models[0].name).context_window == 7
+
+
+def test_catalog_rows_carry_schema_types_and_quirks(catalog):
+    qwen = Provider.objects.get(slug="qwen")
+    assert qwen.name_zh and qwen.protocol == "openai_compatible"
+    assert "rerank" in qwen.model_types
+    assert "region_base_urls" in qwen.quirks
+    api_key = qwen.schema_field("api_key")
+    assert api_key["secret"] and api_key["label_zh"]
+
+
+# --- Default models ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gpt(catalog) -> ProviderModel:
+    return ProviderModel.objects.get(provider__slug="openai", name="gpt-4o-mini", model_type="llm")
+
+
+def test_default_model_can_be_set_and_read(gpt, make_credential):
+    credential = make_credential(api_key="sk-abcdefghijklmnop")
+    default_model_set(model=gpt, credential=credential)
+    default = default_model_get(model_type="llm")
+    assert (default.model, default.credential) == (gpt, credential)
+    other = ProviderModel.objects.get(provider__slug="openai", name="gpt-4o", model_type="llm")
+    default_model_set(model=other, credential=credential)
+    assert DefaultModel.objects.count() == 1
+    assert default_model_get(model_type="llm").model == other
+
+
+def test_missing_default_model_raises_a_clear_error(db):
+    with pytest.raises(DefaultModelNotConfigured, match="No default text-embedding model is configured"):
+        default_model_get(model_type="text-embedding")
+
+
+def test_default_model_type_must_match(gpt, make_credential):
+    credential = make_credential(api_key="sk-abcdefghijklmnop")
+    with pytest.raises(ValidationError) as info:
+        DefaultModel(model_type="text-embedding", model=gpt, credential=credential).full_clean()
+    assert "model" in info.value.message_dict
+
+
+def test_default_model_credential_must_belong_to_the_models_provider(gpt, make_credential):
+    claude = make_credential("claude", slug="anthropic", api_key="sk-ant-abcdefghijkl")
+    with pytest.raises(ValidationError) as info:
+        default_model_set(model=gpt, credential=claude)
+    assert "credential" in info.value.message_dict
+
+
+def test_default_model_must_be_enabled(gpt, make_credential):
+    credential = make_credential(api_key="sk-abcdefghijklmnop")
+    gpt.enabled = False
+    gpt.save()
+    with pytest.raises(ValidationError, match="disabled"):
+        default_model_set(model=gpt, credential=credential)
+
+
+def test_default_model_admin_rejects_an_invalid_pair(admin_client, gpt, make_credential):
+    claude = make_credential("claude", slug="anthropic", api_key="sk-ant-abcdefghijkl")
+    response = admin_client.post(
+        "/admin/providers/defaultmodel/add/", {"model_type": "llm", "model": gpt.pk, "credential": claude.pk}
+    )
+    assert response.status_code == 200
+    assert "credential" in response.context["adminform"].form.errors
+    assert not DefaultModel.objects.exists()
+
+
+# --- Model rules -------------------------------------------------------------------------------------------
+
+
+def test_model_unique_per_provider_name_and_type(catalog):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProviderModel.objects.create(provider=Provider.objects.get(slug="openai"), name="gpt-4o", model_type="llm")
+    ProviderModel.objects.create(
+        provider=Provider.objects.get(slug="openai"), name="gpt-4o", model_type="text-embedding"
+    )
+
+
+@pytest.mark.parametrize(
+    "fields, error_field",
+    [
+        ({"model_type": "rerank"}, "model_type"),
+        ({"temperature_min": 1.5, "temperature_max": 1.0}, "temperature_max"),
+        ({"top_p_min": 0, "top_p_max": 1, "top_p_default": 2}, "top_p_default"),
+        ({"max_output_tokens": 100, "max_tokens_max": 200}, "max_tokens_max"),
+    ],
+)
+def test_model_rules_are_validated(catalog, fields, error_field):
+    model = ProviderModel(provider=Provider.objects.get(slug="deepseek"), name="x", model_type="llm")
+    for key, value in fields.items():
+        setattr(model, key, value)
+    with pytest.raises(ValidationError) as info:
+        model.full_clean()
+    assert error_field in info.value.message_dict
+
+
+def test_custom_model_added_in_admin_is_marked_custom(admin_client, catalog):
+    hf = Provider.objects.get(slug="huggingface")
+    response = admin_client.post(
+        "/admin/providers/providermodel/add/",
+        {
+            "provider": hf.pk,
+            "name": "meta-llama/Llama-3.3-70B-Instruct",
+            "model_type": "llm",
+            "enabled": "on",
+            "supports_streaming": "on",
+            "context_window": "131072",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    model = ProviderModel.objects.get(provider=hf)
+    assert model.origin == ModelOrigin.CUSTOM
