@@ -19,6 +19,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 from providers.errors import ConfigurationError, ModelDeskError
 
@@ -62,6 +63,7 @@ def key_id(material: bytes) -> str:
     return hashlib.sha256(b"modeldesk-key-id:" + material).hexdigest()[:8]
 
 
+@sensitive_variables()
 def parse_key_ring(raw: str) -> KeyRing:
     """Parse the setting's value; the error message names the setting but never echoes a key."""
     entries = [part.strip() for part in (raw or "").split(",") if part.strip()]
@@ -97,6 +99,7 @@ def _aad(binding: str) -> bytes:
     return f"modeldesk:{FORMAT_VERSION}:{binding}".encode()
 
 
+@sensitive_variables()
 def encrypt(plaintext: str, *, binding: str, ring: KeyRing | None = None) -> str:
     key = (ring or key_ring()).primary
     nonce = os.urandom(_NONCE_BYTES)
@@ -111,6 +114,7 @@ def token_key_id(token: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == FORMAT_VERSION else None
 
 
+@sensitive_variables()
 def decrypt(token: str, *, binding: str, ring: KeyRing | None = None) -> str:
     kid = token_key_id(token)
     if kid is None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from providers.errors import ModelDeskError
 from providers.models import Provider
@@ -28,6 +29,7 @@ class CredentialNeedsReentry(ModelDeskError):
         self.fields = tuple(fields)
 
 
+@sensitive_variables()
 def credential_save(
     *,
     provider: Provider,
@@ -69,6 +71,7 @@ def credential_save(
     return credential
 
 
+@sensitive_variables()
 def credential_secret_values(credential: Credential) -> dict[str, str]:
     """Decrypt every secret of a credential, at call time. Raises ``CredentialNeedsReentry``."""
     values: dict[str, str] = {}
@@ -133,6 +136,7 @@ def encryption_keys_rotate(
     return RotationReport(**totals)
 
 
+@sensitive_variables()
 def _rotate_one(credential: Credential, primary_kid: str, totals: dict[str, int]) -> bool:
     """Re-encrypt one credential's secrets in place; every value is verified, even those already current."""
     changed = False

@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from credentials.schema import localized, validate_http_url
@@ -87,8 +87,9 @@ class ProviderAdmin(admin.ModelAdmin):
         return obj.display_name
 
     @admin.display(description=_("base URL"))
-    def effective_base_url(self, obj: Provider) -> str:
-        return obj.effective_base_url or "—"
+    def effective_base_url(self, obj: Provider) -> SafeString:
+        url = obj.effective_base_url
+        return format_html('<span class="md-url" title="{}">{}</span>', url, url) if url else mark_safe("—")  # noqa: S308
 
     @admin.display(description=_("models"), ordering="n_models")
     def model_count(self, obj: Provider) -> SafeString:

@@ -113,7 +113,7 @@ def catalog_load(*, catalog: tuple[ProviderSpec, ...] = CATALOG) -> CatalogLoadR
             elif _sync(row, fields):
                 counts["models_updated"] += 1
     report = CatalogLoadReport(**counts)
-    logger.info("provider catalog loaded: %s", report)
+    logger.debug("provider catalog loaded: %s", report)
     return report
 
 

@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# An optional dotenv file; DJANGO_ENV_FILE points elsewhere, or disables it when set to an empty string.
+_env_file = env.str("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env"))
+if _env_file:
+    environ.Env.read_env(_env_file, overwrite=False)
 
 # --- Core -----------------------------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
@@ -98,6 +101,9 @@ STORAGES = {
 # Comma-separated url-safe base64 keys of 32 bytes each. The first encrypts; every key decrypts.
 # Independent of SECRET_KEY on purpose: rotating one must never make the other unreadable.
 CREDENTIAL_ENCRYPTION_KEYS = env("CREDENTIAL_ENCRYPTION_KEYS", default="")
+
+# Error reports (DEBUG page, e-mails) never show credential form fields or key-like POST parameters.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "credentials.reporting.SecretsExceptionReporterFilter"
 
 # --- Celery ---------------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
