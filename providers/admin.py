@@ -89,7 +89,7 @@ class ProviderAdmin(admin.ModelAdmin):
     @admin.display(description=_("base URL"))
     def effective_base_url(self, obj: Provider) -> SafeString:
         url = obj.effective_base_url
-        return format_html('<span class="md-url" title="{}">{}</span>', url, url) if url else mark_safe("—")  # noqa: S308
+        return format_html('<span class="md-url" title="{}">{}</span>', url, url) if url else mark_safe("—")
 
     @admin.display(description=_("models"), ordering="n_models")
     def model_count(self, obj: Provider) -> SafeString:
