@@ -7,6 +7,8 @@ admin.site.site_title = "ModelDesk"
 admin.site.index_title = admin.site.site_header
 # The catalog pages are wide tables; the sidebar would squeeze them.
 admin.site.enable_nav_sidebar = False
+# No public site yet: the playground will take "View site" over.
+admin.site.site_url = None
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

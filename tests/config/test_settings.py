@@ -45,7 +45,7 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    owned = {*PRODUCTION_ENV, "DEBUG"}
+    owned = {*PRODUCTION_ENV, "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in owned}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
