@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -12,7 +12,9 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from providers.errors import ModelDeskError
 from providers.models import Provider
+from providers.services import models_discover, test_credential
 
 from .forms import CredentialAdminForm, credential_form_class, schema_form_fields
 from .models import Credential
@@ -43,6 +45,7 @@ class CredentialAdmin(admin.ModelAdmin):
     search_fields = ["name", "provider__slug", "provider__name_en", "provider__name_zh"]
     list_select_related = ["provider"]
     ordering = ["name"]
+    actions = ["test_connection", "fetch_models"]
     status_fields = ["status", "last_checked_at", "last_latency_ms", "last_error"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
@@ -69,6 +72,32 @@ class CredentialAdmin(admin.ModelAdmin):
             field.widget.can_add_related = field.widget.can_change_related = False
             field.widget.can_view_related = False
         return field
+
+    @admin.action(description=_("Test connection"))
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
+        for credential in queryset.select_related("provider"):
+            check = test_credential(credential=credential, user=request.user)
+            if check.ok:
+                message = _("%(name)s: ok in %(ms)d ms.") % {"name": credential.name, "ms": check.latency_ms}
+                self.message_user(request, message, messages.SUCCESS)
+            else:
+                self.message_user(request, f"{credential.name}: {check.error}", messages.ERROR)
+
+    @admin.action(description=_("Fetch models"))
+    def fetch_models(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
+        for credential in queryset.select_related("provider"):
+            try:
+                report = models_discover(credential=credential, user=request.user)
+            except ModelDeskError as error:
+                self.message_user(request, f"{credential.name}: {error}", messages.ERROR)
+                continue
+            message = _("%(name)s: %(created)d new models, %(existing)d already known, %(skipped)d skipped.") % {
+                "name": credential.name,
+                "created": report.created,
+                "existing": report.existing,
+                "skipped": report.skipped,
+            }
+            self.message_user(request, message, messages.SUCCESS)
 
     def _provider(self, request: HttpRequest, obj: Credential | None) -> Provider | None:
         if obj is not None:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
@@ -67,8 +68,17 @@ def credential_save(
         credential.enabled = enabled
     credential.full_clean(exclude=["provider", "config", "secrets"])
     credential.save()
+    if settings.CREDENTIAL_TEST_ON_SAVE:
+        transaction.on_commit(lambda: credential_test_enqueue(credential))
     logger.info("credential saved: %s (%s), secrets set: %s", name, provider.slug, sorted(new_secrets) or "none")
     return credential
+
+
+def credential_test_enqueue(credential: Credential) -> None:
+    """Queue a connection test; with no broker configured it runs right here, eagerly."""
+    from providers.tasks import credential_test_task  # providers depends on credentials, not the reverse
+
+    credential_test_task.delay(str(credential.pk))
 
 
 @sensitive_variables()

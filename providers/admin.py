@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credentials.schema import localized, validate_http_url
 
-from .models import DefaultModel, ModelOrigin, Provider, ProviderModel
+from .models import CallLog, DefaultModel, ModelOrigin, Provider, ProviderModel
 
 
 def tokens_label(count: int | None) -> str:
@@ -209,3 +209,37 @@ class DefaultModelAdmin(admin.ModelAdmin):
     @admin.display(description=_("provider"))
     def provider(self, obj: DefaultModel) -> Any:
         return obj.model.provider
+
+
+@admin.register(CallLog)
+class CallLogAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the service layer only."""
+
+    list_display = [
+        "created_at",
+        "operation",
+        "provider",
+        "model",
+        "credential",
+        "status",
+        "error_type",
+        "attempts",
+        "latency_ms",
+        "ttft_ms",
+        "tokens_in",
+        "tokens_out",
+        "user",
+    ]
+    list_filter = ["status", "operation", "provider", "model", "error_type", "created_at"]
+    search_fields = ["model", "message", "credential__name", "user__username"]
+    list_select_related = ["provider", "credential", "user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CallLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: CallLog | None = None) -> bool:
+        return bool(request.user.is_superuser)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
@@ -197,3 +198,61 @@ class DefaultModel(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class CallStatus(models.TextChoices):
+    OK = "ok", _("ok")
+    ERROR = "error", _("error")
+
+
+class Operation(models.TextChoices):
+    CHAT = "chat", _("chat")
+    CHAT_STREAM = "chat_stream", _("chat (streaming)")
+    EMBED = "embed", _("embeddings")
+    RERANK = "rerank", _("rerank")
+    TRANSCRIBE = "transcribe", _("speech to text")
+    LIST_MODELS = "list_models", _("list models")
+    TEST_CREDENTIAL = "test_credential", _("connection test")
+
+
+class CallLog(models.Model):
+    """One call through the service layer. Messages are redacted before they are stored."""
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("provider")
+    )
+    credential = models.ForeignKey(
+        "credentials.Credential",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("credential"),
+    )
+    model = models.CharField(_("model"), max_length=200, blank=True)
+    operation = models.CharField(_("operation"), max_length=20, choices=Operation.choices)
+    status = models.CharField(_("status"), max_length=8, choices=CallStatus.choices)
+    error_type = models.CharField(_("error type"), max_length=40, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), default=0)
+    ttft_ms = models.PositiveIntegerField(_("time to first token (ms)"), null=True, blank=True)
+    tokens_in = models.PositiveIntegerField(_("tokens in"), null=True, blank=True)
+    tokens_out = models.PositiveIntegerField(_("tokens out"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("call log")
+        verbose_name_plural = _("call logs")
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.model} {self.status}"

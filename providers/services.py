@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from credentials.models import Credential
+from credentials.models import CheckStatus, Credential
 
+from .adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
+from .adapters.types import AudioFile, ChatDelta, ChatParams, Message, RemoteModel, RerankHit
+from .calls import Call, CallInfo, call_prepare, call_resolve, recorded, recorded_failure
 from .catalog import CATALOG, PredefinedModel, ProviderSpec
+from .errors import ConfigurationError, ModelDeskError
 from .models import DefaultModel, ModelOrigin, Provider, ProviderModel
 
 logger = logging.getLogger(__name__)
@@ -127,3 +134,283 @@ def default_model_set(*, model: ProviderModel, credential: Credential) -> Defaul
     default.full_clean()
     default.save()
     return default
+
+
+# --- Calls -----------------------------------------------------------------------------------------------------
+# Every call to a model goes through these functions: they resolve the credential and model, decrypt the
+# secret at call time, send through the adapter with retries, and record a CallLog row.
+
+
+@dataclass(frozen=True)
+class ChatOutcome:
+    content: str
+    reasoning: str
+    finish_reason: str | None
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class EmbedOutcome:
+    vectors: list[list[float]]
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class RerankOutcome:
+    hits: list[RerankHit]
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class TranscribeOutcome:
+    text: str
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    ok: bool
+    latency_ms: int
+    error: str = ""
+    error_type: str = ""
+
+
+@dataclass(frozen=True)
+class DiscoverReport:
+    created: int
+    existing: int
+    skipped: int
+
+
+Who = Credential | str | None
+
+
+def _chat_params(
+    messages: Sequence[Message], model: str, temperature: float | None, top_p: float | None, max_tokens: int | None
+) -> ChatParams:
+    return ChatParams(
+        model=model, messages=tuple(messages), temperature=temperature, top_p=top_p, max_tokens=max_tokens
+    )
+
+
+def chat(
+    *,
+    messages: Sequence[Message],
+    credential: Who = None,
+    model: str | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_tokens: int | None = None,
+    max_attempts: int | None = None,
+    deadline: float | None = None,
+    user: Any = None,
+) -> ChatOutcome:
+    call = call_resolve(operation="chat", credential=credential, model=model, user=user)
+    with recorded(call):
+        call_prepare(call, max_attempts=max_attempts, deadline=deadline)
+        assert call.adapter and call.transport
+        params = _chat_params(messages, call.model, temperature, top_p, max_tokens)
+        result = call.transport.call(call.adapter.chat_request(params, stream=False), call.adapter.chat_response)
+        call.usage = result.usage
+    return ChatOutcome(
+        content=result.content, reasoning=result.reasoning, finish_reason=result.finish_reason, info=call.info()
+    )
+
+
+class ChatStream:
+    """Iterate for deltas as they arrive; ``outcome`` is set once the stream has ended well.
+
+    The call is recorded after the last delta has been handed over, so logging never delays the reply.
+    """
+
+    def __init__(self, call: Call, params: ChatParams) -> None:
+        self.call = call
+        self.params = params
+        self.outcome: ChatOutcome | None = None
+
+    def __iter__(self) -> Iterator[ChatDelta]:
+        call = self.call
+        assert call.adapter and call.transport
+        content: list[str] = []
+        reasoning: list[str] = []
+        finish: str | None = None
+        with recorded(call):
+            spec = call.adapter.chat_request(self.params, stream=True)
+            for delta in call.transport.chat_stream(call.adapter, spec):
+                call.usage = call.usage.merge(delta.usage)
+                finish = delta.finish_reason or finish
+                if delta.content or delta.reasoning:
+                    content.append(delta.content)
+                    reasoning.append(delta.reasoning)
+                    yield delta
+        self.outcome = ChatOutcome(
+            content="".join(content), reasoning="".join(reasoning), finish_reason=finish, info=call.info()
+        )
+
+
+def chat_stream(
+    *,
+    messages: Sequence[Message],
+    credential: Who = None,
+    model: str | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_tokens: int | None = None,
+    max_attempts: int | None = None,
+    deadline: float | None = None,
+    user: Any = None,
+) -> ChatStream:
+    """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
+    call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
+    with recorded_failure(call):
+        call_prepare(call, max_attempts=max_attempts, deadline=deadline)
+    return ChatStream(call, _chat_params(messages, call.model, temperature, top_p, max_tokens))
+
+
+def embed(*, inputs: list[str], credential: Who = None, model: str | None = None, user: Any = None) -> EmbedOutcome:
+    call = call_resolve(operation="embed", credential=credential, model=model, user=user)
+    with recorded(call):
+        call_prepare(call)
+        assert call.adapter and call.transport
+        call.adapter.require(EMBED)
+        result = call.transport.call(call.adapter.embed_request(call.model, inputs), call.adapter.embed_response)
+        call.usage = result.usage
+    return EmbedOutcome(vectors=result.vectors, info=call.info())
+
+
+def rerank(
+    *,
+    query: str,
+    documents: list[str],
+    top_n: int | None = None,
+    credential: Who = None,
+    model: str | None = None,
+    user: Any = None,
+) -> RerankOutcome:
+    call = call_resolve(operation="rerank", credential=credential, model=model, user=user)
+    with recorded(call):
+        call_prepare(call)
+        assert call.adapter and call.transport
+        adapter = call.adapter
+        adapter.require(RERANK)
+        spec = adapter.rerank_request(call.model, query, documents, top_n)
+        result = call.transport.call(spec, lambda body: adapter.rerank_response(body, documents))
+        call.usage = result.usage
+    return RerankOutcome(hits=result.hits, info=call.info())
+
+
+def transcribe(
+    *, audio: AudioFile, language: str | None = None, credential: Who = None, model: str | None = None, user: Any = None
+) -> TranscribeOutcome:
+    call = call_resolve(operation="transcribe", credential=credential, model=model, user=user)
+    with recorded(call):
+        call_prepare(call)
+        assert call.adapter and call.transport
+        call.adapter.require(TRANSCRIBE)
+        spec = call.adapter.transcribe_request(call.model, audio, language)
+        result = call.transport.call(spec, call.adapter.transcribe_response)
+        call.usage = result.usage
+    return TranscribeOutcome(text=result.text, info=call.info())
+
+
+def list_remote_models(*, credential: Credential | str, user: Any = None) -> list[RemoteModel]:
+    call = call_resolve(operation="list_models", credential=credential, model="", user=user)
+    with recorded(call):
+        call_prepare(call)
+        assert call.adapter and call.transport
+        call.adapter.require(MODELS)
+        return call.transport.call(call.adapter.models_request(), call.adapter.models_response)
+
+
+def _cheapest_check(call: Call) -> None:
+    """The provider's cheapest real call: its model list, else a one-token chat, rerank or embedding."""
+    adapter, transport = call.adapter, call.transport
+    assert adapter and transport
+    if MODELS in adapter.operations:
+        transport.call(adapter.models_request(), adapter.models_response)
+        return
+    provider = call.provider
+    model_type = next(t for t in ("llm", "rerank", "text-embedding") if t in provider.model_types)
+    model = provider.models.filter(model_type=model_type, enabled=True).values_list("name", flat=True).first()
+    if model is None:
+        raise ConfigurationError(f"{provider.display_name} has no enabled {model_type} model to test with.")
+    call.model = model
+    if model_type == "llm":
+        params = ChatParams(model=model, messages=(Message("user", "ping"),), max_tokens=1)
+        transport.call(adapter.chat_request(params, stream=False), adapter.chat_response)
+    elif model_type == "rerank":
+        transport.call(
+            adapter.rerank_request(model, "ping", ["ping"], 1), lambda b: adapter.rerank_response(b, ["ping"])
+        )
+    else:
+        transport.call(adapter.embed_request(model, ["ping"]), adapter.embed_response)
+
+
+def test_credential(*, credential: Credential, user: Any = None) -> CredentialCheck:
+    """Run the same code path as real calls and store the result on the credential."""
+    call = Call(operation="test_credential", credential=credential, model="", user=user)
+    error: ModelDeskError | None = None
+    try:
+        with recorded(call):
+            call_prepare(call, max_attempts=settings.CREDENTIAL_TEST_MAX_ATTEMPTS)
+            _cheapest_check(call)
+    except ModelDeskError as exc:
+        error = exc
+    info = call.info()
+    check = CredentialCheck(
+        ok=error is None,
+        latency_ms=info.latency_ms,
+        error=str(error) if error else "",
+        error_type=getattr(error, "error_type", "configuration") if error else "",
+    )
+    Credential.objects.filter(pk=credential.pk).update(
+        check_status=CheckStatus.OK if check.ok else CheckStatus.FAILED,
+        last_checked_at=timezone.now(),
+        last_latency_ms=check.latency_ms,
+        last_error=check.error,
+    )
+    return check
+
+
+test_credential.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, despite the name
+
+
+_TYPE_HINTS = (
+    ("rerank", "rerank"),
+    ("embed", "text-embedding"),
+    ("whisper", "speech2text"),
+    ("transcribe", "speech2text"),
+)
+
+
+def _guess_type(remote: RemoteModel) -> str:
+    if remote.model_type:
+        return remote.model_type
+    name = remote.name.lower()
+    return next((kind for hint, kind in _TYPE_HINTS if hint in name), "llm")
+
+
+def models_discover(*, credential: Credential, user: Any = None) -> DiscoverReport:
+    """Create ``discovered`` models from the provider's model list; existing rows are left as they are."""
+    remote = list_remote_models(credential=credential, user=user)
+    provider = credential.provider
+    existing = set(provider.models.values_list("name", "model_type"))
+    created = skipped = 0
+    for item in remote:
+        model_type = _guess_type(item)
+        if model_type not in provider.model_types:
+            skipped += 1
+            continue
+        if (item.name, model_type) in existing:
+            continue
+        ProviderModel.objects.create(
+            provider=provider,
+            name=item.name,
+            display_name=item.display_name or item.name,
+            model_type=model_type,
+            context_window=item.context_window,
+            origin=ModelOrigin.DISCOVERED,
+        )
+        existing.add((item.name, model_type))
+        created += 1
+    return DiscoverReport(created=created, existing=len(remote) - created - skipped, skipped=skipped)

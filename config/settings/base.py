@@ -131,3 +131,21 @@ LOGGING = {
         "httpcore": {"level": env("HTTPX_LOG_LEVEL", default="WARNING")},
     },
 }
+
+# --- Provider calls -------------------------------------------------------------------------------------------
+PROVIDER_HTTP_CONNECT_TIMEOUT = env.float("PROVIDER_HTTP_CONNECT_TIMEOUT", default=5.0)
+PROVIDER_HTTP_READ_TIMEOUT = env.float("PROVIDER_HTTP_READ_TIMEOUT", default=120.0)
+PROVIDER_HTTP_WRITE_TIMEOUT = env.float("PROVIDER_HTTP_WRITE_TIMEOUT", default=30.0)
+PROVIDER_HTTP_POOL_TIMEOUT = env.float("PROVIDER_HTTP_POOL_TIMEOUT", default=10.0)
+PROVIDER_HTTP_MAX_CONNECTIONS = env.int("PROVIDER_HTTP_MAX_CONNECTIONS", default=100)
+PROVIDER_HTTP_MAX_KEEPALIVE = env.int("PROVIDER_HTTP_MAX_KEEPALIVE", default=20)
+# Retries follow the official SDKs: 408, 409, 429 and 5xx, connect errors and timeouts.
+PROVIDER_MAX_ATTEMPTS = env.int("PROVIDER_MAX_ATTEMPTS", default=3)
+PROVIDER_DEADLINE_SECONDS = env.float("PROVIDER_DEADLINE_SECONDS", default=180.0)
+PROVIDER_RETRY_INITIAL_DELAY = env.float("PROVIDER_RETRY_INITIAL_DELAY", default=0.5)
+PROVIDER_RETRY_MAX_DELAY = env.float("PROVIDER_RETRY_MAX_DELAY", default=8.0)
+PROVIDER_RETRY_AFTER_CAP = env.float("PROVIDER_RETRY_AFTER_CAP", default=60.0)
+# A connection test makes at most this many attempts, so a dead endpoint is reported quickly.
+CREDENTIAL_TEST_MAX_ATTEMPTS = env.int("CREDENTIAL_TEST_MAX_ATTEMPTS", default=2)
+# Saving a credential enqueues its connection test (eagerly, in-process, without a broker).
+CREDENTIAL_TEST_ON_SAVE = env.bool("CREDENTIAL_TEST_ON_SAVE", default=True)

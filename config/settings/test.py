@@ -19,3 +19,5 @@ STORAGES = {
 }
 # Static files are collected only for real deployments; the tests never serve them.
 MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa: F405
+# Tests that want the connection test on save turn it on; others must not call out on every save.
+CREDENTIAL_TEST_ON_SAVE = False

@@ -1,0 +1,33 @@
+"""The adapter registry: one adapter per wire protocol, imported lazily by dotted path."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.utils.module_loading import import_string
+
+from .base import Adapter
+from .types import Target
+
+REGISTRY: dict[str, str] = {
+    "openai_compatible": "providers.adapters.openai_compatible.OpenAICompatibleAdapter",
+    "azure_openai": "providers.adapters.openai_compatible.AzureOpenAIAdapter",
+    "anthropic": "providers.adapters.anthropic.AnthropicAdapter",
+    "ollama": "providers.adapters.ollama.OllamaAdapter",
+    "jina": "providers.adapters.rerank.JinaAdapter",
+    "cohere": "providers.adapters.rerank.CohereAdapter",
+    "replicate": "providers.adapters.replicate.ReplicateAdapter",
+}
+
+
+@cache
+def adapter_class(protocol: str) -> type[Adapter]:
+    try:
+        adapter: type[Adapter] = import_string(REGISTRY[protocol])
+        return adapter
+    except KeyError:
+        raise LookupError(f"No adapter is registered for protocol {protocol!r}") from None
+
+
+def adapter_for(protocol: str, target: Target) -> Adapter:
+    return adapter_class(protocol)(target)

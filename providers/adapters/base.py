@@ -1,0 +1,99 @@
+"""The adapter contract: translate typed calls into one wire protocol and back. No I/O, no models.
+
+An adapter builds ``RequestSpec`` values and parses decoded bodies or stream events. The transport
+(``providers.transport``) sends requests, retries, reads streams and maps HTTP failures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from ..errors import BadResponse, OperationNotSupported
+from .types import (
+    AudioFile,
+    ChatDelta,
+    ChatParams,
+    ChatResult,
+    EmbeddingResult,
+    RemoteModel,
+    RequestSpec,
+    RerankResult,
+    StreamEvent,
+    Target,
+    Transcription,
+)
+
+CHAT, MODELS, EMBED, RERANK, TRANSCRIBE = "chat", "list models", "embeddings", "rerank", "speech-to-text"
+
+
+class Adapter:
+    operations: ClassVar[frozenset[str]] = frozenset()
+    stream_format: ClassVar[str] = "sse"
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def url(self, path: str) -> str:
+        return f"{self.target.base_url.rstrip('/')}/{path.lstrip('/')}"
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.target.api_key}"} if self.target.api_key else {}
+
+    def unsupported(self, operation: str) -> OperationNotSupported:
+        return OperationNotSupported(self.target.provider_name, operation)
+
+    def require(self, operation: str) -> None:
+        if operation not in self.operations:
+            raise self.unsupported(operation)
+
+    # --- chat -------------------------------------------------------------------------------------------------
+    def chat_request(self, params: ChatParams, *, stream: bool) -> RequestSpec:
+        raise self.unsupported(CHAT)
+
+    def chat_response(self, body: Any) -> ChatResult:
+        raise self.unsupported(CHAT)
+
+    def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
+        raise self.unsupported(CHAT)
+
+    # --- other operations -------------------------------------------------------------------------------------
+    def models_request(self) -> RequestSpec:
+        raise self.unsupported(MODELS)
+
+    def models_response(self, body: Any) -> list[RemoteModel]:
+        raise self.unsupported(MODELS)
+
+    def embed_request(self, model: str, inputs: list[str]) -> RequestSpec:
+        raise self.unsupported(EMBED)
+
+    def embed_response(self, body: Any) -> EmbeddingResult:
+        raise self.unsupported(EMBED)
+
+    def rerank_request(self, model: str, query: str, documents: list[str], top_n: int | None) -> RequestSpec:
+        raise self.unsupported(RERANK)
+
+    def rerank_response(self, body: Any, documents: list[str]) -> RerankResult:
+        raise self.unsupported(RERANK)
+
+    def transcribe_request(self, model: str, audio: AudioFile, language: str | None) -> RequestSpec:
+        raise self.unsupported(TRANSCRIBE)
+
+    def transcribe_response(self, body: Any) -> Transcription:
+        raise self.unsupported(TRANSCRIBE)
+
+
+def field(body: Any, *path: str | int) -> Any:
+    """Walk ``body`` along ``path``; a missing step is a BadResponse naming the path."""
+    node = body
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            where = ".".join(str(p) for p in path)
+            raise BadResponse(f"the response has no {where}") from None
+    return node
+
+
+def optional_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

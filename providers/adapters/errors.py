@@ -1,0 +1,106 @@
+"""Turn a provider's error response into one of our typed errors.
+
+Every provider wraps errors differently (see ../shared/provider-wire-formats.md §15.4): OpenAI ``{"error":{…}}``,
+Anthropic ``{"type":"error","error":{…}}``, Gemini a top-level array, Ollama/vLLM ``{"error":"…"}``, Xinference
+``{"detail":…}``, Cohere ``{"message":…}``, Zhipu and Azure string codes. ``error_fields`` reads them all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..errors import (
+    AuthenticationFailed,
+    BadRequest,
+    BadResponse,
+    ContextTooLong,
+    ModelNotFound,
+    PermissionDenied,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+)
+
+MAX_DETAIL = 300
+_CONTEXT = re.compile(
+    r"context[_ ]length|maximum context|token limit|prompt is too long|input length|too many tokens|"
+    r"exceeds the maximum length|context window|reduce the length",
+    re.I,
+)
+_AUTH = re.compile(r"api[ _-]?key not valid|invalid api[ _-]?key|incorrect api key|invalid authentication", re.I)
+_MODEL = re.compile(r"model.*(not (be )?found|does not exist|not exist)|model_not_found|ModelNotFound", re.I)
+# Zhipu business codes (§9): auth, model, context, rate/arrears.
+_ZHIPU = {
+    **dict.fromkeys(("1000", "1001", "1002", "1003", "1004"), AuthenticationFailed),
+    "1211": ModelNotFound,
+    "1261": ContextTooLong,
+    **dict.fromkeys(("1113", "1302", "1303", "1305"), RateLimited),
+}
+
+
+def parse_body(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def error_fields(body: Any) -> tuple[str, str]:
+    """(message, code) from any of the known error shapes; empty strings when absent."""
+    if isinstance(body, list) and body:
+        body = body[0]
+    if not isinstance(body, dict):
+        return "", ""
+    inner = body.get("error", body)
+    if isinstance(inner, str):
+        return inner, ""
+    if not isinstance(inner, dict):
+        return str(inner), ""
+    message = inner.get("message") or body.get("message") or body.get("detail") or body.get("title") or ""
+    if isinstance(message, list | dict):
+        message = json.dumps(message, ensure_ascii=False)
+    code = inner.get("code") or inner.get("type") or inner.get("status") or ""
+    return str(message), str(code)
+
+
+def _detail(text: str, body: Any, status: int) -> str:
+    message, code = error_fields(body)
+    if not message:
+        stripped = text.lstrip().lower()
+        if stripped.startswith(("<!doctype", "<html")):
+            return f"the server answered with an HTML page instead of JSON (HTTP {status})"
+        message = text.strip() or "no error message"
+    if code and code not in message:
+        message = f"{message} [{code}]"
+    return message if len(message) <= MAX_DETAIL else message[: MAX_DETAIL - 1] + "…"
+
+
+def _error_class(status: int, message: str, code: str) -> type[ProviderError]:
+    if code in _ZHIPU:
+        return _ZHIPU[code]
+    if status == 401 or _AUTH.search(message):
+        return AuthenticationFailed
+    if status in {402, 403}:
+        return PermissionDenied
+    if status == 429:
+        return RateLimited
+    if status in {408, 409} or status >= 500:
+        return ProviderUnavailable
+    if _CONTEXT.search(message) or code == "context_length_exceeded":
+        return ContextTooLong
+    if status == 404 or _MODEL.search(message) or _MODEL.search(code):
+        return ModelNotFound
+    return BadRequest
+
+
+def error_from_response(status: int, text: str, *, retry_after: float | None = None) -> ProviderError:
+    body = parse_body(text)
+    message, code = error_fields(body)
+    cls = _error_class(status, message or text[:MAX_DETAIL], code)
+    return cls(_detail(text, body, status), status=status, retry_after=retry_after)
+
+
+def bad_response(detail: str) -> BadResponse:
+    return BadResponse(detail)

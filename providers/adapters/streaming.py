@@ -1,0 +1,34 @@
+"""Stream framing: server-sent events and NDJSON, read line by line from the response."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .types import StreamEvent
+
+
+def sse_events(lines: Iterable[str]) -> Iterator[StreamEvent]:
+    """Parse SSE as the OpenAI SDK does: comments ignored, a blank line ends an event, data lines joined."""
+    event, data = "", list[str]()
+    for line in lines:
+        if not line:
+            if data:
+                yield StreamEvent(data="\n".join(data), event=event)
+            event, data = "", list[str]()
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "data":
+            data.append(value)
+        elif name == "event":
+            event = value
+    if data:
+        yield StreamEvent(data="\n".join(data), event=event)
+
+
+def ndjson_events(lines: Iterable[str]) -> Iterator[StreamEvent]:
+    for line in lines:
+        if line.strip():
+            yield StreamEvent(data=line)

@@ -1,0 +1,205 @@
+"""Plumbing for the call services: resolve credential and model, build the target, record the call.
+
+Used only by ``providers.services``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from credentials.models import Credential
+from credentials.services import credential_secret_values
+
+from .adapters import adapter_for
+from .adapters.base import Adapter
+from .adapters.types import Target, Usage
+from .errors import ConfigurationError, ModelDeskError, OperationNotSupported, ProviderError
+from .models import CallLog, CallStatus, Provider
+from .retry import RetryPolicy
+from .selectors import default_model_get
+from .transport import CallStats, Transport, redactor
+
+logger = logging.getLogger("providers.calls")
+
+OPERATION_TYPES = {
+    "chat": "llm",
+    "chat_stream": "llm",
+    "embed": "text-embedding",
+    "rerank": "rerank",
+    "transcribe": "speech2text",
+}
+
+
+class CredentialNotFound(ModelDeskError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No enabled credential is named {name!r}.")
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    provider: str
+    model: str
+    latency_ms: int
+    attempts: int
+    ttft_ms: int | None = None
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass
+class Call:
+    """One resolved call in progress: where it goes, how it is sent, and what gets recorded."""
+
+    operation: str
+    credential: Credential
+    model: str
+    user: Any = None
+    adapter: Adapter | None = None
+    transport: Transport | None = None
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def provider(self) -> Provider:
+        return self.credential.provider
+
+    @property
+    def stats(self) -> CallStats:
+        return self.transport.stats if self.transport else CallStats()
+
+    def info(self) -> CallInfo:
+        stats = self.stats
+        return CallInfo(
+            provider=self.provider.slug,
+            model=self.model,
+            latency_ms=stats.elapsed_ms(),
+            attempts=max(stats.attempts, 1),
+            ttft_ms=stats.ttft_ms(),
+            usage=self.usage,
+        )
+
+
+def credential_resolve(credential: Credential | str) -> Credential:
+    if isinstance(credential, Credential):
+        return credential
+    found = Credential.objects.select_related("provider").filter(name=credential, enabled=True).first()
+    if found is None:
+        raise CredentialNotFound(credential)
+    return found
+
+
+def call_resolve(*, operation: str, credential: Credential | str | None, model: str | None, user: Any = None) -> Call:
+    """The credential and model for a call: both given, or the default model for the operation's type."""
+    model_type = OPERATION_TYPES.get(operation)
+    if credential is None or not model:
+        if model_type is None:
+            raise ConfigurationError(f"{operation} needs an explicit credential and model.")
+        default = default_model_get(model_type=model_type)
+        credential = credential or default.credential
+        model = model or default.model.name
+    resolved = credential_resolve(credential)
+    if not resolved.enabled or not resolved.provider.enabled:
+        raise ConfigurationError(f"Credential {resolved.name!r} or its provider is disabled.")
+    if model_type and model_type not in resolved.provider.model_types:
+        raise OperationNotSupported(resolved.provider.display_name, operation.replace("_", " "))
+    real_user = user if isinstance(user, AbstractBaseUser) and not isinstance(user, AnonymousUser) else None
+    return Call(operation=operation, credential=resolved, model=model or "", user=real_user)
+
+
+def base_url_for(credential: Credential) -> str:
+    provider = credential.provider
+    region = credential.config.get("region")
+    regional = (provider.quirks.get("region_base_urls") or {}).get(region or "")
+    url = credential.config.get("base_url") or regional or provider.effective_base_url
+    if not url:
+        raise ConfigurationError(f"Credential {credential.name!r} has no base URL. Enter one on its admin page.")
+    return str(url)
+
+
+def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float | None = None) -> Call:
+    """Decrypt the secrets (now, at call time) and build the adapter and the transport."""
+    secrets = credential_secret_values(call.credential)
+    target = Target(
+        provider_slug=call.provider.slug,
+        provider_name=call.provider.name_en,
+        base_url=base_url_for(call.credential),
+        secrets=secrets,
+        config=dict(call.credential.config),
+        quirks=dict(call.provider.quirks),
+    )
+    call.adapter = adapter_for(call.provider.protocol, target)
+    policy = RetryPolicy.from_settings(max_attempts=max_attempts, deadline=deadline)
+    call.transport = Transport(policy, redact=redactor(secrets.values()))
+    return call
+
+
+def call_record(call: Call, error: BaseException | None = None) -> CallLog:
+    info = call.info()
+    message = ""
+    error_type = ""
+    if isinstance(error, ProviderError):
+        error.with_context(provider=call.provider.name_en, model=call.model)
+        error_type, message = error.error_type, str(error)
+    elif error is not None:
+        error_type, message = _error_type(error), str(error)
+    if call.transport is not None:
+        message = call.transport.redact(message)
+    row = CallLog.objects.create(
+        user=call.user,
+        provider=call.provider,
+        credential=call.credential,
+        model=call.model[:200],
+        operation=call.operation,
+        status=CallStatus.ERROR if error else CallStatus.OK,
+        error_type=error_type,
+        message=message,
+        attempts=info.attempts,
+        latency_ms=info.latency_ms,
+        ttft_ms=info.ttft_ms,
+        tokens_in=info.usage.input_tokens,
+        tokens_out=info.usage.output_tokens,
+    )
+    log = logger.warning if error else logger.info
+    log(
+        "%s %s/%s %s in %d ms, %d attempt(s)%s",
+        call.operation,
+        call.provider.slug,
+        call.model,
+        row.status,
+        info.latency_ms,
+        info.attempts,
+        f": {message}" if message else "",
+    )
+    return row
+
+
+def _error_type(error: BaseException) -> str:
+    name = type(error).__name__
+    return {"CredentialNeedsReentry": "needs_reentry", "OperationNotSupported": "not_supported"}.get(
+        name, "configuration"
+    )
+
+
+@contextmanager
+def recorded(call: Call) -> Iterator[Call]:
+    """Record the call when the block ends, successfully or not; typed errors propagate."""
+    try:
+        yield call
+    except ModelDeskError as error:
+        call_record(call, error)
+        raise
+    call_record(call)
+
+
+@contextmanager
+def recorded_failure(call: Call) -> Iterator[Call]:
+    """Record the call only if the block fails (a stream records its success when it ends)."""
+    try:
+        yield call
+    except ModelDeskError as error:
+        call_record(call, error)
+        raise
