@@ -62,8 +62,9 @@ test-postgres: install
 
 ## messages: rebuild the zh-hans catalogs after changing translatable strings (needs GNU gettext).
 messages: install
-	for app in providers credentials playground; do (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete); done
-	$(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i templates -i config -i tests -i bench -i docs \
+	  -i staticfiles -i test-artifacts -i '*.egg-info'
+	$(PY) manage.py compilemessages -i .venv
 
 
 clean:

@@ -178,10 +178,19 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
 
 
 def _error_type(error: BaseException) -> str:
+    if isinstance(getattr(error, "error_type", None), str):
+        return str(error.error_type)  # type: ignore[attr-defined]
     name = type(error).__name__
     return {"CredentialNeedsReentry": "needs_reentry", "OperationNotSupported": "not_supported"}.get(
         name, "configuration"
     )
+
+
+class StreamCancelled(ModelDeskError):
+    error_type = "cancelled"
+
+    def __init__(self) -> None:
+        super().__init__("The reader stopped reading before the stream ended.")
 
 
 @contextmanager
@@ -191,6 +200,9 @@ def recorded(call: Call) -> Iterator[Call]:
         yield call
     except ModelDeskError as error:
         call_record(call, error)
+        raise
+    except GeneratorExit:  # a stream abandoned by its reader (client disconnected)
+        call_record(call, StreamCancelled())
         raise
     call_record(call)
 

@@ -68,3 +68,34 @@ def second_key(settings: Any) -> str:
     settings.CREDENTIAL_ENCRYPTION_KEYS = f"{new},{old}"
     assert key_ring().primary.material != key_ring().keys[1].material
     return new
+
+
+@pytest.fixture
+def fake_provider() -> Any:
+    """The fake provider server on an ephemeral loopback port, speaking every supported wire format."""
+    from providers.fakeserver import running_fake_server
+
+    with running_fake_server() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_http_clients() -> Any:
+    """Shared HTTP clients are rebuilt per test, so timeout settings overridden in a test apply."""
+    from providers import http
+
+    http.reset_clients()
+    yield
+    http.reset_clients()
+
+
+@pytest.fixture
+def point_at(catalog: None, canary: str, fake_provider: Any) -> Callable[..., Credential]:
+    """A credential of provider ``slug`` whose base URL is the fake server (plus ``path``), keyed with the canary."""
+
+    def make(slug: str, path: str = "/v1", name: str | None = None, **values: str) -> Credential:
+        provider = Provider.objects.get(slug=slug)
+        values = {"base_url": fake_provider.url + path, "api_key": canary, **values}
+        return credential_save(provider=provider, name=name or f"fake-{slug}", values=values)
+
+    return make

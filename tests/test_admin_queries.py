@@ -41,6 +41,22 @@ def _add_defaults(n: int) -> None:
         DefaultModel.objects.create(model_type=model_type, model=model, credential=credential)
 
 
+def _add_logs(n: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    from providers.models import CallLog
+
+    openai = Provider.objects.get(slug="openai")
+    credential = openai.credentials.first() or credential_save(
+        provider=openai, name="log-key", values={"api_key": "sk-test-log-0000000"}
+    )
+    user = get_user_model().objects.first()
+    CallLog.objects.bulk_create(
+        CallLog(provider=openai, credential=credential, user=user, model=f"gpt-{i % 3}", operation="chat", status="ok")
+        for i in range(n)
+    )
+
+
 def _count(client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -52,6 +68,7 @@ PAGES: list[tuple[str, Callable[[int], None], int, int]] = [
     ("/admin/credentials/credential/", _add_credentials, 10, 100),
     ("/admin/providers/providermodel/", _add_models, 10, 100),
     ("/admin/providers/defaultmodel/", _add_defaults, 1, 4),
+    ("/admin/providers/calllog/", _add_logs, 10, 100),
 ]
 
 

@@ -158,8 +158,16 @@ class OpenAICompatibleAdapter(Adapter):
         body: dict[str, Any] = {"model": model, "query": query, "documents": documents, "return_documents": False}
         if top_n is not None:
             body["top_n"] = top_n
-        url = self.target.quirks.get("rerank_url") or self.path_url(self.target.quirks.get("rerank_path", "rerank"))
-        return RequestSpec("POST", url, headers=self.headers(), json=body)
+        return RequestSpec("POST", self.rerank_url(), headers=self.headers(), json=body)
+
+    def rerank_url(self) -> str:
+        """Most servers serve ``{base}/rerank``; DashScope serves it beside the chat base (quirk data)."""
+        path = str(self.target.quirks.get("rerank_path", "rerank")).lstrip("/")
+        rewrite = self.target.quirks.get("rerank_base_rewrite")
+        if rewrite:
+            old, new = rewrite
+            return f"{self.target.base_url.rstrip('/').replace(old, new)}/{path}"
+        return self.url(path)
 
     def rerank_response(self, body: Any, documents: list[str]) -> RerankResult:
         return rerank_result(body, documents)

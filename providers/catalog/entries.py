@@ -353,8 +353,10 @@ QWEN = ProviderSpec(
     quirks={
         "region_base_urls": _region_base_urls(_QWEN_REGIONS),
         "rerank_format": "dashscope",
-        # Under compatible-api, not compatible-mode. Beijing only; other regions' rerank URLs UNVERIFIED.
-        "rerank_url": "https://dashscope.aliyuncs.com/compatible-api/v1/reranks",
+        # Rerank lives under compatible-api, not compatible-mode, on the same host as the chat base URL.
+        # Other regions' rerank hosts are UNVERIFIED; the same rewrite is applied to them.
+        "rerank_base_rewrite": ["/compatible-mode/v1", "/compatible-api/v1"],
+        "rerank_path": "reranks",
         "reasoning_field": "reasoning_content",  # UNVERIFIED for DashScope (sheet §5)
         # Open-source Qwen3 models default enable_thinking to true and reject non-streaming calls with it on.
         "disable_thinking_when_not_streaming": True,
