@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import URLPattern, path
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -73,15 +76,34 @@ class CredentialAdmin(admin.ModelAdmin):
             field.widget.can_view_related = False
         return field
 
+    def get_urls(self) -> list[URLPattern]:
+        test = path(
+            "<uuid:object_id>/test/",
+            self.admin_site.admin_view(self.test_view),
+            name="credentials_credential_test",
+        )
+        return [test, *super().get_urls()]
+
+    def test_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
+        """The change page's "Test connection" button (POST only)."""
+        credential = get_object_or_404(credential_list(), pk=object_id)
+        if request.method != "POST" or not self.has_change_permission(request, credential):
+            raise PermissionDenied
+        self._test(request, credential)
+        return redirect("admin:credentials_credential_change", credential.pk)
+
+    def _test(self, request: HttpRequest, credential: Credential) -> None:
+        check = test_credential(credential=credential, user=request.user)
+        if check.ok:
+            message = _("%(name)s: ok in %(ms)d ms.") % {"name": credential.name, "ms": check.latency_ms}
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            self.message_user(request, f"{credential.name}: {check.error}", messages.ERROR)
+
     @admin.action(description=_("Test connection"))
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         for credential in queryset.select_related("provider"):
-            check = test_credential(credential=credential, user=request.user)
-            if check.ok:
-                message = _("%(name)s: ok in %(ms)d ms.") % {"name": credential.name, "ms": check.latency_ms}
-                self.message_user(request, message, messages.SUCCESS)
-            else:
-                self.message_user(request, f"{credential.name}: {check.error}", messages.ERROR)
+            self._test(request, credential)
 
     @admin.action(description=_("Fetch models"))
     def fetch_models(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
