@@ -95,7 +95,7 @@ def credential_resolve(credential: Credential | str) -> Credential:
 def call_resolve(*, operation: str, credential: Credential | str | None, model: str | None, user: Any = None) -> Call:
     """The credential and model for a call: both given, or the default model for the operation's type."""
     model_type = OPERATION_TYPES.get(operation)
-    if credential is None or not model:
+    if credential is None or (not model and model_type):
         if model_type is None:
             raise ConfigurationError(f"{operation} needs an explicit credential and model.")
         default = default_model_get(model_type=model_type)

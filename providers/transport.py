@@ -83,7 +83,12 @@ class Transport:
             pool=min(base.pool or remaining, remaining),
         )
 
-    def _send(self, spec: RequestSpec, *, stream: bool) -> httpx.Response:
+    def _send(self, spec: RequestSpec) -> httpx.Response:
+        """Send and return once the status line and headers are in; the body is read by the caller.
+
+        Errors up to that point mean the provider could not be reached (retryable); errors while reading
+        the body mean the answer was cut off or stalled.
+        """
         request = self.client.build_request(
             spec.method,
             spec.url,
@@ -95,7 +100,7 @@ class Transport:
             timeout=self._timeout(),
         )
         try:
-            response = http.send(self.client, request, stream=stream)
+            response = http.send(self.client, request, stream=True)
         except httpx.TimeoutException:
             raise self._unavailable("no answer within the timeout") from None
         except httpx.TransportError as exc:
@@ -152,11 +157,16 @@ class Transport:
         """Send a request (with retries) and return its decoded JSON body."""
 
         def attempt() -> Any:
-            response = self._send(spec, stream=False)
+            response = self._send(spec)
             try:
+                response.read()
                 text = response.text
+            except httpx.TimeoutException:
+                raise self._unavailable("the answer stalled and timed out") from None
             except httpx.HTTPError:
                 raise BadResponse("the connection closed before the full answer arrived") from None
+            finally:
+                response.close()
             body = parse_body(text)
             if body is None and text.strip():
                 kind = "an HTML page" if text.lstrip().lower().startswith(("<!doctype", "<html")) else "invalid JSON"
@@ -185,7 +195,7 @@ class Transport:
                 self.sleep(delay)
 
     def _stream_once(self, adapter: Adapter, spec: RequestSpec) -> Iterator[ChatDelta]:
-        response = self._send(spec, stream=True)
+        response = self._send(spec)
         try:
             lines = response.iter_lines()
             events = ndjson_events(lines) if adapter.stream_format == "ndjson" else sse_events(lines)

@@ -22,7 +22,7 @@ MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]  # noqa:
 # Tests that want the connection test on save turn it on; others must not call out on every save.
 CREDENTIAL_TEST_ON_SAVE = False
 # Provider calls in tests: quick timeouts and short backoff. A Retry-After above the cap fails at once.
-PROVIDER_HTTP_READ_TIMEOUT = 2.0
+PROVIDER_HTTP_READ_TIMEOUT = 1.0
 PROVIDER_RETRY_INITIAL_DELAY = 0.01
 PROVIDER_RETRY_MAX_DELAY = 0.05
 PROVIDER_RETRY_AFTER_CAP = 0.5

@@ -26,7 +26,7 @@ from ..errors import (
 MAX_DETAIL = 300
 _CONTEXT = re.compile(
     r"context[_ ]length|maximum context|token limit|prompt is too long|input length|too many tokens|"
-    r"exceeds the maximum length|context window|reduce the length",
+    r"exceeds the maximum length|maximum number of tokens|context window|reduce the length",
     re.I,
 )
 _AUTH = re.compile(r"api[ _-]?key not valid|invalid api[ _-]?key|incorrect api key|invalid authentication", re.I)

@@ -1,0 +1,334 @@
+"""The OpenAI-compatible protocol: chat, models, embeddings and transcriptions, Azure's deployment routes, and the
+stream and error quirks of providers that speak it (the flavours; provider-wire-formats.md §1, §3, §7-§10, §12)."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from providers.fakeserver.server import (
+    BadRequest,
+    Call,
+    Reply,
+    Route,
+    Stream,
+    Wire,
+    bearer,
+    dimensions_of,
+    echo,
+    inputs_of,
+    json_reply,
+    phrase,
+    pieces,
+    prompt_tokens,
+    sse,
+    tokens,
+    vector,
+)
+
+CREATED = 1730000000
+MODEL_IDS = ("echo-1", "echo-2", "embed-1", "rerank-1", "whisper-1")
+REASONING = "The user wants an echo."
+AZURE_FILTER_CHUNK = {"id": "", "choices": [], "created": 0, "model": "", "object": "", "prompt_filter_results": []}
+PLAIN_TRANSCRIPTS = {
+    "text": "{text}",
+    "srt": "1\n00:00:00,000 --> 00:00:01,000\n{text}\n",
+    "vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{text}\n",
+}
+
+
+# --- Chat. ---
+
+
+def chat(call: Call) -> Reply | Stream:
+    messages = call.body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise BadRequest("Missing required parameter: 'messages'.")
+    reply = echo(messages)
+    used = tokens(reply)
+    usage = {
+        "prompt_tokens": prompt_tokens(messages),
+        "completion_tokens": used,
+        "total_tokens": prompt_tokens(messages) + used,
+    }
+    if call.body.get("stream"):
+        return _chat_stream(call, reply, usage)
+    return json_reply(_completion(call, reply, usage))
+
+
+def _completion(call: Call, reply: str, usage: dict[str, int]) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply}
+    if call.flavor == "deepseek":
+        message["reasoning_content"] = REASONING
+    details = {"prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": call.model,
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
+        "usage": {**usage, **details},
+    }
+
+
+def _chat_stream(call: Call, reply: str, usage: dict[str, int]) -> Stream:
+    """§1.3, with the flavours' quirks: Azure's filter chunk, DeepSeek's keep-alives and reasoning, Moonshot's usage."""
+    flavor = call.flavor
+    prelude = [_chunk(call, {"role": "assistant", "content": ""})]
+    if flavor == "azure":
+        prelude.insert(0, sse(AZURE_FILTER_CHUNK))
+    if flavor == "deepseek":
+        prelude[:0] = [b": keep-alive\n\n", b": keep-alive\n\n"]
+    chunks = [_chunk(call, delta) for delta in _deltas(flavor, reply)]
+    coda = [_chunk(call, {}, finish_reason="stop", choice_usage=usage if flavor == "moonshot" else None)]
+    if flavor != "moonshot" and _include_usage(call):
+        coda.append(sse({**_chunk_fields(call), "choices": [], "usage": usage}))
+    coda.append(b"data: [DONE]\n\n")
+    return Stream("text/event-stream; charset=utf-8", prelude, chunks, coda)
+
+
+def _deltas(flavor: str, reply: str) -> list[dict[str, Any]]:
+    if flavor != "deepseek":
+        return [{"content": piece} for piece in pieces(reply)]
+    thinking = [{"content": None, "reasoning_content": piece} for piece in pieces(REASONING)]
+    return thinking + [{"content": piece, "reasoning_content": None} for piece in pieces(reply)]
+
+
+def _chunk_fields(call: Call) -> dict[str, Any]:
+    return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": CREATED, "model": call.model}
+
+
+def _chunk(
+    call: Call, delta: dict[str, Any], *, finish_reason: str | None = None, choice_usage: dict[str, int] | None = None
+) -> bytes:
+    choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+    if choice_usage:
+        choice["usage"] = choice_usage
+    return sse({**_chunk_fields(call), "choices": [choice], "usage": None})
+
+
+def _include_usage(call: Call) -> bool:
+    options = call.body.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+# --- Models, embeddings, transcriptions. ---
+
+
+def models(call: Call) -> Reply:
+    prefix = "models/" if call.flavor == "gemini" else ""
+    data = [{"id": prefix + id_, "object": "model", "created": CREATED, "owned_by": "fake"} for id_ in MODEL_IDS]
+    return json_reply({"object": "list", "data": data})
+
+
+def embeddings(call: Call) -> Reply:
+    texts = inputs_of(call.body.get("input"))
+    dimensions = dimensions_of(call.body)
+    as_base64 = call.body.get("encoding_format") == "base64"
+    data = [
+        {"object": "embedding", "index": i, "embedding": _encode(vector(text, dimensions), as_base64)}
+        for i, text in enumerate(texts)
+    ]
+    used = sum(tokens(text) for text in texts)
+    return json_reply(
+        {"object": "list", "data": data, "model": call.model, "usage": {"prompt_tokens": used, "total_tokens": used}}
+    )
+
+
+def _encode(values: list[float], as_base64: bool) -> list[float] | str:
+    """Floats, or (``encoding_format: base64``, the SDK's default) little-endian float32 bytes in base64."""
+    return base64.b64encode(struct.pack(f"<{len(values)}f", *values)).decode() if as_base64 else values
+
+
+def transcriptions(call: Call) -> Reply:
+    upload = call.form.get("file")
+    if upload is None or not call.model:  # on Azure the deployment names the model
+        raise BadRequest(f"Missing required parameter: '{'file' if upload is None else 'model'}'.")
+    text = f"transcript of {upload.filename or 'file'} ({len(upload.data)} bytes)"
+    response_format = call.form["response_format"].text if "response_format" in call.form else "json"
+    if response_format in PLAIN_TRANSCRIPTS:
+        body = PLAIN_TRANSCRIPTS[response_format].format(text=text).encode()
+        return Reply(200, body, {"content-type": "text/plain; charset=utf-8"})
+    return json_reply({"text": text})
+
+
+# --- Errors: OpenAI's shape, and each flavour's own. ---
+
+OPENAI_ERRORS: dict[int, tuple[str, str | None, str]] = {  # status: (type, code, message)
+    400: ("invalid_request_error", None, "We could not parse the JSON body of your request."),
+    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
+    403: ("request_forbidden", "unsupported_country_region_territory", "Country, region, or territory not supported"),
+    404: ("invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it."),
+    408: ("timeout_error", None, "Request timed out."),
+    409: ("conflict_error", None, "Another request with the same idempotency key is in progress."),
+    422: ("invalid_request_error", None, "Unprocessable entity."),
+    429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests. Please try again in 1s."),
+    500: ("server_error", None, "The server had an error while processing your request. Sorry about that!"),
+    502: ("server_error", None, "Bad gateway."),
+    503: ("server_error", None, "The engine is currently overloaded, please try again later."),
+    529: ("server_error", None, "Overloaded"),
+}
+CONTEXT_ERROR = (
+    "invalid_request_error",
+    "context_length_exceeded",
+    "This model's maximum context length is 8192 tokens. However, your messages resulted in 8227 tokens. "
+    "Please reduce the length of the messages.",
+)
+ErrorBuilder = Callable[[int, str, str | None], Reply]
+
+
+def _openai_fields(status: int, kind: str, message: str | None) -> tuple[str, str | None, str]:
+    type_, code, default = CONTEXT_ERROR if kind == "context" else OPENAI_ERRORS.get(status, ("api_error", None, ""))
+    return type_, code, message or default or phrase(status)
+
+
+def _openai_error(status: int, kind: str, message: str | None) -> Reply:
+    type_, code, text = _openai_fields(status, kind, message)
+    param = "messages" if kind == "context" else None
+    return json_reply({"error": {"message": text, "type": type_, "param": param, "code": code}}, status)
+
+
+AZURE_MESSAGES = {
+    401: "Access denied due to invalid subscription key or wrong API endpoint.",
+    404: "Resource not found",
+    429: "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded "
+    "token rate limit of your current pricing tier. Please retry after 1 second.",
+}
+
+
+def _azure_error(status: int, kind: str, message: str | None) -> Reply:
+    """String codes such as "401"; the context error is OpenAI's, passed through."""
+    if kind == "context":
+        return _openai_error(status, kind, message)
+    text = message or AZURE_MESSAGES.get(status) or _openai_fields(status, kind, None)[2]
+    return json_reply({"error": {"code": str(status), "message": text}}, status)
+
+
+GOOGLE_STATUSES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    408: "DEADLINE_EXCEEDED",
+    409: "ABORTED",
+    422: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    502: "UNAVAILABLE",
+    503: "UNAVAILABLE",
+    529: "UNAVAILABLE",
+}
+GEMINI_MESSAGES = {
+    "auth": "API key not valid. Please pass a valid API key.",
+    "context": "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+    "429": "Resource has been exhausted (e.g. check quota).",
+    "503": "The model is overloaded. Please try again later.",
+}
+
+
+def _gemini_error(status: int, kind: str, message: str | None) -> Reply:
+    """A top-level JSON array; a bad key is a 400 INVALID_ARGUMENT, not a 401."""
+    status = 400 if kind == "auth" else status
+    text = message or GEMINI_MESSAGES.get(kind or str(status)) or phrase(status)
+    error = {"code": status, "message": text, "status": GOOGLE_STATUSES.get(status, "UNKNOWN")}
+    return json_reply([{"error": error}], status)
+
+
+ZHIPU_ERRORS = {  # status or kind: (business code, message)
+    "400": ("1214", "参数非法, 请检查文档"),
+    "401": ("1002", "Authorization Token非法"),
+    "404": ("1211", "模型不存在, 请检查模型代码"),
+    "429": ("1302", "您当前使用该API的并发数过高, 请降低并发, 或联系客服增加限额"),
+    "500": ("500", "Internal Error"),
+    "context": ("1261", "Prompt exceeds max length"),
+}
+
+
+def _zhipu_error(status: int, kind: str, message: str | None) -> Reply:
+    code, default = ZHIPU_ERRORS.get("context" if kind == "context" else str(status), (str(status), phrase(status)))
+    return json_reply({"error": {"code": code, "message": message or default}}, status)
+
+
+VLLM_TYPES = {404: "NotFoundError", 501: "NotImplementedError"}
+VLLM_CONTEXT = (
+    "This model's maximum context length is 4096 tokens. However, you requested 4500 tokens in the messages, "
+    "Please reduce the length of the messages."
+)
+
+
+def _vllm_error(status: int, kind: str, message: str | None) -> Reply:
+    """A flat ``{"error": "Unauthorized"}`` for 401 (the API-key middleware); otherwise an integer ``code``."""
+    if status == 401:
+        return json_reply({"error": "Unauthorized"}, 401)
+    text = message or (VLLM_CONTEXT if kind == "context" else _openai_fields(status, "", None)[2])
+    type_ = VLLM_TYPES.get(status) or ("InternalServerError" if status >= 500 else "BadRequestError")
+    return json_reply({"error": {"message": text, "type": type_, "param": None, "code": status}}, status)
+
+
+MOONSHOT_ERRORS = {  # status or kind: (type, message)
+    "401": ("invalid_authentication_error", "Invalid Authentication"),
+    "403": ("exceeded_current_quota_error", "Your account is suspended, please check your plan and billing details"),
+    "404": ("resource_not_found_error", "Not found the model or Permission denied"),
+    "429": ("rate_limit_reached_error", "We're receiving too many requests, please try again later"),
+    "503": ("engine_overloaded_error", "The engine is currently overloaded, please try again later"),
+    "context": (
+        "invalid_request_error",
+        "Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)",
+    ),
+}
+
+
+def _moonshot_error(status: int, kind: str, message: str | None) -> Reply:
+    fallback = _openai_fields(status, kind, None)
+    type_, default = MOONSHOT_ERRORS.get("context" if kind == "context" else str(status), (fallback[0], fallback[2]))
+    return json_reply({"error": {"message": message or default, "type": type_}}, status)
+
+
+FLAVOR_ERRORS: dict[str, ErrorBuilder] = {
+    "azure": _azure_error,
+    "gemini": _gemini_error,
+    "zhipu": _zhipu_error,
+    "vllm": _vllm_error,
+    "moonshot": _moonshot_error,
+}
+
+
+class OpenAIWire(Wire):
+    """``Authorization: Bearer``; errors in the flavour's format (OpenAI's by default, also for DeepSeek)."""
+
+    def error(self, call: Call, status: int, *, kind: str = "", message: str | None = None) -> Reply:
+        return FLAVOR_ERRORS.get(call.flavor, _openai_error)(status, kind, message)
+
+    def stream_error(self, call: Call) -> bytes:
+        return sse({"error": {"message": "overloaded", "type": "server_error"}})
+
+
+class AzureWire(OpenAIWire):
+    """The ``api-key`` header (or an Entra bearer token) and a required ``api-version`` query parameter."""
+
+    flavor = "azure"
+
+    def credential(self, call: Call) -> str | None:
+        return call.headers.get("api-key") or bearer(call.headers)
+
+    def precheck(self, call: Call) -> Reply | None:
+        return None if "api-version" in call.query else call.error(404)
+
+
+OPENAI = OpenAIWire()
+AZURE = AzureWire()
+V1 = "(?:/v1)?"
+DEPLOYMENT = "/openai/deployments/(?P<model>[^/]+)"
+
+ROUTES = [
+    Route("POST", f"{V1}/chat/completions", OPENAI, chat),
+    Route("GET", f"{V1}/models", OPENAI, models),
+    Route("POST", f"{V1}/embeddings", OPENAI, embeddings),
+    Route("POST", f"{V1}/audio/transcriptions", OPENAI, transcriptions),
+    Route("POST", f"{DEPLOYMENT}/chat/completions", AZURE, chat),
+    Route("POST", f"{DEPLOYMENT}/embeddings", AZURE, embeddings),
+    Route("POST", f"{DEPLOYMENT}/audio/transcriptions", AZURE, transcriptions),
+    Route("GET", "/openai/models", AZURE, models),
+]
