@@ -38,17 +38,22 @@ def _setup_django(db_path: str) -> None:
     call_command("load_providers", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
-def _time(fn: Callable[[], object], calls: int) -> list[float]:
-    """Milliseconds per call; a function may return its own measurement in seconds (time to first token)."""
-    for _ in range(min(20, calls)):
-        fn()  # warm-up: connections, imports, caches
-    samples = []
+def _once(fn: Callable[[], object]) -> float:
+    """Milliseconds for one call; a function may return its own measurement in seconds (time to first token)."""
+    start = time.perf_counter()
+    measured = fn()
+    return (measured if isinstance(measured, float) else time.perf_counter() - start) * 1000
+
+
+def _time_pair(a: Callable[[], object], b: Callable[[], object], calls: int) -> tuple[list[float], list[float]]:
+    """Interleave the two, call by call, so that drift on a busy machine hits both alike."""
+    for _ in range(min(30, calls)):
+        a(), b()  # warm-up: connections, imports, caches
+    samples_a, samples_b = [], []
     for _ in range(calls):
-        start = time.perf_counter()
-        measured = fn()
-        elapsed = measured if isinstance(measured, float) else time.perf_counter() - start
-        samples.append(elapsed * 1000)
-    return samples
+        samples_a.append(_once(a))
+        samples_b.append(_once(b))
+    return samples_a, samples_b
 
 
 def _report(label: str, bare: list[float], ours: list[float]) -> None:
@@ -61,17 +66,17 @@ def _report(label: str, bare: list[float], ours: list[float]) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--latency-ms", type=int, default=0, help="upstream latency the fake server adds")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         _setup_django(os.path.join(tmp, "bench.sqlite3"))
         import httpx
-        from providers.fakeserver import running_fake_server
 
         from credentials.services import credential_save
         from providers.adapters.types import Message
+        from providers.fakeserver import running_fake_server
         from providers.models import Provider
         from providers.services import chat, chat_stream
 
@@ -114,8 +119,11 @@ def main(argv: list[str]) -> int:
                 return first
 
             print(f"{args.calls} calls, upstream latency {args.latency_ms} ms, fake server on {server.url}")
-            _report("Non-streaming chat", _time(bare, args.calls), _time(ours, args.calls))
-            _report("Streaming time to first token", _time(bare_ttft, args.calls), _time(ours_ttft, args.calls))
+            _report("Non-streaming chat", *_time_pair(bare, ours, args.calls))
+            _report("Streaming time to first token", *_time_pair(bare_ttft, ours_ttft, args.calls))
+            from providers import call_log
+
+            call_log.flush()
     return 0
 
 

@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -39,7 +39,11 @@ class UndecryptableSecret(ModelDeskError):
 @dataclass(frozen=True)
 class Key:
     kid: str
-    material: bytes
+    material: bytes = field(repr=False)
+    cipher: AESGCM = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cipher", AESGCM(self.material))  # the key schedule, computed once
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def _aad(binding: str) -> bytes:
 def encrypt(plaintext: str, *, binding: str, ring: KeyRing | None = None) -> str:
     key = (ring or key_ring()).primary
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = AESGCM(key.material).encrypt(nonce, plaintext.encode(), _aad(binding))
+    sealed = key.cipher.encrypt(nonce, plaintext.encode(), _aad(binding))
     payload = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
     return f"{FORMAT_VERSION}:{key.kid}:{payload}"
 
@@ -125,7 +129,7 @@ def decrypt(token: str, *, binding: str, ring: KeyRing | None = None) -> str:
     payload = token.split(":", 2)[2]
     try:
         raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        plaintext = AESGCM(key.material).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(binding))
+        plaintext = key.cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _aad(binding))
     except (InvalidTag, binascii.Error, ValueError):
         raise UndecryptableSecret("the stored value was altered or belongs to another record") from None
     return plaintext.decode()

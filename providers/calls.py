@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from credentials.models import Credential
 from credentials.services import credential_secret_values
 
+from . import call_log
 from .adapters import adapter_for
 from .adapters.base import Adapter
 from .adapters.types import Target, Usage
@@ -148,10 +149,10 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         error_type, message = _error_type(error), str(error)
     if call.transport is not None:
         message = call.transport.redact(message)
-    row = CallLog.objects.create(
-        user=call.user,
-        provider=call.provider,
-        credential=call.credential,
+    row = CallLog(
+        user_id=call.user.pk if call.user is not None else None,
+        provider_id=call.credential.provider_id,
+        credential_id=call.credential.pk,
         model=call.model[:200],
         operation=call.operation,
         status=CallStatus.ERROR if error else CallStatus.OK,
@@ -163,6 +164,7 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         tokens_in=info.usage.input_tokens,
         tokens_out=info.usage.output_tokens,
     )
+    call_log.write(row)
     log = logger.warning if error else logger.info
     log(
         "%s %s/%s %s in %d ms, %d attempt(s)%s",

@@ -74,8 +74,11 @@ class Transport:
 
     # --- one attempt ------------------------------------------------------------------------------------------
     def _timeout(self) -> httpx.Timeout:
+        """The client's timeouts, shortened where the call's deadline is closer."""
         remaining = max(0.1, self.policy.deadline - self.stats.elapsed())
         base = self.client.timeout
+        if all(t is not None and t <= remaining for t in (base.connect, base.read, base.write, base.pool)):
+            return base
         return httpx.Timeout(
             connect=min(base.connect or remaining, remaining),
             read=min(base.read or remaining, remaining),

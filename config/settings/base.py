@@ -72,6 +72,16 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers and the writer work at once; synchronous=NORMAL is durable across application crashes
+    # and skips an fsync per commit, which otherwise dominates each call-log write. IMMEDIATE transactions
+    # avoid "database is locked" upgrades when the web process and eager tasks write together.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -149,3 +159,5 @@ PROVIDER_RETRY_AFTER_CAP = env.float("PROVIDER_RETRY_AFTER_CAP", default=60.0)
 CREDENTIAL_TEST_MAX_ATTEMPTS = env.int("CREDENTIAL_TEST_MAX_ATTEMPTS", default=2)
 # Saving a credential enqueues its connection test (eagerly, in-process, without a broker).
 CREDENTIAL_TEST_ON_SAVE = env.bool("CREDENTIAL_TEST_ON_SAVE", default=True)
+# Call log rows are written by a background thread so that replies never wait for them.
+CALL_LOG_ASYNC = env.bool("CALL_LOG_ASYNC", default=True)

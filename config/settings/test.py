@@ -26,3 +26,5 @@ PROVIDER_HTTP_READ_TIMEOUT = 1.0
 PROVIDER_RETRY_INITIAL_DELAY = 0.01
 PROVIDER_RETRY_MAX_DELAY = 0.05
 PROVIDER_RETRY_AFTER_CAP = 0.5
+# Inline writes: the test transaction is invisible to the writer thread's own connection.
+CALL_LOG_ASYNC = False
