@@ -221,19 +221,29 @@ class CallLogAdmin(admin.ModelAdmin):
         "provider",
         "model",
         "credential",
-        "status",
-        "error_type",
+        "outcome",
         "attempts",
         "latency_ms",
         "ttft_ms",
-        "tokens_in",
-        "tokens_out",
+        "tokens",
         "user",
     ]
     list_filter = ["status", "operation", "provider", "model", "error_type", "created_at"]
     search_fields = ["model", "message", "credential__name", "user__username"]
     list_select_related = ["provider", "credential", "user"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("status"), ordering="status")
+    def outcome(self, obj: CallLog) -> SafeString:
+        css = "ok" if obj.status == "ok" else "failed"
+        label = obj.get_status_display() if obj.status == "ok" else obj.error_type or obj.get_status_display()
+        return format_html('<span class="md-status md-status-{}" title="{}">{}</span>', css, obj.message, label)
+
+    @admin.display(description=_("tokens in / out"))
+    def tokens(self, obj: CallLog) -> str:
+        if obj.tokens_in is None and obj.tokens_out is None:
+            return "—"
+        return " / ".join("?" if count is None else str(count) for count in (obj.tokens_in, obj.tokens_out))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

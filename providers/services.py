@@ -228,6 +228,16 @@ class ChatStream:
         self.params = params
         self.outcome: ChatOutcome | None = None
 
+    def _deltas(self) -> Iterator[ChatDelta]:
+        adapter, transport = self.call.adapter, self.call.transport
+        assert adapter and transport
+        if adapter.streams:
+            yield from transport.chat_stream(adapter, adapter.chat_request(self.params, stream=True))
+            return
+        result = transport.call(adapter.chat_request(self.params, stream=False), adapter.chat_response)
+        transport.stats.first_token_at = transport.clock()
+        yield ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason="stop")
+
     def __iter__(self) -> Iterator[ChatDelta]:
         call = self.call
         assert call.adapter and call.transport
@@ -235,8 +245,7 @@ class ChatStream:
         reasoning: list[str] = []
         finish: str | None = None
         with recorded(call):
-            spec = call.adapter.chat_request(self.params, stream=True)
-            for delta in call.transport.chat_stream(call.adapter, spec):
+            for delta in self._deltas():
                 call.usage = call.usage.merge(delta.usage)
                 finish = delta.finish_reason or finish
                 if delta.content or delta.reasoning:

@@ -30,6 +30,8 @@ CHAT, MODELS, EMBED, RERANK, TRANSCRIBE = "chat", "list models", "embeddings", "
 class Adapter:
     operations: ClassVar[frozenset[str]] = frozenset()
     stream_format: ClassVar[str] = "sse"
+    # Protocols without token streaming answer a stream request with the whole reply as one delta.
+    streams: ClassVar[bool] = True
 
     def __init__(self, target: Target) -> None:
         self.target = target

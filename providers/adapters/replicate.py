@@ -13,6 +13,7 @@ class ReplicateAdapter(Adapter):
     """Language models on Replicate take a prompt and return their output as a list of text pieces."""
 
     operations = frozenset({CHAT})
+    streams = False
 
     def headers(self) -> dict[str, str]:
         return {**super().headers(), "Prefer": "wait"}

@@ -217,3 +217,30 @@ def test_redirect_to_another_host_is_not_followed(point_at, fake_provider):
     with pytest.raises(ProviderError, match="another host") as info:
         services.chat(credential=point_at("openai_compatible"), model="echo-fault-redirect", messages=HI)
     assert info.value.error_type == "bad_response"
+
+
+def test_replicate_answers_a_stream_request_with_the_whole_reply(point_at):
+    stream = services.chat_stream(credential=point_at("replicate", "/v1"), model="meta/llama-3-8b", messages=HI)
+    assert [d.content for d in stream] == ["Echo: hi there"]
+    assert stream.outcome.info.ttft_ms is not None
+
+
+OTHER_FAULTS = [
+    ("401", "authentication"),
+    ("429", "rate_limited"),
+    ("500", "provider_unavailable"),
+    ("malformed", "bad_response"),
+]
+
+
+@pytest.mark.parametrize("fault, error_type", OTHER_FAULTS, ids=[f[0] for f in OTHER_FAULTS])
+@pytest.mark.parametrize("slug, path", [("jina", "/v1"), ("cohere", ""), ("replicate", "/v1")])
+def test_each_error_class_for_rerank_and_replicate(point_at, slug, path, fault, error_type):
+    credential = point_at(slug, path)
+    model = f"rerank-fault-{fault}" if slug != "replicate" else f"owner/echo-fault-{fault}"
+    with pytest.raises(ProviderError) as info:
+        if slug == "replicate":
+            services.chat(credential=credential, model=model, messages=HI)
+        else:
+            services.rerank(credential=credential, model=model, query="q", documents=["d"])
+    assert info.value.error_type == error_type, str(info.value)
