@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, MODELS, Adapter, field, optional_int
+from .base import CHAT, MODELS, Adapter, field, optional_int, sampling
 from .errors import error_fields
 from .types import ChatDelta, ChatParams, ChatResult, RemoteModel, RequestSpec, StreamEvent, Usage
 
@@ -40,10 +40,7 @@ class AnthropicAdapter(Adapter):
         }
         if system:
             body["system"] = system
-        if params.temperature is not None:
-            body["temperature"] = params.temperature
-        if params.top_p is not None:
-            body["top_p"] = params.top_p
+        body.update(sampling(params, max_tokens=None))
         if stream:
             body["stream"] = True
         return RequestSpec("POST", self.url("v1/messages"), headers=self.headers(), json=body)

@@ -97,5 +97,13 @@ def field(body: Any, *path: str | int) -> Any:
     return node
 
 
+def sampling(params: ChatParams, *, max_tokens: str | None = "max_tokens") -> dict[str, Any]:
+    """The sampling parameters that were set, under this protocol's name for max tokens (None: leave it out)."""
+    values: dict[str, Any] = {"temperature": params.temperature, "top_p": params.top_p}
+    if max_tokens:
+        values[max_tokens] = params.max_tokens
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def optional_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, EMBED, MODELS, Adapter, field, optional_int
+from .base import CHAT, EMBED, MODELS, Adapter, field, optional_int, sampling
 from .types import ChatDelta, ChatParams, ChatResult, EmbeddingResult, RemoteModel, RequestSpec, StreamEvent, Usage
 
 
@@ -22,13 +22,7 @@ class OllamaAdapter(Adapter):
     stream_format = "ndjson"
 
     def chat_request(self, params: ChatParams, *, stream: bool) -> RequestSpec:
-        options: dict[str, Any] = {}
-        if params.temperature is not None:
-            options["temperature"] = params.temperature
-        if params.top_p is not None:
-            options["top_p"] = params.top_p
-        if params.max_tokens is not None:
-            options["num_predict"] = params.max_tokens
+        options = sampling(params, max_tokens="num_predict")
         body: dict[str, Any] = {
             "model": params.model,
             "messages": [{"role": m.role, "content": m.content} for m in params.messages],

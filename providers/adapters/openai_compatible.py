@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter, field, optional_int
+from .base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter, field, optional_int, sampling
 from .errors import error_fields
 from .types import (
     AudioFile,
@@ -67,12 +67,7 @@ class OpenAICompatibleAdapter(Adapter):
             "model": params.model,
             "messages": [{"role": m.role, "content": m.content} for m in params.messages],
         }
-        if params.temperature is not None:
-            body["temperature"] = params.temperature
-        if params.top_p is not None:
-            body["top_p"] = params.top_p
-        if params.max_tokens is not None:
-            body[self.target.quirks.get("max_tokens_param", "max_tokens")] = params.max_tokens
+        body.update(sampling(params, max_tokens=self.target.quirks.get("max_tokens_param", "max_tokens")))
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, Adapter, field, optional_int
+from .base import CHAT, Adapter, field, optional_int, sampling
 from .types import ChatParams, ChatResult, RequestSpec, Usage
 
 
@@ -25,12 +25,7 @@ class ReplicateAdapter(Adapter):
         payload: dict[str, Any] = {"prompt": prompt}
         if system:
             payload["system_prompt"] = system
-        if params.temperature is not None:
-            payload["temperature"] = params.temperature
-        if params.top_p is not None:
-            payload["top_p"] = params.top_p
-        if params.max_tokens is not None:
-            payload["max_new_tokens"] = params.max_tokens
+        payload.update(sampling(params, max_tokens="max_new_tokens"))
         owner_name = params.model.split(":", 1)[0]
         return RequestSpec(
             "POST", self.url(f"models/{owner_name}/predictions"), headers=self.headers(), json={"input": payload}
