@@ -1,1 +1,73 @@
-"""Playground conversations arrive with the playground issue; the app exists so URLs and permissions can."""
+"""Playground conversations and their messages, stored per user so history survives restarts."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Conversation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("user")
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    # The last credential and model used, so that continuing the conversation starts from them.
+    credential = models.ForeignKey(
+        "credentials.Credential",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("credential"),
+    )
+    model = models.CharField(_("model"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        permissions = [("use_playground", _("Can use the playground"))]
+
+    def __str__(self) -> str:
+        return self.title or str(_("New conversation"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("playground:conversation", args=[self.pk])
+
+
+class Role(models.TextChoices):
+    SYSTEM = "system", _("system")
+    USER = "user", _("user")
+    ASSISTANT = "assistant", _("assistant")
+
+
+class Message(models.Model):
+    """One turn. A user message whose call failed keeps its text and the error, and has no reply."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    content = models.TextField(_("content"))
+    error = models.TextField(_("error"), blank=True)
+    model = models.CharField(_("model"), max_length=200, blank=True)
+    tokens_in = models.PositiveIntegerField(_("tokens in"), null=True, blank=True)
+    tokens_out = models.PositiveIntegerField(_("tokens out"), null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["conversation", "-created_at"], name="pg_message_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:40]}"

@@ -74,7 +74,8 @@ def _run() -> None:
             CallLog.objects.bulk_create(rows)
         except Exception:  # the writer must survive a bad batch; the rows are lost, and that is logged
             logger.exception("could not write %d call log rows", len(rows))
-            connection.close()
         finally:
+            if _queue.empty():
+                connection.close()  # idle: hold no connection (a database can then be dropped or restarted)
             for _ in rows:
                 _queue.task_done()

@@ -1,0 +1,181 @@
+"""Playground runs: build the messages (system, loaded history, the new user message), call the provider
+through ``providers.services``, store the turn, and shape the output exactly as the LLM node's JSON:
+``[{"content": ..., "history": [{"role", "content"}, ...], ...}]``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from credentials.models import Credential
+from providers import services as provider_services
+from providers.adapters.types import Message as ChatMessage
+from providers.errors import ModelDeskError
+from providers.models import ProviderModel
+
+from .models import Conversation, Message, Role
+from .selectors import estimate_tokens, fit_rounds, history_rounds
+
+FAIL, DEFAULT, ERROR_OUTPUT = "fail", "default", "error_output"
+TITLE_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    user: Any
+    credential: Credential
+    model: str
+    system: str
+    message: str  # already rendered: variables resolved
+    history: bool = False
+    rounds: int = 1
+    window_minutes: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    max_attempts: int | None = None
+    error_mode: str = FAIL
+    default_value: str = ""
+    conversation: Conversation | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    conversation: Conversation
+    output: list[dict[str, Any]] | None
+    error: dict[str, str] | None = None
+
+
+@dataclass
+class Turn:
+    """One run in progress: the conversation, the stored user message and what is sent to the model."""
+
+    request: RunRequest
+    conversation: Conversation
+    user_message: Message
+    messages: list[ChatMessage]
+    rounds_loaded: int
+
+
+def _context_budget(request: RunRequest, new_text: str) -> int | None:
+    model = (
+        ProviderModel.objects.filter(provider_id=request.credential.provider_id, name=request.model, model_type="llm")
+        .only("context_window", "max_tokens_default")
+        .first()
+    )
+    if model is None or not model.context_window:
+        return None
+    reply = request.max_tokens or model.max_tokens_default or 0
+    return model.context_window - reply - estimate_tokens(new_text)
+
+
+def turn_start(request: RunRequest) -> Turn:
+    """Create or continue the conversation, load history, and store the user's message before calling."""
+    conversation = request.conversation or Conversation(user=request.user, title=request.message[:TITLE_LENGTH])
+    conversation.credential, conversation.model = request.credential, request.model
+    conversation.save()
+    rounds = []
+    if request.history:
+        rounds = history_rounds(conversation=conversation, rounds=request.rounds, window_minutes=request.window_minutes)
+        rounds = fit_rounds(rounds, budget=_context_budget(request, request.system + request.message))
+    messages = [ChatMessage("system", request.system)] if request.system else []
+    for user_turn, reply in rounds:
+        messages += [ChatMessage("user", user_turn.content), ChatMessage("assistant", reply.content)]
+    messages.append(ChatMessage("user", request.message))
+    user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=request.message)
+    return Turn(request, conversation, user_message, messages, len(rounds))
+
+
+def _output(turn: Turn, content: str, info: provider_services.CallInfo | None) -> list[dict[str, Any]]:
+    usage = info.usage if info else None
+    return [
+        {
+            "content": content,
+            "history": [{"role": m.role, "content": m.content} for m in turn.messages],
+            "usage": {
+                "input_tokens": usage.input_tokens if usage else None,
+                "output_tokens": usage.output_tokens if usage else None,
+            },
+            "model": turn.request.model,
+            "provider": turn.request.credential.provider.slug,
+            "latency_ms": info.latency_ms if info else None,
+            "attempts": info.attempts if info else None,
+            "history_rounds_loaded": turn.rounds_loaded,
+        }
+    ]
+
+
+@transaction.atomic
+def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
+    info = outcome.info
+    Message.objects.create(
+        conversation=turn.conversation,
+        role=Role.ASSISTANT,
+        content=outcome.content,
+        model=turn.request.model,
+        tokens_in=info.usage.input_tokens,
+        tokens_out=info.usage.output_tokens,
+        latency_ms=info.latency_ms,
+    )
+    turn.conversation.save(update_fields=["updated_at"])
+    return RunResult(turn.conversation, _output(turn, outcome.content, info))
+
+
+def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
+    """Keep the user's message with its error; answer according to the error mode."""
+    error_type = str(getattr(error, "error_type", "configuration"))
+    turn.user_message.error = str(error)
+    turn.user_message.save(update_fields=["error"])
+    turn.conversation.save(update_fields=["updated_at"])
+    details = {"type": error_type, "message": str(error)}
+    mode = turn.request.error_mode
+    if mode == DEFAULT:
+        return RunResult(turn.conversation, _output(turn, turn.request.default_value, None), details)
+    if mode == ERROR_OUTPUT:
+        content = json.dumps({"error_type": error_type, "message": str(error)}, ensure_ascii=False)
+        return RunResult(turn.conversation, _output(turn, content, None), details)
+    return RunResult(turn.conversation, None, details)
+
+
+def _call_options(request: RunRequest) -> dict[str, Any]:
+    return {
+        "credential": request.credential,
+        "model": request.model,
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "max_tokens": request.max_tokens,
+        "max_attempts": request.max_attempts,
+        "user": request.user,
+    }
+
+
+def playground_run(request: RunRequest) -> RunResult:
+    turn = turn_start(request)
+    try:
+        outcome = provider_services.chat(messages=turn.messages, **_call_options(request))
+    except ModelDeskError as error:
+        return turn_fail(turn, error)
+    return turn_succeed(turn, outcome)
+
+
+def playground_stream(request: RunRequest) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Events for the streaming endpoint: ``start``, then ``delta`` pieces, then ``done`` or ``error``."""
+    turn = turn_start(request)
+    yield "start", {"conversation": str(turn.conversation.pk)}
+    try:
+        stream = provider_services.chat_stream(messages=turn.messages, **_call_options(request))
+        for delta in stream:
+            if delta.content:
+                yield "delta", {"content": delta.content}
+    except ModelDeskError as error:
+        result = turn_fail(turn, error)
+        yield "error", {"conversation": str(result.conversation.pk), "error": result.error, "output": result.output}
+        return
+    assert stream.outcome is not None
+    result = turn_succeed(turn, stream.outcome)
+    yield "done", {"conversation": str(result.conversation.pk), "output": result.output}

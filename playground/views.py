@@ -1,0 +1,163 @@
+"""Playground pages and endpoints. Thin: validate with the form, call one service, present the result."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .forms import PlaygroundForm, chat_credentials, llm_models
+from .selectors import conversation_get, conversation_list, conversation_messages, parse_uuid
+from .services import playground_run, playground_stream
+
+View = Callable[..., HttpResponseBase]
+
+
+def can_use_playground(user: Any) -> bool:
+    return bool(user.is_active and (user.is_staff or user.has_perm("playground.use_playground")))
+
+
+def playground_access(view: View) -> View:
+    """Logged-in users with ``playground.use_playground`` (staff have it). Others get a 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not can_use_playground(request.user):
+            message = _("You do not have access to the playground. Ask an admin for the permission.")
+            if request.path.startswith(reverse("playground:index") + "api/"):
+                return JsonResponse({"error": {"type": "permission", "message": message}}, status=403)
+            return render(request, "playground/forbidden.html", {"message": message}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _urls() -> dict[str, str]:
+    return {
+        "run": reverse("playground:run"),
+        "stream": reverse("playground:stream"),
+        "models": reverse("playground:models"),
+        "new": reverse("playground:index"),
+    }
+
+
+@require_GET
+@playground_access
+def index(request: HttpRequest, conversation_id: str | None = None) -> HttpResponse:
+    conversation = None
+    if conversation_id is not None:
+        conversation = conversation_get(user=request.user, conversation_id=conversation_id)
+        if conversation is None:
+            return render(request, "playground/forbidden.html", {"message": _("No such conversation.")}, status=404)
+    initial: dict[str, Any] = {"conversation": str(conversation.pk) if conversation else ""}
+    if conversation is not None and conversation.credential_id:
+        initial.update(credential=conversation.credential_id, model=conversation.model, model_name="")
+    context = {
+        "form": PlaygroundForm(user=request.user, initial=initial),
+        "conversations": conversation_list(user=request.user),
+        "conversation": conversation,
+        "messages": conversation_messages(conversation=conversation) if conversation else [],
+        "urls": _urls(),
+    }
+    return render(request, "playground/index.html", context)
+
+
+@require_GET
+@playground_access
+def models(request: HttpRequest) -> JsonResponse:
+    pk = parse_uuid(request.GET.get("credential"))
+    credential = chat_credentials().filter(pk=pk).first() if pk else None
+    if credential is None:
+        return JsonResponse({"error": {"type": "bad_request", "message": _("Unknown credential.")}}, status=400)
+    return JsonResponse(
+        {
+            "models": [
+                {
+                    "name": m.name,
+                    "display_name": m.display_name or m.name,
+                    "context_window": m.context_window,
+                    **m.parameter_rules(),
+                }
+                for m in llm_models(credential)
+            ]
+        }
+    )
+
+
+def _bound_form(request: HttpRequest) -> PlaygroundForm:
+    """Form-encoded posts (the page) and JSON posts (scripts) both work."""
+    data: Any = request.POST
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body or b"{}")
+        except ValueError:
+            payload = None
+        data = QueryDict(mutable=True)
+        if isinstance(payload, dict):
+            for key, value in payload.items():
+                data[key] = "on" if value is True else ("" if value in (False, None) else str(value))
+        else:
+            data["__invalid_json__"] = "1"
+    form = PlaygroundForm(data, user=request.user)
+    if "__invalid_json__" in data:
+        form.is_valid()
+        form.add_error(None, _("The request body is not a JSON object."))
+    return form
+
+
+def _form_errors(form: PlaygroundForm) -> JsonResponse:
+    return JsonResponse(
+        {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}}, status=400
+    )
+
+
+@require_POST
+@playground_access
+def run(request: HttpRequest) -> JsonResponse:
+    form = _bound_form(request)
+    if not form.is_valid():
+        return _form_errors(form)
+    result = playground_run(form.run_request())
+    body = {"conversation": str(result.conversation.pk), "output": result.output, "error": result.error}
+    return JsonResponse(body, status=502 if result.output is None else 200)
+
+
+def _sse(events: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[str]:
+    for event, data in events:
+        yield f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@require_POST
+@playground_access
+def stream(request: HttpRequest) -> HttpResponseBase:
+    form = _bound_form(request)
+    if not form.is_valid():
+        return _form_errors(form)
+    response = StreamingHttpResponse(_sse(playground_stream(form.run_request())), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # let proxies pass each event through at once
+    return response
+
+
+class PlaygroundLoginView(LoginView):
+    """Django's login page, in the admin's look, for everyone (not only staff)."""
+
+    template_name = "admin/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            site_header="ModelDesk", site_title="ModelDesk", title=_("Log in"), app_path=self.request.get_full_path()
+        )
+        return context

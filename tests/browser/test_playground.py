@@ -1,0 +1,80 @@
+"""The playground in a real browser: an admin sets up a credential, then chats with history on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from providers.services import catalog_load
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def chat(page, text: str) -> dict:
+    page.fill("#id_message", text)
+    page.click("#pg-send")
+    page.wait_for_selector('#pg-form[data-state="done"], #pg-form[data-state="error"]')
+    assert page.get_attribute("#pg-form", "data-state") == "done", page.inner_text("#pg-error")
+    page.click("#pg-tab-json")
+    return json.loads(page.inner_text("#pg-json"))
+
+
+def test_chat_with_history_in_the_playground(live_server, django_user_model, page, fake_provider, screenshot):
+    catalog_load()
+    django_user_model.objects.create_superuser(username="admin", password="browser-test-pw-1")
+    base = live_server.url
+    page.goto(f"{base}/admin/login/?next=/admin/credentials/credential/add/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "browser-test-pw-1")
+    page.click("input[type=submit]")
+
+    # The admin creates a credential that points at the fake provider.
+    page.fill("#id_name", "fake")
+    with page.expect_navigation():
+        page.select_option("#id_provider", label="OpenAI-compatible")
+    page.fill("#id_cred_base_url", f"{fake_provider.url}/v1")
+    page.fill("#id_cred_api_key", "sk-browser-test-000000")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    page.goto(f"{base}/playground/")
+    page.select_option("#id_credential", label="fake")
+    page.fill("#id_model_name", "echo-1")
+    page.fill("#id_system", "You are a helpful assistant")
+    first = chat(page, "你好，我叫IOLinker")
+    assert first[0]["content"] == "Echo: 你好，我叫IOLinker"
+
+    page.click("#pg-tab-reply")
+    page.check("#id_history")
+    second = chat(page, "请问我是谁")
+    assert [m["role"] for m in second[0]["history"]] == ["system", "user", "assistant", "user"]
+    assert second[0]["history"][1]["content"] == "你好，我叫IOLinker"
+    assert second[0]["history_rounds_loaded"] == 1
+    assert "/playground/c/" in page.url  # a reload keeps the conversation
+    assert page.inner_text("#pg-usage").strip()
+    screenshot("playground")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert "请问我是谁" in page.inner_text("#pg-transcript")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot("playground-phone")
+
+
+def test_model_html_is_shown_as_text(live_server, django_user_model, page, point_at):
+    credential = point_at("openai_compatible")
+    django_user_model.objects.create_superuser(username="admin", password="browser-test-pw-1")
+    page.goto(f"{live_server.url}/accounts/login/?next=/playground/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "browser-test-pw-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/playground/")
+    page.select_option("#id_credential", label=credential.name)
+    page.fill("#id_model_name", "echo-1")
+    chat(page, "<img src=x onerror=\"document.title='pwned'\"> **bold**")
+    page.click("#pg-tab-reply")
+    assert page.locator("#pg-reply img").count() == 0
+    assert page.locator("#pg-reply strong").count() == 1
+    assert "<img" in page.inner_text("#pg-reply")
+    assert page.title() != "pwned"

@@ -1,0 +1,131 @@
+"""Playground runs: history, trimming, error modes and the seed's JSON output."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from playground.models import Message
+from playground.selectors import estimate_tokens
+from playground.services import RunRequest, playground_run, playground_stream
+
+SYSTEM = "You are a helpful assistant"
+
+
+def ask(user, credential, message, conversation=None, **options):
+    request = RunRequest(
+        user=user,
+        credential=credential,
+        model=options.pop("model", "echo-1"),
+        system=options.pop("system", SYSTEM),
+        message=message,
+        conversation=conversation,
+        **options,
+    )
+    return playground_run(request)
+
+
+def test_json_output_has_exactly_the_seed_shape(player, llm):
+    """[{"content": reply, "history": [system, user, assistant, user]}] as in the LLM node's documentation."""
+    first = ask(player, llm, "你好，我叫IOLinker")
+    second = ask(player, llm, "请问我是谁", conversation=first.conversation, history=True, rounds=1)
+    (output,) = second.output
+    assert output["content"] == "Echo: 请问我是谁"
+    assert output["history"] == [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": "你好，我叫IOLinker"},
+        {"role": "assistant", "content": "Echo: 你好，我叫IOLinker"},
+        {"role": "user", "content": "请问我是谁"},
+    ]
+    assert all(list(item) == ["role", "content"] for item in output["history"])
+    assert output["history_rounds_loaded"] == 1
+    assert output["provider"] == "openai_compatible" and output["model"] == "echo-1"
+    assert output["usage"]["input_tokens"] and output["usage"]["output_tokens"]
+    assert output["attempts"] == 1 and output["latency_ms"] >= 0
+    json.dumps(second.output, ensure_ascii=False)  # plain JSON all the way down
+
+
+def test_history_off_sends_only_system_and_message(player, llm):
+    first = ask(player, llm, "one")
+    second = ask(player, llm, "two", conversation=first.conversation, history=False)
+    assert [m["role"] for m in second.output[0]["history"]] == ["system", "user"]
+    assert second.output[0]["history_rounds_loaded"] == 0
+
+
+def test_history_loads_the_last_n_rounds(player, llm):
+    conversation = ask(player, llm, "q0").conversation
+    for i in range(1, 5):
+        ask(player, llm, f"q{i}", conversation=conversation)
+    output = ask(player, llm, "now", conversation=conversation, history=True, rounds=2).output[0]
+    assert [m["content"] for m in output["history"] if m["role"] == "user"] == ["q3", "q4", "now"]
+    assert output["history_rounds_loaded"] == 2
+
+
+def test_history_window_keeps_only_recent_rounds(player, llm):
+    conversation = ask(player, llm, "old").conversation
+    Message.objects.filter(conversation=conversation).update(created_at=timezone.now() - timedelta(hours=2))
+    ask(player, llm, "recent", conversation=conversation)
+    output = ask(player, llm, "now", conversation=conversation, history=True, rounds=5, window_minutes=60).output[0]
+    assert [m["content"] for m in output["history"] if m["role"] == "user"] == ["recent", "now"]
+
+
+def test_history_that_does_not_fit_drops_the_oldest_rounds_first(player, llm):
+    from providers.models import ProviderModel
+
+    ProviderModel.objects.filter(name="echo-1").update(context_window=400, max_tokens_default=100)
+    conversation = ask(player, llm, "a" * 400).conversation  # ~100 tokens a question, ~102 an answer
+    ask(player, llm, "b" * 400, conversation=conversation)
+    ask(player, llm, "c" * 40, conversation=conversation)
+    output = ask(player, llm, "now", conversation=conversation, history=True, rounds=3, max_tokens=100).output[0]
+    users = [m["content"] for m in output["history"] if m["role"] == "user"]
+    assert users[-1] == "now" and "a" * 400 not in users
+    assert output["history_rounds_loaded"] == len(users) - 1 < 3
+    sent = sum(estimate_tokens(m["content"]) for m in output["history"])
+    assert sent + 100 <= 400
+
+
+def test_failed_turn_keeps_the_message_and_is_left_out_of_history(player, llm):
+    conversation = ask(player, llm, "ok one").conversation
+    failed = ask(player, llm, "lost?", conversation=conversation, model="echo-fault-500")
+    assert failed.output is None and failed.error["type"] == "provider_unavailable"
+    stored = Message.objects.get(content="lost?")
+    assert stored.error and "echo-fault-500" in stored.error
+    output = ask(player, llm, "again", conversation=conversation, history=True, rounds=5).output[0]
+    assert [m["content"] for m in output["history"] if m["role"] == "user"] == ["ok one", "again"]
+
+
+@pytest.mark.parametrize(
+    "mode, expected_content",
+    [("default", "Sorry, try later."), ("error_output", None), ("fail", None)],
+)
+def test_error_modes(player, llm, mode, expected_content):
+    result = ask(player, llm, "hi", model="echo-fault-401", error_mode=mode, default_value="Sorry, try later.")
+    assert result.error["type"] == "authentication"
+    if mode == "fail":
+        assert result.output is None
+    elif mode == "default":
+        assert result.output[0]["content"] == expected_content
+    else:
+        payload = json.loads(result.output[0]["content"])
+        assert payload["error_type"] == "authentication" and "echo-fault-401" in payload["message"]
+    if result.output:
+        assert [m["role"] for m in result.output[0]["history"]] == ["system", "user"]
+
+
+def test_stream_events(player, llm):
+    request = RunRequest(user=player, credential=llm, model="echo-1", system=SYSTEM, message="stream this")
+    events = list(playground_stream(request))
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("delta") > 1
+    assert "".join(data["content"] for kind, data in events if kind == "delta") == "Echo: stream this"
+    assert events[-1][1]["output"][0]["content"] == "Echo: stream this"
+
+
+def test_stream_error_event_keeps_the_conversation(player, llm):
+    request = RunRequest(user=player, credential=llm, model="echo-fault-503", system="", message="x")
+    events = list(playground_stream(request))
+    assert events[-1][0] == "error" and events[-1][1]["error"]["type"] == "provider_unavailable"
+    assert Message.objects.get().content == "x"

@@ -1,0 +1,174 @@
+"""Playground endpoints: access, bad input, streaming, other users, constant queries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from playground.models import Conversation, Message
+
+RUN, STREAM, MODELS = "/playground/api/run/", "/playground/api/stream/", "/playground/api/models/"
+
+
+def form(credential, message="hi", **extra):
+    return {
+        "credential": str(credential.pk),
+        "model": "echo-1",
+        "system": "You are a helpful assistant",
+        "message": message,
+        "max_attempts": "1",
+        "error_mode": "fail",
+        **extra,
+    }
+
+
+def test_login_is_required(client, db):
+    response = client.get("/playground/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get("/accounts/login/").status_code == 200
+
+
+def test_users_without_the_permission_are_refused(client, django_user_model, llm):
+    client.force_login(django_user_model.objects.create_user(username="nobody", password="pw-nobody-123"))
+    assert client.get("/playground/").status_code == 403
+    response = client.post(RUN, form(llm))
+    assert response.status_code == 403 and response.json()["error"]["type"] == "permission"
+
+
+def test_staff_have_the_playground(admin_client, llm):
+    assert admin_client.get(MODELS, {"credential": llm.pk}).status_code == 200
+
+
+def test_run_returns_the_json_output(player_client, llm):
+    response = player_client.post(RUN, form(llm, "你好"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["output"][0]["content"] == "Echo: 你好"
+    assert Conversation.objects.get().pk.hex == body["conversation"].replace("-", "")
+
+
+def test_scripts_can_post_json(player_client, llm):
+    payload = {**form(llm, "from a script"), "history": True, "history_rounds": 2}
+    response = player_client.post(RUN, json.dumps(payload), content_type="application/json")
+    assert response.status_code == 200 and response.json()["output"][0]["content"] == "Echo: from a script"
+    bad = player_client.post(RUN, "[1,", content_type="application/json")
+    assert bad.status_code == 400 and "JSON object" in json.dumps(bad.json())
+
+
+def test_csrf_is_enforced_for_scripts(player, llm):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(player)
+    assert client.post(RUN, form(llm)).status_code == 403
+
+
+def test_stream_sends_events(player_client, llm):
+    response = player_client.post(STREAM, form(llm, "stream me"))
+    assert response["Content-Type"] == "text/event-stream"
+    body = b"".join(response.streaming_content).decode()
+    events = [block.split("\n")[0].removeprefix("event: ") for block in body.strip().split("\n\n")]
+    assert events[0] == "start" and events[-1] == "done" and "delta" in events
+    done = json.loads(body.strip().split("\n\n")[-1].split("data: ", 1)[1])
+    assert done["output"][0]["content"] == "Echo: stream me"
+
+
+@pytest.mark.parametrize(
+    "changes, field, fragment",
+    [
+        ({"message": "   "}, "message", "Write a message"),
+        ({"credential": "00000000-0000-0000-0000-000000000000"}, "credential", "valid choice"),
+        ({"model": "", "model_name": ""}, "model", "Choose a model"),
+        ({"variables": '{"a": '}, "variables", "not valid JSON"),
+        ({"message": "hi {{who}}"}, "message", "{{who}}"),
+        ({"temperature": "5"}, "temperature", "from 0.0 to 2.0"),
+        ({"error_mode": "default", "default_value": ""}, "default_value", "Enter the content"),
+        ({"conversation": "not-a-uuid"}, "conversation", "not yours"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_stores_nothing(player_client, llm, changes, field, fragment):
+    for url in (RUN, STREAM):
+        response = player_client.post(url, {**form(llm), **changes})
+        assert response.status_code == 400
+        errors = response.json()["errors"]
+        assert fragment in " ".join(errors[field]), errors
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "model, error_type", [("echo-fault-404", "model_not_found"), ("echo-fault-503", "provider_unavailable")]
+)
+def test_provider_failures_are_reported_and_the_message_is_kept(player_client, llm, model, error_type):
+    response = player_client.post(RUN, form(llm, "keep me", model="", model_name=model))
+    assert response.status_code == 502
+    body = response.json()
+    assert body["error"]["type"] == error_type and model in body["error"]["message"]
+    kept = Message.objects.get()
+    assert kept.content == "keep me" and kept.error
+    page = player_client.get(f"/playground/c/{body['conversation']}/").content.decode()
+    assert "keep me" in page
+
+
+def test_variables_are_resolved_before_sending(player_client, llm):
+    response = player_client.post(RUN, form(llm, "I am {{user.name}}", variables='{"user": {"name": "IOLinker"}}'))
+    assert response.json()["output"][0]["content"] == "Echo: I am IOLinker"
+
+
+def test_users_see_only_their_own_conversations(player_client, admin_client, llm):
+    theirs = admin_client.post(RUN, form(llm, "admin secret plan")).json()["conversation"]
+    assert player_client.get(f"/playground/c/{theirs}/").status_code == 404
+    response = player_client.post(RUN, form(llm, "sneak in", conversation=theirs))
+    assert response.status_code == 400 and "not yours" in json.dumps(response.json())
+    assert "admin secret plan" not in player_client.get("/playground/").content.decode()
+
+
+def test_models_endpoint_lists_the_credentials_models(player_client, llm):
+    models = player_client.get(MODELS, {"credential": llm.pk}).json()["models"]
+    assert [m["name"] for m in models] == ["echo-1"]
+    assert models[0]["temperature"] == {"min": 0.0, "max": 2.0, "default": None}
+    assert player_client.get(MODELS, {"credential": "junk"}).status_code == 400
+
+
+def _grow(conversation, rounds):
+    Message.objects.bulk_create(
+        m
+        for i in range(rounds)
+        for m in (
+            Message(conversation=conversation, role="user", content=f"q{i}"),
+            Message(conversation=conversation, role="assistant", content=f"a{i}"),
+        )
+    )
+
+
+@pytest.mark.parametrize("url", [RUN, STREAM])
+def test_queries_per_request_do_not_grow_with_history(player_client, llm, url):
+    def count(conversation):
+        with CaptureQueriesContext(connection) as ctx:
+            response = player_client.post(
+                url, form(llm, "next", conversation=str(conversation.pk), history="on", history_rounds="5")
+            )
+            if url == STREAM:
+                b"".join(response.streaming_content)
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    small, large = (Conversation.objects.create(user=llm_user(player_client)) for _ in range(2))
+    _grow(small, 2)
+    _grow(large, 200)
+    assert count(small) == count(large)
+
+
+def llm_user(client):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=client.session["_auth_user_id"])
+
+
+def test_continuing_a_conversation_starts_from_its_credential_and_model(player_client, llm):
+    body = player_client.post(RUN, form(llm, "hi", model="", model_name="echo-typed")).json()
+    page = player_client.get(f"/playground/c/{body['conversation']}/")
+    form_ = page.context["form"]
+    assert form_.initial["credential"] == llm.pk and form_.initial["model_name"] == "echo-typed"
+    assert 'value="echo-typed"' in page.content.decode()
