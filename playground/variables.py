@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 EXPRESSION = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _MISSING = object()
 
@@ -32,10 +34,12 @@ def parse_variables(raw: str) -> dict[str, Any]:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise VariableError(
-            f"Variables are not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).", field="variables"
+            _("Variables are not valid JSON: %(reason)s (line %(line)d, column %(column)d).")
+            % {"reason": exc.msg, "line": exc.lineno, "column": exc.colno},
+            field="variables",
         ) from None
     if not isinstance(value, dict):
-        raise VariableError('Variables must be a JSON object, for example {"name": "IOLinker"}.', field="variables")
+        raise VariableError(_('Variables must be a JSON object, for example {"name": "IOLinker"}.'), field="variables")
     return value
 
 
@@ -56,7 +60,9 @@ def render(template: str, variables: dict[str, Any]) -> str:
     unknown = [path for path in EXPRESSION.findall(template) if lookup(variables, path) is _MISSING]
     if unknown:
         names = ", ".join(dict.fromkeys("{{" + name + "}}" for name in unknown))
-        raise VariableError(f"Unknown variable {names}: add it to the variables JSON.", field="message")
+        raise VariableError(
+            _("Unknown variable %(names)s: add it to the variables JSON.") % {"names": names}, field="message"
+        )
 
     def replace(match: re.Match[str]) -> str:
         value = lookup(variables, match.group(1))

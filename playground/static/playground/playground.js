@@ -963,6 +963,7 @@
       if (sent !== null && turn.sidebar && turn.sidebar.hasAttribute("data-new")) {
         var title = turn.sidebar.querySelector(".pg-conv-title");
         if (title) title.textContent = shortTitle(sent) || t("untitled");
+        turn.sidebar.removeAttribute("data-new"); // the title is the first message, as the server keeps it
       }
       scrollTranscript(false);
     }
