@@ -78,3 +78,28 @@ def test_model_html_is_shown_as_text(live_server, django_user_model, page, point
     assert page.locator("#pg-reply strong").count() == 1
     assert "<img" in page.inner_text("#pg-reply")
     assert page.title() != "pwned"
+
+
+def test_bad_input_and_provider_failures_show_on_the_page(live_server, django_user_model, page, point_at):
+    credential = point_at("openai_compatible")
+    django_user_model.objects.create_superuser(username="admin", password="browser-test-pw-1")
+    page.goto(f"{live_server.url}/accounts/login/?next=/playground/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "browser-test-pw-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/playground/")
+    page.select_option("#id_credential", label=credential.name)
+    page.fill("#id_model_name", "echo-1")
+
+    page.fill("#id_message", "   ")
+    page.click("#pg-send")
+    page.wait_for_selector('#pg-form[data-state="error"]')
+    assert "Write a message first." in page.inner_text('[data-errors-for="message"]')
+
+    page.fill("#id_model_name", "echo-fault-503")
+    page.fill("#id_message", "please keep this text")
+    page.click("#pg-send")
+    page.wait_for_selector('#pg-form[data-state="error"]')
+    assert "Provider unavailable" in page.inner_text("#pg-error")
+    assert page.input_value("#id_message") == "please keep this text"
+    assert "please keep this text" in page.inner_text("#pg-transcript")
