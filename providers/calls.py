@@ -196,8 +196,11 @@ class StreamCancelled(ModelDeskError):
 
 
 @contextmanager
-def recorded(call: Call) -> Iterator[Call]:
-    """Record the call when the block ends, successfully or not; typed errors propagate."""
+def recorded(call: Call, *, success: bool = True) -> Iterator[Call]:
+    """Record the call when the block ends; typed errors propagate.
+
+    ``success=False`` records failures only: a stream being prepared records its success when it has ended.
+    """
     try:
         yield call
     except ModelDeskError as error:
@@ -206,14 +209,5 @@ def recorded(call: Call) -> Iterator[Call]:
     except GeneratorExit:  # a stream abandoned by its reader (client disconnected)
         call_record(call, StreamCancelled())
         raise
-    call_record(call)
-
-
-@contextmanager
-def recorded_failure(call: Call) -> Iterator[Call]:
-    """Record the call only if the block fails (a stream records its success when it ends)."""
-    try:
-        yield call
-    except ModelDeskError as error:
-        call_record(call, error)
-        raise
+    if success:
+        call_record(call)

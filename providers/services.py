@@ -15,7 +15,7 @@ from credentials.models import CheckStatus, Credential
 
 from .adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
 from .adapters.types import AudioFile, ChatDelta, ChatParams, Message, RemoteModel, RerankHit
-from .calls import Call, CallInfo, call_prepare, call_resolve, recorded, recorded_failure
+from .calls import Call, CallInfo, call_prepare, call_resolve, recorded
 from .catalog import CATALOG, PredefinedModel, ProviderSpec
 from .errors import ConfigurationError, ModelDeskError
 from .models import DefaultModel, ModelOrigin, Provider, ProviderModel
@@ -271,7 +271,7 @@ def chat_stream(
 ) -> ChatStream:
     """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
     call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
-    with recorded_failure(call):
+    with recorded(call, success=False):
         call_prepare(call, max_attempts=max_attempts, deadline=deadline)
     return ChatStream(call, _chat_params(messages, call.model, temperature, top_p, max_tokens))
 

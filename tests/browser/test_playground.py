@@ -11,6 +11,17 @@ from providers.services import catalog_load
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def open_playground(live_server, django_user_model, page, credential) -> None:
+    """Log in through Django's login page as a superuser and pick ``credential``."""
+    django_user_model.objects.create_superuser(username="admin", password="browser-test-pw-1")
+    page.goto(f"{live_server.url}/accounts/login/?next=/playground/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "browser-test-pw-1")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/playground/")
+    page.select_option("#id_credential", label=credential.name)
+
+
 def chat(page, text: str) -> dict:
     page.fill("#id_message", text)
     page.click("#pg-send")
@@ -64,13 +75,7 @@ def test_chat_with_history_in_the_playground(live_server, django_user_model, pag
 
 def test_model_html_is_shown_as_text(live_server, django_user_model, page, point_at):
     credential = point_at("openai_compatible")
-    django_user_model.objects.create_superuser(username="admin", password="browser-test-pw-1")
-    page.goto(f"{live_server.url}/accounts/login/?next=/playground/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", "browser-test-pw-1")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/playground/")
-    page.select_option("#id_credential", label=credential.name)
+    open_playground(live_server, django_user_model, page, credential)
     page.fill("#id_model_name", "echo-1")
     chat(page, "<img src=x onerror=\"document.title='pwned'\"> **bold**")
     page.click("#pg-tab-reply")
@@ -82,13 +87,7 @@ def test_model_html_is_shown_as_text(live_server, django_user_model, page, point
 
 def test_bad_input_and_provider_failures_show_on_the_page(live_server, django_user_model, page, point_at):
     credential = point_at("openai_compatible")
-    django_user_model.objects.create_superuser(username="admin", password="browser-test-pw-1")
-    page.goto(f"{live_server.url}/accounts/login/?next=/playground/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", "browser-test-pw-1")
-    page.click("input[type=submit]")
-    page.wait_for_url("**/playground/")
-    page.select_option("#id_credential", label=credential.name)
+    open_playground(live_server, django_user_model, page, credential)
     page.fill("#id_model_name", "echo-1")
 
     page.fill("#id_message", "   ")
