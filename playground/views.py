@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import wraps
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -137,13 +139,35 @@ def _sse(events: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[str]:
         yield f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+async def _as_async(chunks: Iterator[str]) -> AsyncIterator[str]:
+    """Serve a synchronous stream under ASGI one chunk at a time.
+
+    Django would otherwise read a synchronous iterator to the end before sending anything. Each step runs in
+    the thread the view ran in (the ORM's), and a client that goes away closes the stream, which records it.
+    """
+    def advance() -> str | None:
+        return next(chunks, None)
+
+    step = sync_to_async(advance, thread_sensitive=True)
+    try:
+        while (chunk := await step()) is not None:
+            yield chunk
+    finally:
+        await sync_to_async(getattr(chunks, "close", lambda: None), thread_sensitive=True)()
+
+
+def streaming_body(request: HttpRequest, chunks: Iterator[str]) -> Iterator[str] | AsyncIterator[str]:
+    return _as_async(chunks) if isinstance(request, ASGIRequest) else chunks
+
+
 @require_POST
 @playground_access
 def stream(request: HttpRequest) -> HttpResponseBase:
     form = _bound_form(request)
     if not form.is_valid():
         return _form_errors(form)
-    response = StreamingHttpResponse(_sse(playground_stream(form.run_request())), content_type="text/event-stream")
+    chunks = _sse(playground_stream(form.run_request()))
+    response = StreamingHttpResponse(streaming_body(request, chunks), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # let proxies pass each event through at once
     return response

@@ -172,3 +172,32 @@ def test_continuing_a_conversation_starts_from_its_credential_and_model(player_c
     form_ = page.context["form"]
     assert form_.initial["credential"] == llm.pk and form_.initial["model_name"] == "echo-typed"
     assert 'value="echo-typed"' in page.content.decode()
+
+
+def test_streams_are_served_chunk_by_chunk_under_asgi():
+    """Under ASGI the body is an async iterator (Django would buffer a sync one); under WSGI it stays sync."""
+    import asyncio
+
+    from django.test import AsyncRequestFactory, RequestFactory
+
+    from playground.views import streaming_body
+
+    produced: list[str] = []
+
+    def chunks():
+        for piece in ("a", "b", "c"):
+            produced.append(piece)
+            yield piece
+
+    body = streaming_body(AsyncRequestFactory().post("/"), chunks())
+
+    async def first_then_rest():
+        iterator = body.__aiter__()
+        first = await iterator.__anext__()
+        seen_after_first = list(produced)
+        rest = [chunk async for chunk in iterator]
+        return first, seen_after_first, rest
+
+    first, seen_after_first, rest = asyncio.run(first_then_rest())
+    assert (first, seen_after_first, rest) == ("a", ["a"], ["b", "c"])
+    assert list(streaming_body(RequestFactory().post("/"), iter(["x"]))) == ["x"]
