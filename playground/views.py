@@ -145,6 +145,7 @@ async def _as_async(chunks: Iterator[str]) -> AsyncIterator[str]:
     Django would otherwise read a synchronous iterator to the end before sending anything. Each step runs in
     the thread the view ran in (the ORM's), and a client that goes away closes the stream, which records it.
     """
+
     def advance() -> str | None:
         return next(chunks, None)
 
