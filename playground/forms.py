@@ -34,6 +34,13 @@ def llm_models(credential: Credential | None) -> Any:
     return ProviderModel.objects.filter(provider_id=credential.provider_id, model_type="llm", enabled=True)
 
 
+def llm_models_for(credentials: Any) -> Any:
+    """Enabled llm models of the providers behind ``credentials`` (suggestions for typed model names)."""
+    return ProviderModel.objects.filter(
+        provider_id__in=credentials.values("provider_id"), model_type="llm", enabled=True
+    )
+
+
 class PlaygroundForm(forms.Form):
     credential = forms.ModelChoiceField(
         label=_("Credential"), queryset=Credential.objects.none(), empty_label=_("Choose a credential")
@@ -170,3 +177,58 @@ class PlaygroundForm(forms.Form):
             default_value=data.get("default_value") or "",
             conversation=data.get("conversation"),
         )
+
+
+COMPARE_SLOTS = 4
+
+
+class CompareForm(forms.Form):
+    """The same prompt for up to four credential/model pairs."""
+
+    system = forms.CharField(
+        label=_("System message"),
+        required=False,
+        initial="You are a helpful assistant",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    message = forms.CharField(label=_("User message"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        credentials = chat_credentials()
+        for slot in range(1, COMPARE_SLOTS + 1):
+            self.fields[f"credential_{slot}"] = forms.ModelChoiceField(
+                label=_("Credential %(n)d") % {"n": slot},
+                queryset=credentials,
+                required=False,
+                empty_label=_("Choose a credential"),
+            )
+            self.fields[f"model_{slot}"] = forms.CharField(
+                label=_("Model %(n)d") % {"n": slot},
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"placeholder": _("model name"), "list": "pg-compare-models"}),
+            )
+
+    def slots(self) -> list[tuple[Any, Any]]:
+        return [(self[f"credential_{n}"], self[f"model_{n}"]) for n in range(1, COMPARE_SLOTS + 1)]
+
+    def clean_message(self) -> str:
+        message: str = self.cleaned_data["message"]
+        if not message.strip():
+            raise forms.ValidationError(_("Write a message first."))
+        return message
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        targets = []
+        for slot in range(1, COMPARE_SLOTS + 1):
+            credential, model = data.get(f"credential_{slot}"), (data.get(f"model_{slot}") or "").strip()
+            if credential and model:
+                targets.append((credential, model))
+            elif credential or model:
+                self.add_error(f"model_{slot}" if credential else f"credential_{slot}", _("Fill in both, or neither."))
+        if not targets and not self.errors:
+            raise forms.ValidationError(_("Choose at least one credential and model to compare."))
+        data["targets"] = targets
+        return data

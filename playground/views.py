@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .forms import PlaygroundForm, chat_credentials, llm_models
+from .forms import CompareForm, PlaygroundForm, chat_credentials, llm_models, llm_models_for
 from .selectors import conversation_get, conversation_list, conversation_messages, parse_uuid
-from .services import playground_run, playground_stream
+from .services import compare_run, playground_run, playground_stream
 
 View = Callable[..., HttpResponseBase]
 
@@ -186,3 +186,20 @@ class PlaygroundLoginView(LoginView):
             site_header="ModelDesk", site_title="ModelDesk", title=_("Log in"), app_path=self.request.get_full_path()
         )
         return context
+
+
+@playground_access
+def compare(request: HttpRequest) -> HttpResponse:
+    """Up to four models side by side. The calls run as a Celery group (in parallel on real workers)."""
+    form = CompareForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = compare_run(
+            user=request.user,
+            targets=form.cleaned_data["targets"],
+            system=form.cleaned_data.get("system") or "",
+            message=form.cleaned_data["message"],
+        )
+    model_names = sorted(set(llm_models_for(chat_credentials()).values_list("name", flat=True)))
+    context = {"form": form, "results": results, "model_names": model_names}
+    return render(request, "playground/compare.html", context, status=400 if form.errors else 200)

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import group, shared_task
 
 from credentials.models import Credential
 
 from . import services
+from .adapters import adapter_class
+from .adapters.base import MODELS
+from .errors import ModelDeskError
+
+
+def _credential(credential_id: str) -> Credential | None:
+    return Credential.objects.select_related("provider").filter(pk=credential_id).first()
 
 
 @shared_task(name="providers.credential_test")
 def credential_test_task(credential_id: str) -> dict[str, Any]:
-    credential = Credential.objects.select_related("provider").filter(pk=credential_id).first()
+    credential = _credential(credential_id)
     if credential is None:
         return {"credential_id": credential_id, "ok": False, "error_type": "deleted"}
     check = services.test_credential(credential=credential)
@@ -23,3 +30,34 @@ def credential_test_task(credential_id: str) -> dict[str, Any]:
         "latency_ms": check.latency_ms,
         "error_type": check.error_type,
     }
+
+
+@shared_task(name="providers.credentials_health_check")
+def credentials_health_check_task() -> dict[str, Any]:
+    """Periodic (beat): test every enabled credential, one task each."""
+    ids = [
+        str(pk) for pk in Credential.objects.filter(enabled=True, provider__enabled=True).values_list("pk", flat=True)
+    ]
+    group(credential_test_task.s(pk) for pk in ids).apply_async()
+    return {"queued": len(ids)}
+
+
+@shared_task(name="providers.models_sync")
+def models_sync_task(credential_id: str) -> dict[str, Any]:
+    credential = _credential(credential_id)
+    if credential is None:
+        return {"credential_id": credential_id, "error_type": "deleted"}
+    try:
+        report = services.models_discover(credential=credential)
+    except ModelDeskError as error:
+        return {"credential_id": credential_id, "error_type": getattr(error, "error_type", "configuration")}
+    return {"credential_id": credential_id, "created": report.created, "existing": report.existing}
+
+
+@shared_task(name="providers.models_sync_all")
+def models_sync_all_task() -> dict[str, Any]:
+    """Periodic (beat): discover models for every enabled credential whose provider lists its models."""
+    credentials = Credential.objects.select_related("provider").filter(enabled=True, provider__enabled=True)
+    ids = [str(c.pk) for c in credentials if MODELS in adapter_class(c.provider.protocol).operations]
+    group(models_sync_task.s(pk) for pk in ids).apply_async()
+    return {"queued": len(ids)}

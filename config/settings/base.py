@@ -130,6 +130,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+# Periodic work for `celery -A config beat`; intervals in seconds.
+CREDENTIAL_HEALTH_CHECK_INTERVAL = env.int("CREDENTIAL_HEALTH_CHECK_INTERVAL", default=15 * 60)
+MODEL_SYNC_INTERVAL = env.int("MODEL_SYNC_INTERVAL", default=6 * 60 * 60)
+CELERY_BEAT_SCHEDULE = {
+    "credential-health-check": {
+        "task": "providers.credentials_health_check",
+        "schedule": CREDENTIAL_HEALTH_CHECK_INTERVAL,
+    },
+    "model-sync": {"task": "providers.models_sync_all", "schedule": MODEL_SYNC_INTERVAL},
+}
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -11,8 +11,10 @@ CREDENTIAL_ENCRYPTION_KEYS = env(
     default="ULcpSOwDQmSmVZU8G82-Zty_85Xa7x3yclf4BS2fj1c=",
 )
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_BROKER_URL = ""
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager unless a broker is given in the environment (the Redis integration tests' worker process).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -28,3 +30,7 @@ PROVIDER_RETRY_MAX_DELAY = 0.05
 PROVIDER_RETRY_AFTER_CAP = 0.5
 # Inline writes: the test transaction is invisible to the writer thread's own connection.
 CALL_LOG_ASYNC = False
+# A file, not memory, so that a real Celery worker process (tests/integration) can share the test database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-artifacts" / "test-db.sqlite3")}  # noqa: F405
+    (BASE_DIR / "test-artifacts").mkdir(exist_ok=True)  # noqa: F405

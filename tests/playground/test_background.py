@@ -1,0 +1,88 @@
+"""Background work: conversation titles, compare runs, periodic health checks and model sync (eager)."""
+
+from __future__ import annotations
+
+from playground.models import Conversation
+from playground.services import RunRequest, compare_run, playground_run
+from providers.models import CallLog, ProviderModel
+from providers.services import default_model_set
+from providers.tasks import credentials_health_check_task, models_sync_all_task
+
+
+def test_first_reply_gets_a_title_from_the_default_model(player, llm, django_capture_on_commit_callbacks):
+    default_model_set(model=ProviderModel.objects.get(name="echo-1"), credential=llm)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = playground_run(
+            RunRequest(user=player, credential=llm, model="echo-1", system="", message="我想学做饭")
+        )
+    assert len(callbacks) == 1
+    title = Conversation.objects.get(pk=result.conversation.pk).title
+    assert title.startswith("Echo: User: 我想学做饭")  # the fake echoes the naming prompt's exchange
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        playground_run(
+            RunRequest(
+                user=player,
+                credential=llm,
+                model="echo-1",
+                system="",
+                message="again",
+                conversation=result.conversation,
+            )
+        )
+    assert callbacks == []  # only a new conversation's first reply is titled
+
+
+def test_without_a_default_model_the_first_message_stays_the_title(player, llm, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = playground_run(
+            RunRequest(user=player, credential=llm, model="echo-1", system="", message="hello there")
+        )
+    assert Conversation.objects.get(pk=result.conversation.pk).title == "hello there"
+
+
+def test_compare_runs_each_model_and_keeps_the_order(player, llm, point_at):
+    claude = point_at("anthropic", path="")
+    results = compare_run(
+        user=player,
+        targets=[(llm, "echo-1"), (claude, "claude-x"), (llm, "echo-fault-401")],
+        system="Be brief.",
+        message="compare me",
+    )
+    assert [r["model"] for r in results] == ["echo-1", "claude-x", "echo-fault-401"]
+    assert results[0]["content"] == results[1]["content"] == "Echo: compare me"
+    assert results[0]["latency_ms"] >= 0 and results[1]["usage"]["output_tokens"]
+    assert results[2]["error"]["type"] == "authentication"
+    assert CallLog.objects.count() == 3
+
+
+def test_compare_page_shows_replies_side_by_side(player_client, llm):
+    page = player_client.post(
+        "/playground/compare/",
+        {
+            "message": "side by side",
+            "credential_1": str(llm.pk),
+            "model_1": "echo-1",
+            "credential_2": str(llm.pk),
+            "model_2": "echo-2",
+        },
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and html.count("Echo: side by side") == 2
+
+
+def test_compare_page_rejects_half_filled_rows(player_client, llm):
+    page = player_client.post("/playground/compare/", {"message": "x", "credential_1": str(llm.pk)})
+    assert page.status_code == 400 and "Fill in both, or neither." in page.content.decode()
+    page = player_client.post("/playground/compare/", {"message": "x"})
+    assert page.status_code == 400 and "Choose at least one credential and model" in page.content.decode()
+
+
+def test_periodic_health_check_tests_every_enabled_credential(llm):
+    assert credentials_health_check_task.delay().get() == {"queued": 1}
+    llm.refresh_from_db()
+    assert llm.check_status == "ok"
+
+
+def test_periodic_model_sync_discovers_models(llm):
+    assert models_sync_all_task.delay().get() == {"queued": 1}
+    assert ProviderModel.objects.filter(provider=llm.provider, origin="discovered").count() == 4  # echo-1 existed
