@@ -296,7 +296,13 @@ FLAVOR_ERRORS: dict[str, ErrorBuilder] = {
 
 
 class OpenAIWire(Wire):
-    """``Authorization: Bearer``; errors in the flavour's format (OpenAI's by default, also for DeepSeek)."""
+    """``Authorization: Bearer``; errors in the flavour's format (OpenAI's by default, also for DeepSeek).
+
+    A request without a key is served, as self-hosted OpenAI-compatible servers (vLLM without --api-key,
+    Xinference, Ollama's /v1) do; the key ``invalid`` is refused.
+    """
+
+    requires_key = False
 
     def error(self, call: Call, status: int, *, kind: str = "", message: str | None = None) -> Reply:
         return FLAVOR_ERRORS.get(call.flavor, _openai_error)(status, kind, message)
@@ -309,6 +315,7 @@ class AzureWire(OpenAIWire):
     """The ``api-key`` header (or an Entra bearer token) and a required ``api-version`` query parameter."""
 
     flavor = "azure"
+    requires_key = True
 
     def credential(self, call: Call) -> str | None:
         return call.headers.get("api-key") or bearer(call.headers)

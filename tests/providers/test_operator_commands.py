@@ -133,3 +133,23 @@ def test_chat_repl_keeps_history(point_at, admin_user, monkeypatch):
         index = len(out) - len(out[index:].lstrip())
     assert [o[0]["content"] for o in outputs] == ["Echo: first", "Echo: second"]
     assert outputs[-1][0]["history_rounds_loaded"] == 1
+
+
+def test_issue_acceptance_flow_from_a_terminal(catalog, fake_provider, admin_user):
+    """create_credential (no key), chat --json, check_credentials 0; stop the fake; check_credentials 1."""
+    run(
+        "create_credential",
+        "--provider",
+        "openai_compatible",
+        "--name",
+        "fake",
+        "--set",
+        f"base_url={fake_provider.url}/v1",
+    )
+    output = json.loads(run("chat", "--credential", "fake", "--model", "echo-1", "--json", "hi"))
+    assert isinstance(output, list) and len(output) == 1
+    assert output[0]["content"] == "Echo: hi" and output[0]["history"] == [{"role": "user", "content": "hi"}]
+    assert "ok" in run("check_credentials")
+    fake_provider.stop()
+    with pytest.raises(CommandError, match="failed: fake"):
+        call_command("check_credentials", stdout=StringIO())
