@@ -22,6 +22,13 @@ ERROR_MODES = [
 ]
 
 
+def require_text(message: str) -> str:
+    """A message that is only whitespace is as good as empty."""
+    if not message.strip():
+        raise forms.ValidationError(_("Write a message first."))
+    return message
+
+
 def chat_credentials() -> Any:
     """Enabled credentials whose (enabled) provider serves llm models."""
     llm_providers = [p.pk for p in Provider.objects.filter(enabled=True) if "llm" in p.model_types]
@@ -119,10 +126,7 @@ class PlaygroundForm(forms.Form):
         return conversation
 
     def clean_message(self) -> str:
-        message: str = self.cleaned_data["message"]
-        if not message.strip():
-            raise forms.ValidationError(_("Write a message first."))
-        return message
+        return require_text(self.cleaned_data["message"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -214,10 +218,7 @@ class CompareForm(forms.Form):
         return [(self[f"credential_{n}"], self[f"model_{n}"]) for n in range(1, COMPARE_SLOTS + 1)]
 
     def clean_message(self) -> str:
-        message: str = self.cleaned_data["message"]
-        if not message.strip():
-            raise forms.ValidationError(_("Write a message first."))
-        return message
+        return require_text(self.cleaned_data["message"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
