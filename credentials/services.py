@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 class CredentialNeedsReentry(ModelDeskError):
+    error_type = "needs_reentry"
+
     def __init__(self, credential: Credential, fields: Iterable[str]) -> None:
         names = ", ".join(fields)
         super().__init__(

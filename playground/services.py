@@ -129,7 +129,7 @@ def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResul
 
 def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
     """Keep the user's message with its error; answer according to the error mode."""
-    error_type = str(getattr(error, "error_type", "configuration"))
+    error_type = error.error_type
     turn.user_message.error = str(error)
     turn.user_message.save(update_fields=["error"])
     turn.conversation.save(update_fields=["updated_at"])
@@ -198,7 +198,7 @@ def compare_one(*, credential_id: str, model: str, system: str, message: str, us
         return {
             **base,
             "provider": credential.provider.slug,
-            "error": {"type": str(getattr(error, "error_type", "configuration")), "message": str(error)},
+            "error": {"type": error.error_type, "message": str(error)},
         }
     info = outcome.info
     return {

@@ -146,7 +146,7 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         error.with_context(provider=call.provider.name_en, model=call.model)
         error_type, message = error.error_type, str(error)
     elif error is not None:
-        error_type, message = _error_type(error), str(error)
+        error_type, message = getattr(error, "error_type", "configuration"), str(error)
     if call.transport is not None:
         message = call.transport.redact(message)
     row = CallLog(
@@ -177,15 +177,6 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         f": {message}" if message else "",
     )
     return row
-
-
-def _error_type(error: BaseException) -> str:
-    if isinstance(getattr(error, "error_type", None), str):
-        return str(error.error_type)  # type: ignore[attr-defined]
-    name = type(error).__name__
-    return {"CredentialNeedsReentry": "needs_reentry", "OperationNotSupported": "not_supported"}.get(
-        name, "configuration"
-    )
 
 
 class StreamCancelled(ModelDeskError):

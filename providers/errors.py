@@ -8,7 +8,12 @@ from __future__ import annotations
 
 
 class ModelDeskError(Exception):
-    """Base class for every expected failure; its ``str()`` is safe to show to a user."""
+    """Base class for every expected failure; its ``str()`` is safe to show to a user.
+
+    ``error_type`` is the stable name used in call logs and JSON output.
+    """
+
+    error_type = "configuration"
 
 
 class ConfigurationError(ModelDeskError):
@@ -25,6 +30,8 @@ class DefaultModelNotConfigured(ConfigurationError):
 
 
 class OperationNotSupported(ModelDeskError):
+    error_type = "not_supported"
+
     def __init__(self, provider: str, operation: str) -> None:
         super().__init__(f"{provider} does not offer {operation}. Pick a provider that does, or another model type.")
         self.provider = provider

@@ -370,7 +370,7 @@ def test_credential(*, credential: Credential, user: Any = None) -> CredentialCh
         ok=error is None,
         latency_ms=info.latency_ms,
         error=str(error) if error else "",
-        error_type=getattr(error, "error_type", "configuration") if error else "",
+        error_type=error.error_type if error else "",
     )
     Credential.objects.filter(pk=credential.pk).update(
         check_status=CheckStatus.OK if check.ok else CheckStatus.FAILED,

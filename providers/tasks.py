@@ -50,7 +50,7 @@ def models_sync_task(credential_id: str) -> dict[str, Any]:
     try:
         report = services.models_discover(credential=credential)
     except ModelDeskError as error:
-        return {"credential_id": credential_id, "error_type": getattr(error, "error_type", "configuration")}
+        return {"credential_id": credential_id, "error_type": error.error_type}
     return {"credential_id": credential_id, "created": report.created, "existing": report.existing}
 
 
