@@ -82,7 +82,3 @@ def credential_status(credential: Credential) -> str:
 
 def credential_list() -> QuerySet[Credential]:
     return Credential.objects.select_related("provider")
-
-
-def credential_get(*, name: str) -> Credential:
-    return credential_list().get(name=name)

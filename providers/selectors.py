@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from .errors import DefaultModelNotConfigured
-from .models import DefaultModel, Provider, ProviderModel
-
-
-def provider_list(*, enabled_only: bool = False) -> QuerySet[Provider]:
-    providers = Provider.objects.all()
-    return providers.filter(enabled=True) if enabled_only else providers
-
-
-def provider_models(*, provider: Provider, model_type: str | None = None) -> QuerySet[ProviderModel]:
-    models = ProviderModel.objects.filter(provider=provider, enabled=True)
-    return models.filter(model_type=model_type) if model_type else models
+from .models import DefaultModel
 
 
 def default_model_get(*, model_type: str) -> DefaultModel:

@@ -14,7 +14,6 @@ from typing import Any
 from ..errors import (
     AuthenticationFailed,
     BadRequest,
-    BadResponse,
     ContextTooLong,
     ModelNotFound,
     PermissionDenied,
@@ -100,7 +99,3 @@ def error_from_response(status: int, text: str, *, retry_after: float | None = N
     message, code = error_fields(body)
     cls = _error_class(status, message or text[:MAX_DETAIL], code)
     return cls(_detail(text, body, status), status=status, retry_after=retry_after)
-
-
-def bad_response(detail: str) -> BadResponse:
-    return BadResponse(detail)
