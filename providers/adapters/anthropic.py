@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, MODELS, Adapter, field, optional_int, sampling
+from .base import CHAT, MODELS, Adapter, sampling
 from .errors import error_fields
+from .reading import Node, parse_json
 from .types import ChatDelta, ChatParams, ChatResult, RemoteModel, RequestSpec, StreamEvent, Usage
 
 DEFAULT_MAX_TOKENS = 1024
 
 
-def _usage(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
+def _usage(usage: Node | None) -> Usage | None:
+    if usage is None:
         return None
-    return Usage(
-        input_tokens=optional_int(raw.get("input_tokens")), output_tokens=optional_int(raw.get("output_tokens"))
-    )
+    return Usage(input_tokens=usage.opt_int("input_tokens"), output_tokens=usage.opt_int("output_tokens"))
+
+
+def _blocks_text(blocks: list[Node], kind: str) -> str:
+    """The text of the content blocks of one type (``text`` or ``thinking``); other block types are skipped."""
+    return "".join(block.text(kind) for block in blocks if block.obj().text("type") == kind)
 
 
 class AnthropicAdapter(Adapter):
@@ -46,40 +49,42 @@ class AnthropicAdapter(Adapter):
         return RequestSpec("POST", self.url("v1/messages"), headers=self.headers(), json=body)
 
     def chat_response(self, body: Any) -> ChatResult:
-        blocks = field(body, "content")
-        text = "".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict) and b.get("type") == "text")
-        thinking = "".join(
-            str(b.get("thinking", "")) for b in blocks if isinstance(b, dict) and b.get("type") == "thinking"
-        )
+        root = Node(body)
+        blocks = root.arr("content")
         return ChatResult(
-            content=text,
-            reasoning=thinking,
-            usage=_usage(body.get("usage")) or Usage(),
-            model=str(body.get("model") or ""),
-            finish_reason=body.get("stop_reason"),
+            content=_blocks_text(blocks, "text"),
+            reasoning=_blocks_text(blocks, "thinking"),
+            usage=_usage(root.opt_obj("usage")) or Usage(),
+            model=root.text("model"),
+            finish_reason=root.opt_text("stop_reason"),
         )
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
         for event in events:
-            try:
-                data = json.loads(event.data)
-            except ValueError:
-                raise BadResponse("the stream carried an event that is not JSON") from None
-            kind = event.event or data.get("type", "")
-            if kind == "message_start":
-                yield ChatDelta(usage=_usage(field(data, "message").get("usage")))
-            elif kind == "content_block_delta":
-                delta = data.get("delta") or {}
-                yield ChatDelta(content=str(delta.get("text") or ""), reasoning=str(delta.get("thinking") or ""))
-            elif kind == "message_delta":
-                stop = (data.get("delta") or {}).get("stop_reason")
-                yield ChatDelta(usage=_usage(data.get("usage")), finish_reason=stop)
-            elif kind == "message_stop":
+            data = parse_json(event.data, "the stream event").obj()
+            kind = event.event or data.text("type")
+            if kind == "message_stop":
                 return
-            elif kind == "error":
-                message, code = error_fields(data)
+            if kind == "error":
+                message, code = error_fields(data.value)
                 raise ProviderUnavailable(f"the stream broke off with an error: {message or code or 'unknown'}")
+            delta = self._event_delta(kind, data)
+            if delta is not None:
+                yield delta
         raise BadResponse("the stream ended before message_stop")
+
+    def _event_delta(self, kind: str, data: Node) -> ChatDelta | None:
+        """The delta one event carries; events without one (pings, block starts and stops) give None."""
+        if kind == "message_start":
+            return ChatDelta(usage=_usage(data.obj("message").opt_obj("usage")))
+        if kind == "content_block_delta":
+            delta = data.get("delta")
+            return ChatDelta(content=delta.text("text"), reasoning=delta.text("thinking"))
+        if kind == "message_delta":
+            return ChatDelta(
+                usage=_usage(data.opt_obj("usage")), finish_reason=data.get("delta").opt_text("stop_reason")
+            )
+        return None
 
     def models_request(self) -> RequestSpec:
         return RequestSpec("GET", self.url("v1/models"), headers=self.headers(), params={"limit": "1000"})
@@ -87,10 +92,10 @@ class AnthropicAdapter(Adapter):
     def models_response(self, body: Any) -> list[RemoteModel]:
         return [
             RemoteModel(
-                name=str(field(item, "id")),
+                name=item.required_text("id"),
                 model_type="llm",
-                display_name=str(item.get("display_name") or ""),
-                context_window=optional_int(item.get("max_input_tokens")),
+                display_name=item.text("display_name"),
+                context_window=item.opt_int("max_input_tokens"),
             )
-            for item in field(body, "data")
+            for item in Node(body).arr("data")
         ]

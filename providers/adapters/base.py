@@ -2,6 +2,10 @@
 
 An adapter builds ``RequestSpec`` values and parses decoded bodies or stream events. The transport
 (``providers.transport``) sends requests, retries, reads streams and maps HTTP failures.
+
+Parsing is defensive: whatever JSON a provider sends, ``*_response`` and ``chat_deltas`` return typed results or
+raise a ``ModelDeskError`` (``BadResponse`` for a wrong shape; read bodies through ``reading.Node``), never any
+other exception.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..errors import BadResponse, OperationNotSupported
+from ..errors import OperationNotSupported
 from .types import (
     AudioFile,
     ChatDelta,
@@ -85,25 +89,9 @@ class Adapter:
         raise self.unsupported(TRANSCRIBE)
 
 
-def field(body: Any, *path: str | int) -> Any:
-    """Walk ``body`` along ``path``; a missing step is a BadResponse naming the path."""
-    node = body
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            where = ".".join(str(p) for p in path)
-            raise BadResponse(f"the response has no {where}") from None
-    return node
-
-
 def sampling(params: ChatParams, *, max_tokens: str | None = "max_tokens") -> dict[str, Any]:
     """The sampling parameters that were set, under this protocol's name for max tokens (None: leave it out)."""
     values: dict[str, Any] = {"temperature": params.temperature, "top_p": params.top_p}
     if max_tokens:
         values[max_tokens] = params.max_tokens
     return {name: value for name, value in values.items() if value is not None}
-
-
-def optional_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

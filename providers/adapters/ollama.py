@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, EMBED, MODELS, Adapter, field, optional_int, sampling
+from .base import CHAT, EMBED, MODELS, Adapter, sampling
+from .errors import error_fields
+from .reading import Node, parse_json
 from .types import ChatDelta, ChatParams, ChatResult, EmbeddingResult, RemoteModel, RequestSpec, StreamEvent, Usage
 
 
-def _usage(body: dict[str, Any]) -> Usage:
-    return Usage(
-        input_tokens=optional_int(body.get("prompt_eval_count")), output_tokens=optional_int(body.get("eval_count"))
-    )
+def _usage(body: Node) -> Usage:
+    return Usage(input_tokens=body.opt_int("prompt_eval_count"), output_tokens=body.opt_int("eval_count"))
+
+
+def _line_delta(line: Node) -> ChatDelta:
+    """One NDJSON line's delta; the final (``done``) line carries usage and why the reply stopped."""
+    message = line.get("message")
+    if line.flag("done"):
+        return ChatDelta(
+            content=message.text("content"), usage=_usage(line), finish_reason=line.opt_text("done_reason")
+        )
+    return ChatDelta(content=message.text("content"), reasoning=message.text("thinking"))
 
 
 class OllamaAdapter(Adapter):
@@ -33,39 +42,32 @@ class OllamaAdapter(Adapter):
         return RequestSpec("POST", self.url("api/chat"), headers=self.headers(), json=body)
 
     def chat_response(self, body: Any) -> ChatResult:
-        message = field(body, "message")
+        root = Node(body)
+        message = root.obj("message")
         return ChatResult(
-            content=str(message.get("content") or ""),
-            reasoning=str(message.get("thinking") or ""),
-            usage=_usage(body),
-            model=str(body.get("model") or ""),
-            finish_reason=body.get("done_reason"),
+            content=message.text("content"),
+            reasoning=message.text("thinking"),
+            usage=_usage(root),
+            model=root.text("model"),
+            finish_reason=root.opt_text("done_reason"),
         )
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
         for event in events:
-            try:
-                line = json.loads(event.data)
-            except ValueError:
-                raise BadResponse("the stream carried a line that is not JSON") from None
-            if not isinstance(line, dict):
-                raise BadResponse("the stream carried a line that is not a JSON object")
-            if "error" in line:
-                raise ProviderUnavailable(f"the stream broke off with an error: {line['error']}")
-            message = line.get("message") or {}
-            if line.get("done"):
-                yield ChatDelta(
-                    content=str(message.get("content") or ""), usage=_usage(line), finish_reason=line.get("done_reason")
-                )
+            line = parse_json(event.data, "the stream line").obj()
+            if line.get("error").value is not None:
+                message, _code = error_fields(line.value)
+                raise ProviderUnavailable(f"the stream broke off with an error: {message or 'unknown error'}")
+            yield _line_delta(line)
+            if line.flag("done"):
                 return
-            yield ChatDelta(content=str(message.get("content") or ""), reasoning=str(message.get("thinking") or ""))
         raise BadResponse("the stream ended before the final done line")
 
     def models_request(self) -> RequestSpec:
         return RequestSpec("GET", self.url("api/tags"), headers=self.headers())
 
     def models_response(self, body: Any) -> list[RemoteModel]:
-        return [RemoteModel(name=str(field(item, "name"))) for item in field(body, "models")]
+        return [RemoteModel(name=item.required_text("name")) for item in Node(body).arr("models")]
 
     def embed_request(self, model: str, inputs: list[str]) -> RequestSpec:
         return RequestSpec(
@@ -73,7 +75,8 @@ class OllamaAdapter(Adapter):
         )
 
     def embed_response(self, body: Any) -> EmbeddingResult:
+        root = Node(body)
         return EmbeddingResult(
-            vectors=[list(v) for v in field(body, "embeddings")],
-            usage=Usage(input_tokens=optional_int(body.get("prompt_eval_count"))),
+            vectors=[vector.floats() for vector in root.arr("embeddings")],
+            usage=Usage(input_tokens=root.opt_int("prompt_eval_count")),
         )

@@ -7,13 +7,13 @@ pings), chunks with empty ``choices`` (Azure's filter chunk, the usage chunk), u
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter, field, optional_int, sampling
+from .base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter, sampling
 from .errors import error_fields
+from .reading import Node, parse_json
 from .types import (
     AudioFile,
     ChatDelta,
@@ -30,17 +30,31 @@ from .types import (
 )
 
 
-def openai_usage(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
+def openai_usage(usage: Node | None) -> Usage | None:
+    """``prompt_tokens`` / ``completion_tokens``, or the ``input_tokens`` / ``output_tokens`` some servers send."""
+    if usage is None:
         return None
     return Usage(
-        input_tokens=optional_int(raw.get("prompt_tokens", raw.get("input_tokens"))),
-        output_tokens=optional_int(raw.get("completion_tokens", raw.get("output_tokens"))),
+        input_tokens=_first_int(usage, "prompt_tokens", "input_tokens"),
+        output_tokens=_first_int(usage, "completion_tokens", "output_tokens"),
     )
 
 
-def _reasoning(node: dict[str, Any]) -> str:
-    return str(node.get("reasoning_content") or node.get("reasoning") or "")
+def _first_int(node: Node, *keys: str) -> int | None:
+    for key in keys:
+        value = node.opt_int(key)
+        if value is not None:
+            return value
+    return None
+
+
+def _reasoning(node: Node) -> str:
+    return node.text("reasoning_content") or node.text("reasoning")
+
+
+def _stream_error(chunk: Node) -> ProviderUnavailable:
+    message, _code = error_fields(chunk.value)
+    return ProviderUnavailable(f"the stream broke off with an error: {message or 'unknown error'}")
 
 
 class OpenAICompatibleAdapter(Adapter):
@@ -82,14 +96,15 @@ class OpenAICompatibleAdapter(Adapter):
         )
 
     def chat_response(self, body: Any) -> ChatResult:
-        choice = field(body, "choices", 0)
-        message = field(choice, "message")
+        root = Node(body)
+        choice = root.obj("choices", 0)
+        message = choice.obj("message")
         return ChatResult(
-            content=str(message.get("content") or ""),
+            content=message.text("content"),  # null when the reply is a refusal or only tool calls
             reasoning=_reasoning(message),
-            usage=openai_usage(body.get("usage")) or Usage(),
-            model=str(body.get("model") or ""),
-            finish_reason=choice.get("finish_reason"),
+            usage=openai_usage(root.opt_obj("usage")) or Usage(),
+            model=root.text("model"),
+            finish_reason=choice.opt_text("finish_reason"),
         )
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
@@ -97,30 +112,24 @@ class OpenAICompatibleAdapter(Adapter):
         for event in events:
             if event.data.startswith("[DONE]"):
                 return
-            try:
-                chunk = json.loads(event.data)
-            except ValueError:
-                raise BadResponse("the stream carried a chunk that is not JSON") from None
-            if isinstance(chunk, dict) and "error" in chunk:
-                message, _code = error_fields(chunk)
-                raise ProviderUnavailable(f"the stream broke off with an error: {message or 'unknown error'}")
+            chunk = parse_json(event.data, "the stream chunk").obj()
+            if chunk.get("error").value is not None:
+                raise _stream_error(chunk)
             for delta in self._chunk_deltas(chunk):
                 finished = finished or delta.finish_reason is not None
                 yield delta
         if not finished:  # some servers omit [DONE]; a finish_reason is enough to know the reply is whole
             raise BadResponse("the stream ended before the reply was complete")
 
-    def _chunk_deltas(self, chunk: Any) -> Iterator[ChatDelta]:
-        if not isinstance(chunk, dict):
-            raise BadResponse("the stream carried a chunk that is not a JSON object")
-        usage = openai_usage(chunk.get("usage"))
-        for choice in chunk.get("choices") or []:
-            delta = choice.get("delta") or {}
+    def _chunk_deltas(self, chunk: Node) -> Iterator[ChatDelta]:
+        usage = openai_usage(chunk.opt_obj("usage"))
+        for choice in chunk.opt_arr("choices"):
+            delta = choice.get("delta")
             yield ChatDelta(
-                content=str(delta.get("content") or ""),
+                content=delta.text("content"),
                 reasoning=_reasoning(delta),
-                usage=openai_usage(choice.get("usage")),  # Moonshot puts usage inside the choice
-                finish_reason=choice.get("finish_reason"),
+                usage=openai_usage(choice.opt_obj("usage")),  # Moonshot puts usage inside the choice
+                finish_reason=choice.opt_text("finish_reason"),
             )
         if usage is not None:
             yield ChatDelta(usage=usage)
@@ -130,12 +139,9 @@ class OpenAICompatibleAdapter(Adapter):
         return RequestSpec("GET", self.path_url("models"), headers=self.headers(), params=self.params())
 
     def models_response(self, body: Any) -> list[RemoteModel]:
-        prefix = self.target.quirks.get("model_id_prefix", "")
-        models = []
-        for item in field(body, "data"):
-            name = str(field(item, "id"))
-            models.append(RemoteModel(name=name.removeprefix(prefix) if prefix else name))
-        return models
+        prefix = str(self.target.quirks.get("model_id_prefix", ""))
+        names = [item.required_text("id") for item in Node(body).arr("data")]
+        return [RemoteModel(name=name.removeprefix(prefix)) for name in names]
 
     def embed_request(self, model: str, inputs: list[str]) -> RequestSpec:
         body = {"model": model, "input": inputs, "encoding_format": "float"}
@@ -144,9 +150,10 @@ class OpenAICompatibleAdapter(Adapter):
         )
 
     def embed_response(self, body: Any) -> EmbeddingResult:
-        rows = sorted(field(body, "data"), key=lambda row: row.get("index", 0))
+        root = Node(body)
+        rows = sorted(enumerate(root.arr("data")), key=lambda pair: _position(*pair))
         return EmbeddingResult(
-            vectors=[list(field(row, "embedding")) for row in rows], usage=openai_usage(body.get("usage")) or Usage()
+            vectors=[row.floats("embedding") for _, row in rows], usage=openai_usage(root.opt_obj("usage")) or Usage()
         )
 
     def rerank_request(self, model: str, query: str, documents: list[str], top_n: int | None) -> RequestSpec:
@@ -182,27 +189,37 @@ class OpenAICompatibleAdapter(Adapter):
         )
 
     def transcribe_response(self, body: Any) -> Transcription:
-        usage = body.get("usage") if isinstance(body, dict) else None
-        return Transcription(text=str(field(body, "text")), usage=openai_usage(usage) or Usage())
+        root = Node(body)
+        return Transcription(text=root.required_text("text"), usage=openai_usage(root.opt_obj("usage")) or Usage())
+
+
+def _position(fallback: int, row: Node) -> int:
+    """Where an embedding row belongs: its ``index``, else where it was sent."""
+    index = row.opt_int("index")
+    return fallback if index is None else index
 
 
 def rerank_result(body: Any, documents: list[str]) -> RerankResult:
     """Jina, Cohere v2, DashScope, vLLM and Xinference share this response shape (§12, §13)."""
-    results = body.get("results") if isinstance(body, dict) else None
-    if results is None and isinstance(body, dict) and isinstance(body.get("output"), dict):
-        results = body["output"].get("results")  # DashScope native envelope
-    if not isinstance(results, list):
-        raise BadResponse("the response has no results")
-    hits = []
-    for item in results:
-        index = int(field(item, "index"))
-        if not 0 <= index < len(documents):
-            raise BadResponse(f"the response ranks document {index}, but only {len(documents)} were sent")
-        hits.append(RerankHit(index=index, score=float(field(item, "relevance_score")), document=documents[index]))
-    usage = body.get("usage") or {}
-    meta_tokens = (body.get("meta") or {}).get("tokens") or {}
-    total = optional_int(usage.get("total_tokens")) or optional_int(meta_tokens.get("input_tokens"))
+    root = Node(body)
+    hits = [_rerank_hit(item, documents) for item in _rerank_items(root)]
+    total = root.opt_int("usage", "total_tokens") or root.opt_int("meta", "tokens", "input_tokens")
     return RerankResult(hits=sorted(hits, key=lambda h: -h.score), usage=Usage(input_tokens=total))
+
+
+def _rerank_items(root: Node) -> list[Node]:
+    """The ranked items: ``results``, or ``output.results`` in DashScope's native envelope."""
+    if root.get("results").value is None and isinstance(root.get("output").value, dict):
+        return root.arr("output", "results")
+    return root.arr("results")
+
+
+def _rerank_hit(item: Node, documents: list[str]) -> RerankHit:
+    index = item.integer("index")
+    if not 0 <= index < len(documents):
+        where = item.get("index").where()
+        raise BadResponse(f"{where} names a document that was not sent (only {len(documents)} were)")
+    return RerankHit(index=index, score=item.number("relevance_score"), document=documents[index])
 
 
 class AzureOpenAIAdapter(OpenAICompatibleAdapter):

@@ -5,8 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, Adapter, field, optional_int, sampling
+from .base import CHAT, Adapter, sampling
+from .errors import error_fields
+from .reading import Node
 from .types import ChatParams, ChatResult, RequestSpec, Usage
+
+PENDING = frozenset({"starting", "processing"})
+STOPPED = frozenset({"canceled", "aborted"})
+
+
+def _failure(root: Node) -> str:
+    """Replicate's ``error`` is a string; an object is read as an error body, anything else says nothing."""
+    if not isinstance(root.get("error").value, str | dict):
+        return "no reason given"
+    message, _code = error_fields(root.value)
+    return message or "no reason given"
+
+
+def _unfinished(status: Node) -> str:
+    """Why a prediction that did not succeed has no output; unknown statuses are not echoed back."""
+    if status.value in PENDING:
+        return f"the prediction did not finish in time (status {status.value})"
+    if status.value in STOPPED:
+        return f"the prediction was {status.value}"
+    return f"{status.where()} is not a known prediction status"
+
+
+def _output_text(root: Node) -> str:
+    """The output: a list of text pieces to join (language models), or one string."""
+    output = root.get("output")
+    if isinstance(output.value, list):
+        return "".join(piece.text() for piece in output.arr())
+    return output.text()
 
 
 class ReplicateAdapter(Adapter):
@@ -32,16 +62,14 @@ class ReplicateAdapter(Adapter):
         )
 
     def chat_response(self, body: Any) -> ChatResult:
-        status = field(body, "status")
+        root = Node(body)
+        status = root.required_text("status")
         if status == "failed":
-            raise ProviderUnavailable(f"the prediction failed: {body.get('error') or 'no reason given'}")
+            raise ProviderUnavailable(f"the prediction failed: {_failure(root)}")
         if status != "succeeded":
-            raise BadResponse(f"the prediction did not finish in time (status {status})")
-        output = body.get("output")
-        text = "".join(str(part) for part in output) if isinstance(output, list) else str(output or "")
-        metrics = body.get("metrics") or {}
+            raise BadResponse(_unfinished(root.get("status")))
+        metrics = root.get("metrics")
         usage = Usage(
-            input_tokens=optional_int(metrics.get("input_token_count")),
-            output_tokens=optional_int(metrics.get("output_token_count")),
+            input_tokens=metrics.opt_int("input_token_count"), output_tokens=metrics.opt_int("output_token_count")
         )
-        return ChatResult(content=text, usage=usage, model=str(body.get("model") or ""), finish_reason="stop")
+        return ChatResult(content=_output_text(root), usage=usage, model=root.text("model"), finish_reason="stop")
