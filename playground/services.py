@@ -6,6 +6,7 @@ through ``providers.services``, store the turn, and shape the output exactly as 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +17,13 @@ from django.db import transaction
 from credentials.models import Credential
 from providers import services as provider_services
 from providers.adapters.types import Message as ChatMessage
-from providers.errors import ModelDeskError
+from providers.errors import InternalError, ModelDeskError
 from providers.models import ProviderModel
 
 from .models import Conversation, Message, Role
 from .selectors import estimate_tokens, fit_rounds, history_rounds
 
+logger = logging.getLogger(__name__)
 FAIL, DEFAULT, ERROR_OUTPUT = "fail", "default", "error_output"
 TITLE_LENGTH = 60
 
@@ -92,6 +94,11 @@ def turn_start(request: RunRequest) -> Turn:
     return Turn(request, conversation, user_message, messages, len(rounds))
 
 
+def storable(text: str) -> str:
+    """A provider's text as every database keeps it: PostgreSQL refuses NUL, so it becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _output(turn: Turn, content: str, info: provider_services.CallInfo | None) -> list[dict[str, Any]]:
     usage = info.usage if info else None
     return [
@@ -117,7 +124,7 @@ def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResul
     Message.objects.create(
         conversation=turn.conversation,
         role=Role.ASSISTANT,
-        content=outcome.content,
+        content=storable(outcome.content),
         model=turn.request.model,
         tokens_in=info.usage.input_tokens,
         tokens_out=info.usage.output_tokens,
@@ -130,7 +137,7 @@ def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResul
 def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
     """Keep the user's message with its error; answer according to the error mode."""
     error_type = error.error_type
-    turn.user_message.error = str(error)
+    turn.user_message.error = storable(str(error))
     turn.user_message.save(update_fields=["error"])
     turn.conversation.save(update_fields=["updated_at"])
     details = {"type": error_type, "message": str(error)}
@@ -238,13 +245,21 @@ def _call_options(request: RunRequest) -> dict[str, Any]:
     }
 
 
+def _typed(exc: Exception) -> ModelDeskError:
+    """Any failure as a typed error; an unexpected one is logged (redacted) with its traceback."""
+    if isinstance(exc, ModelDeskError):
+        return exc
+    logger.exception("unexpected error in a playground run")
+    return InternalError(exc)
+
+
 def playground_run(request: RunRequest) -> RunResult:
     turn = turn_start(request)
     try:
         outcome = provider_services.chat(messages=turn.messages, **_call_options(request))
-    except ModelDeskError as error:
-        return turn_fail(turn, error)
-    result = turn_succeed(turn, outcome)
+        result = turn_succeed(turn, outcome)
+    except Exception as exc:  # the user's message is always kept, with its error
+        return turn_fail(turn, _typed(exc))
     _title_later(turn)
     return result
 
@@ -258,11 +273,12 @@ def playground_stream(request: RunRequest) -> Iterator[tuple[str, dict[str, Any]
         for delta in stream:
             if delta.content:
                 yield "delta", {"content": delta.content}
-    except ModelDeskError as error:
-        result = turn_fail(turn, error)
+        if stream.outcome is None:
+            raise RuntimeError("the stream ended without an outcome")
+        result = turn_succeed(turn, stream.outcome)
+    except Exception as exc:  # the stream always ends with an event, and the message keeps its error
+        result = turn_fail(turn, _typed(exc))
         yield "error", {"conversation": str(result.conversation.pk), "error": result.error, "output": result.output}
         return
-    assert stream.outcome is not None
-    result = turn_succeed(turn, stream.outcome)
     yield "done", {"conversation": str(result.conversation.pk), "output": result.output}
     _title_later(turn)  # after the reader has the reply: an eager title call must not delay it

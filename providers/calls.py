@@ -20,11 +20,20 @@ from . import call_log
 from .adapters import adapter_for
 from .adapters.base import Adapter
 from .adapters.types import Target, Usage
-from .errors import ConfigurationError, ModelDeskError, OperationNotSupported, ProviderError
+from .errors import (
+    ConfigurationError,
+    InternalError,
+    InvalidInput,
+    ModelDeskError,
+    OperationNotSupported,
+    ProviderError,
+)
 from .models import CallLog, CallStatus, Provider
+from .redaction import escape_control
 from .retry import RetryPolicy
 from .selectors import default_model_get
 from .transport import CallStats, Transport, redactor
+from .validators import model_name_problem
 
 logger = logging.getLogger("providers.calls")
 
@@ -102,6 +111,9 @@ def call_resolve(*, operation: str, credential: Credential | str | None, model: 
         default = default_model_get(model_type=model_type)
         credential = credential or default.credential
         model = model or default.model.name
+    problem = model_name_problem(model or "")
+    if problem:
+        raise InvalidInput(problem)
     resolved = credential_resolve(credential)
     if not resolved.enabled or not resolved.provider.enabled:
         raise ConfigurationError(f"Credential {resolved.name!r} or its provider is disabled.")
@@ -153,7 +165,7 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         user_id=call.user.pk if call.user is not None else None,
         provider_id=call.credential.provider_id,
         credential_id=call.credential.pk,
-        model=call.model[:200],
+        model=escape_control(call.model)[:200],
         operation=call.operation,
         status=CallStatus.ERROR if error else CallStatus.OK,
         error_type=error_type,
@@ -188,7 +200,7 @@ class StreamCancelled(ModelDeskError):
 
 @contextmanager
 def recorded(call: Call, *, success: bool = True) -> Iterator[Call]:
-    """Record the call when the block ends; typed errors propagate.
+    """Record the call when the block ends; typed errors propagate, and so does any other, as ``InternalError``.
 
     ``success=False`` records failures only: a stream being prepared records its success when it has ended.
     """
@@ -200,5 +212,10 @@ def recorded(call: Call, *, success: bool = True) -> Iterator[Call]:
     except GeneratorExit:  # a stream abandoned by its reader (client disconnected)
         call_record(call, StreamCancelled())
         raise
+    except Exception as exc:  # a bug or an unexpected answer: still a recorded, typed failure
+        logger.exception("unexpected error in %s %s/%s", call.operation, call.provider.slug, call.model)
+        internal = InternalError(exc)
+        call_record(call, internal)
+        raise internal from None
     if success:
         call_record(call)

@@ -7,6 +7,17 @@ never contain a secret.
 from __future__ import annotations
 
 
+def wait_label(seconds: float) -> str:
+    """90 -> "1 min 30 s", 0.25 -> "0.25 s": a wait as people say it."""
+    if seconds < 60:
+        return f"{seconds:.2g} s" if seconds < 1 else f"{round(seconds)} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
 class ModelDeskError(Exception):
     """Base class for every expected failure; its ``str()`` is safe to show to a user.
 
@@ -27,6 +38,23 @@ class DefaultModelNotConfigured(ConfigurationError):
             f"Providers and models > Default models."
         )
         self.model_type = model_type
+
+
+class InvalidInput(ModelDeskError):
+    """Input that no provider should be sent (a model name with a line break, say). Says what to change."""
+
+    error_type = "invalid_input"
+
+
+class InternalError(ModelDeskError):
+    """Something went wrong inside ModelDesk. The call is recorded, the details are in the server log."""
+
+    error_type = "internal"
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(
+            f"ModelDesk failed unexpectedly ({type(exc).__name__}). The call was recorded; the server log has details."
+        )
 
 
 class OperationNotSupported(ModelDeskError):
@@ -64,7 +92,10 @@ class ProviderError(ModelDeskError):
     def describe(self) -> str:
         where = " / ".join(part for part in (self.provider, self.model) if part)
         status = f" (HTTP {self.status})" if self.status else ""
-        return f"{self.title}{status} from {where or 'the provider'}: {self.detail}"
+        wait = ""
+        if self.retry_after:
+            wait = f" The provider asks to wait {wait_label(self.retry_after)} before trying again."
+        return f"{self.title}{status} from {where or 'the provider'}: {self.detail}{wait}"
 
     title = "Provider error"
 

@@ -54,10 +54,14 @@ class RetryPolicy:
     initial_delay: float = 0.5
     max_delay: float = 8.0
     retry_after_cap: float = 60.0
+    first_token_timeout: float = 120.0  # a stream's first token (keep-alive comments do not count)
+    idle_timeout: float = 60.0  # between a stream's events, once the first token is in
 
     @classmethod
     def from_settings(cls, *, max_attempts: int | None = None, deadline: float | None = None) -> RetryPolicy:
         return cls(
+            first_token_timeout=settings.PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT,
+            idle_timeout=settings.PROVIDER_STREAM_IDLE_TIMEOUT,
             max_attempts=max(1, max_attempts if max_attempts is not None else settings.PROVIDER_MAX_ATTEMPTS),
             deadline=deadline if deadline is not None else settings.PROVIDER_DEADLINE_SECONDS,
             initial_delay=settings.PROVIDER_RETRY_INITIAL_DELAY,

@@ -16,24 +16,14 @@ from . import http
 from .adapters.base import Adapter
 from .adapters.errors import error_from_response, parse_body
 from .adapters.streaming import ndjson_events, sse_events
-from .adapters.types import ChatDelta, RequestSpec
-from .errors import BadResponse, ProviderError, ProviderUnavailable
+from .adapters.types import ChatDelta, RequestSpec, StreamEvent
+from .deadline import Alarm, alarm_for
+from .errors import BadResponse, ModelDeskError, ProviderError, ProviderUnavailable
+from .redaction import REDACTED, clean, redactor
 from .retry import RetryPolicy, parse_retry_after, status_is_retryable
 
 T = TypeVar("T")
-REDACTED = "[REDACTED]"
-
-
-def redactor(secrets: Iterable[str]) -> Callable[[str], str]:
-    """A function that replaces every secret value (at least 4 characters long) in a text."""
-    values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def redact(text: str) -> str:
-        for value in values:
-            text = text.replace(value, REDACTED)
-        return text
-
-    return redact
+__all__ = ["REDACTED", "CallStats", "Transport", "redactor"]
 
 
 @dataclass
@@ -55,18 +45,80 @@ class CallStats:
         return int((self.first_token_at - self.started) * 1000) if self.first_token_at is not None else None
 
 
+class Limits:
+    """The time limits of one attempt, read as ``time.monotonic()``: the call's deadline always; for a stream
+    also the first-token limit until the first token, then the idle limit between events.
+
+    An armed ``Alarm`` ends a blocked read when the nearest limit passes; ``check`` is the same test between
+    reads, for responses whose socket the alarm cannot reach.
+    """
+
+    def __init__(self, policy: RetryPolicy, alarm: Alarm, *, remaining: float, stream: bool) -> None:
+        now = time.monotonic()
+        self.policy, self.alarm, self.stream = policy, alarm, stream
+        self.deadline_at = now + remaining
+        self.first_token_by: float | None = now + policy.first_token_timeout if stream else None
+        self.idle_by: float | None = None
+        self.reached = ""
+        self._arm()
+
+    def _nearest(self) -> tuple[float, str]:
+        limits = [(self.deadline_at, "deadline")]
+        if self.first_token_by is not None:
+            limits.append((self.first_token_by, "first_token"))
+        if self.idle_by is not None:
+            limits.append((self.idle_by, "idle"))
+        return min(limits)
+
+    def _arm(self) -> None:
+        self.alarm.arm(*self._nearest())
+
+    def first_token(self) -> None:
+        self.first_token_by = None
+        self.event()
+
+    def event(self) -> None:
+        """An event arrived: after the first token, the idle limit starts again."""
+        if self.stream and self.first_token_by is None:
+            self.idle_by = time.monotonic() + self.policy.idle_timeout
+            self._arm()
+
+    def check(self) -> None:
+        when, reason = self._nearest()
+        if time.monotonic() >= when:
+            self.reached = reason
+            raise self.error() or BadResponse("a time limit was reached")
+
+    def disarm(self) -> None:
+        self.alarm.disarm()
+
+    def error(self) -> ProviderError | None:
+        """The error for the limit that was reached, if one was (else the read failed for another reason)."""
+        reason = self.alarm.rang or self.reached
+        if reason == "deadline":
+            return ProviderUnavailable(f"no complete answer within the call's deadline of {self.policy.deadline:g} s")
+        if reason == "first_token":
+            error = ProviderUnavailable(f"no first token within {self.policy.first_token_timeout:g} s")
+            error.retryable = True
+            return error
+        if reason == "idle":
+            return BadResponse(f"the stream stalled: no event for {self.policy.idle_timeout:g} s")
+        return None
+
+
 class Transport:
     def __init__(
         self,
         policy: RetryPolicy,
         *,
-        redact: Callable[[str], str] = lambda text: text,
+        redact: Callable[[str], str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         client: httpx.Client | None = None,
     ) -> None:
         self.policy = policy
-        self.redact = redact
+        self.redact: Callable[[str], str] = redact or (lambda text: text)
+        self.limits: Limits | None = None
         self.sleep = sleep
         self.clock = clock
         self.client = client or http.sync_client()
@@ -86,12 +138,17 @@ class Transport:
             pool=min(base.pool or remaining, remaining),
         )
 
-    def _send(self, spec: RequestSpec) -> httpx.Response:
+    def _remaining(self) -> float:
+        return self.policy.deadline - self.stats.elapsed()
+
+    def _send(self, spec: RequestSpec, *, stream: bool = False) -> httpx.Response:
         """Send and return once the status line and headers are in; the body is read by the caller.
 
         Errors up to that point mean the provider could not be reached (retryable); errors while reading
-        the body mean the answer was cut off or stalled.
+        the body mean the answer was cut off or stalled. From the headers on, ``self.limits`` watches the time.
         """
+        if self._remaining() <= 0:
+            raise ProviderUnavailable(f"no answer within the call's deadline of {self.policy.deadline:g} s")
         request = self.client.build_request(
             spec.method,
             spec.url,
@@ -108,8 +165,10 @@ class Transport:
             raise self._unavailable("no answer within the timeout") from None
         except httpx.TransportError as exc:
             raise self._unavailable(f"could not connect ({type(exc).__name__})") from None
+        alarm = alarm_for(response.extensions.get("network_stream"))
+        self.limits = Limits(self.policy, alarm, remaining=self._remaining(), stream=stream)
         if response.status_code >= 400:
-            raise self._status_error(response)
+            raise self._status_error(response, self.limits)
         return response
 
     def _unavailable(self, detail: str) -> ProviderError:
@@ -117,15 +176,18 @@ class Transport:
         error.retryable = True
         return error
 
-    def _status_error(self, response: httpx.Response) -> ProviderError:
+    def _status_error(self, response: httpx.Response, limits: Limits) -> ProviderError:
         try:
             text = response.read().decode("utf-8", errors="replace")
         except httpx.HTTPError:
             text = ""
         finally:
+            limits.disarm()
             response.close()
         headers = {k.lower(): v for k, v in response.headers.items()}
-        error = error_from_response(response.status_code, text, retry_after=parse_retry_after(headers))
+        error = error_from_response(
+            response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact
+        )
         error.retryable = status_is_retryable(response.status_code, headers)
         return error
 
@@ -150,7 +212,7 @@ class Transport:
         return delay
 
     def _finish(self, error: ProviderError) -> ProviderError:
-        error.detail = self.redact(error.detail)
+        error.detail = clean(error.detail, self.redact)
         error.attempts = self.stats.attempts
         error.args = (error.describe(),)
         return error
@@ -161,14 +223,18 @@ class Transport:
 
         def attempt() -> Any:
             response = self._send(spec)
+            limits = self.limits
+            assert limits is not None
             try:
                 response.read()
+                limits.check()
                 text = response.text
             except httpx.TimeoutException:
-                raise self._unavailable("the answer stalled and timed out") from None
+                raise limits.error() or self._unavailable("the answer stalled and timed out") from None
             except httpx.HTTPError:
-                raise BadResponse("the connection closed before the full answer arrived") from None
+                raise limits.error() or BadResponse("the connection closed before the full answer arrived") from None
             finally:
+                limits.disarm()
                 response.close()
             body = parse_body(text)
             if body is None and text.strip():
@@ -183,6 +249,10 @@ class Transport:
             return parse(self.json(spec))
         except ProviderError as error:
             raise self._finish(error) from None
+        except ModelDeskError:
+            raise
+        except Exception as exc:  # an adapter met a shape it did not expect: a typed failure, never a 500
+            raise self._finish(unexpected_shape(exc)) from None
 
     def chat_stream(self, adapter: Adapter, spec: RequestSpec) -> Iterator[ChatDelta]:
         """Stream deltas. Failures before the first token are retried like any call; after it, never."""
@@ -198,17 +268,44 @@ class Transport:
                 self.sleep(delay)
 
     def _stream_once(self, adapter: Adapter, spec: RequestSpec) -> Iterator[ChatDelta]:
-        response = self._send(spec)
+        response = self._send(spec, stream=True)
+        limits = self.limits
+        assert limits is not None
         try:
-            lines = response.iter_lines()
-            events = ndjson_events(lines) if adapter.stream_format == "ndjson" else sse_events(lines)
-            for delta in adapter.chat_deltas(events):
+            lines = _checked(response.iter_lines(), limits)
+            framing = ndjson_events if adapter.stream_format == "ndjson" else sse_events
+            for delta in adapter.chat_deltas(_noted(framing(lines), limits)):
                 if self.stats.first_token_at is None and (delta.content or delta.reasoning):
                     self.stats.first_token_at = self.clock()
+                    limits.first_token()
                 yield delta
         except httpx.TimeoutException:
-            raise BadResponse("the stream stalled and timed out before the reply was complete") from None
+            error = limits.error()
+            raise error or BadResponse("the stream stalled and timed out before the reply was complete") from None
         except httpx.HTTPError:
-            raise BadResponse("the stream was cut off before the reply was complete") from None
+            raise limits.error() or BadResponse("the stream was cut off before the reply was complete") from None
+        except ModelDeskError:
+            raise
+        except Exception as exc:  # an adapter met a shape it did not expect
+            raise unexpected_shape(exc) from None
         finally:
+            limits.disarm()
             response.close()
+
+
+def _checked(lines: Iterable[str], limits: Limits) -> Iterator[str]:
+    """Lines, with the time limits checked after each (keep-alive comments included)."""
+    for line in lines:
+        limits.check()
+        yield line
+
+
+def _noted(events: Iterable[StreamEvent], limits: Limits) -> Iterator[StreamEvent]:
+    for event in events:
+        limits.event()
+        yield event
+
+
+def unexpected_shape(exc: BaseException) -> BadResponse:
+    """A provider answer an adapter could not read. Names the Python error's type only: its text may hold data."""
+    return BadResponse(f"the answer has a shape ModelDesk cannot read ({type(exc).__name__})")

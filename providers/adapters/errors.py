@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import (
@@ -21,8 +22,8 @@ from ..errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from ..redaction import clean
 
-MAX_DETAIL = 300
 _CONTEXT = re.compile(
     r"context[_ ]length|maximum context|token limit|prompt is too long|input length|too many tokens|"
     r"exceeds the maximum length|maximum number of tokens|context window|reduce the length",
@@ -42,7 +43,7 @@ _ZHIPU = {
 def parse_body(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return None
 
 
@@ -56,15 +57,19 @@ def error_fields(body: Any) -> tuple[str, str]:
     if isinstance(inner, str):
         return inner, ""
     if not isinstance(inner, dict):
-        return str(inner), ""
+        return (str(inner) if isinstance(inner, int | float) else ""), ""
     message = inner.get("message") or body.get("message") or body.get("detail") or body.get("title") or ""
     if isinstance(message, list | dict):
-        message = json.dumps(message, ensure_ascii=False)
+        try:
+            message = json.dumps(message, ensure_ascii=False)
+        except (ValueError, RecursionError):
+            message = "an error message ModelDesk cannot read"
     code = inner.get("code") or inner.get("type") or inner.get("status") or ""
     return str(message), str(code)
 
 
-def _detail(text: str, body: Any, status: int) -> str:
+def _detail(text: str, body: Any, status: int, redact: Callable[[str], str] | None) -> str:
+    """The provider's message, redacted of the call's secrets and only then cut to size."""
     message, code = error_fields(body)
     if not message:
         stripped = text.lstrip().lower()
@@ -73,7 +78,7 @@ def _detail(text: str, body: Any, status: int) -> str:
         message = text.strip() or "no error message"
     if code and code not in message:
         message = f"{message} [{code}]"
-    return message if len(message) <= MAX_DETAIL else message[: MAX_DETAIL - 1] + "…"
+    return clean(message, redact)
 
 
 def _error_class(status: int, message: str, code: str) -> type[ProviderError]:
@@ -94,8 +99,11 @@ def _error_class(status: int, message: str, code: str) -> type[ProviderError]:
     return BadRequest
 
 
-def error_from_response(status: int, text: str, *, retry_after: float | None = None) -> ProviderError:
+def error_from_response(
+    status: int, text: str, *, retry_after: float | None = None, redact: Callable[[str], str] | None = None
+) -> ProviderError:
+    """The typed error for a failed response; its detail never holds a secret of the call (nor a piece of one)."""
     body = parse_body(text)
     message, code = error_fields(body)
-    cls = _error_class(status, message or text[:MAX_DETAIL], code)
-    return cls(_detail(text, body, status), status=status, retry_after=retry_after)
+    cls = _error_class(status, message or text, code)
+    return cls(_detail(text, body, status, redact), status=status, retry_after=retry_after)

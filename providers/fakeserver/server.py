@@ -11,6 +11,7 @@ the model name's first word (``moonshot-echo``).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
@@ -27,7 +28,7 @@ from functools import cached_property
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeAlias
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 STALL_SECONDS = 30.0
 DEFAULT_DIMENSIONS = 8
@@ -108,6 +109,7 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     abort: bool = False
+    trickle: float = 0.0  # seconds between single bytes of the body (a slow upstream)
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,47 @@ def _midstream_error(call: Call, plan: Reply | Stream) -> Reply | Stream:
     return plan
 
 
+KEEPALIVE = b": keep-alive\n\n"
+
+
+def _keepalive(plan: Reply | Stream) -> Reply | Stream:
+    """Keep-alive comments for a minute before the first token (or a trickled body, for a whole reply)."""
+    if isinstance(plan, Stream):
+        return replace(plan, prelude=[KEEPALIVE] * 600 + plan.prelude, delay=0.1)
+    return replace(plan, trickle=0.1)
+
+
+def _quiet_after_start(plan: Reply | Stream) -> Reply | Stream:
+    """The first two chunks, then only keep-alive comments for a minute: a stream that went idle."""
+    if isinstance(plan, Stream):
+        return replace(plan, chunks=plan.chunks[:2], coda=[KEEPALIVE] * 600, delay=0.1, abort=True)
+    return plan
+
+
+def _trickle(plan: Reply | Stream) -> Reply | Stream:
+    """A body sent a byte every 0.2 s; a stream a frame every 0.2 s."""
+    return replace(plan, trickle=0.2) if isinstance(plan, Reply) else replace(plan, delay=0.2)
+
+
+def _echoing_key(call: Call, plan: Reply | Stream) -> Reply | Stream:
+    """The caller's key echoed in a response header, whole."""
+    key = call.wire.credential(call) or ""
+    return replace(plan, headers={**plan.headers, "x-echo-key": key, "set-cookie": f"session={key}"})
+
+
+def _echo_key_long(call: Call) -> Reply:
+    """A long message followed by the key: a cut at 300 characters would keep the key's first characters."""
+    key = call.wire.credential(call) or ""
+    return call.error(400, message="Invalid request: " + "the input was not accepted " * 10 + f"(key {key}).")
+
+
+def _echo_key_encoded(call: Call) -> Reply:
+    """The key URL-encoded, JSON-escaped and inside a Basic credential."""
+    key = call.wire.credential(call) or ""
+    basic = base64.b64encode(f"user:{key}".encode()).decode()
+    return call.error(401, message=f"Bad key {quote(key, safe='')} for Authorization: Basic {basic}")
+
+
 FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
     "429": lambda call, _: _with_headers(call.error(429), {"retry-after": call.headers.get("x-fake-retry-after", "1")}),
     "429ms": lambda call, _: _with_headers(
@@ -361,6 +404,13 @@ FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
     "echo-key": lambda call, _: call.error(
         400, message=f"Incorrect API key provided: {call.wire.credential(call) or ''}."
     ),
+    "echo-key-long": lambda call, _: _echo_key_long(call),
+    "echo-key-encoded": lambda call, _: _echo_key_encoded(call),
+    "echo-key-header": lambda call, produce: _echoing_key(call, produce()),
+    "echo-key-429": lambda call, _: _echoing_key(call, _with_headers(call.error(429), {"retry-after": "3600"})),
+    "trickle": lambda call, produce: _trickle(produce()),
+    "keepalive": lambda call, produce: _keepalive(produce()),
+    "idle": lambda call, produce: _quiet_after_start(produce()),
 }
 
 
@@ -384,6 +434,8 @@ class FakeProviderServer:
         self.routes = list(routes) if routes is not None else default_routes()
         self.stopping = threading.Event()
         self.log = log
+        # A fault for every request that names none (calls without a model name: model lists, connection tests).
+        self.fault = ""
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._counters: dict[str, int] = {}
@@ -465,7 +517,7 @@ class FakeProviderServer:
 
     def apply_fault(self, call: Call, produce: Produce) -> Plan:
         """Apply ``call.fault`` (see ``FAULTS``, plus statuses, ``latency-<ms>``, ``flaky-<n>`` and ``redirect``)."""
-        fault = call.fault
+        fault = call.fault or self.fault
         if not fault:
             return produce()
         if fault in FAULTS:
@@ -593,7 +645,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return self._drop()
         length = len(reply.body) + (64 if reply.abort else 0)
         self._start(reply.status, {**reply.headers, "content-length": str(length)})
-        self.wfile.write(reply.body)
+        if reply.trickle:
+            for i in range(len(reply.body)):
+                if not self._pause(reply.trickle):
+                    return self._drop()
+                self.wfile.write(reply.body[i : i + 1])
+                self.wfile.flush()
+        else:
+            self.wfile.write(reply.body)
         if reply.abort:
             self._drop()
 
