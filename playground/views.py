@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from functools import wraps
 from typing import Any
 
@@ -11,13 +11,21 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .forms import CompareForm, PlaygroundForm, chat_credentials, llm_models, llm_models_for
+from .forms import (
+    CompareForm,
+    JsonBodyError,
+    PlaygroundForm,
+    chat_credentials,
+    llm_models,
+    llm_models_for,
+    playground_json_data,
+)
 from .selectors import conversation_get, conversation_list, conversation_messages, parse_uuid
 from .services import compare_run, playground_run, playground_stream
 
@@ -96,39 +104,31 @@ def models(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _bound_form(request: HttpRequest) -> PlaygroundForm:
-    """Form-encoded posts (the page) and JSON posts (scripts) both work."""
-    data: Any = request.POST
-    if request.content_type == "application/json":
-        try:
-            payload = json.loads(request.body or b"{}")
-        except ValueError:
-            payload = None
-        data = QueryDict(mutable=True)
-        if isinstance(payload, dict):
-            for key, value in payload.items():
-                data[key] = "on" if value is True else ("" if value in (False, None) else str(value))
-        else:
-            data["__invalid_json__"] = "1"
+def _valid_form(request: HttpRequest) -> PlaygroundForm | JsonResponse:
+    """The valid form from a form-encoded post (the page) or a JSON post (scripts); else a 400 naming the fields.
+
+    Bodies over the size limit never get here (``config.middleware.RequestBodyLimitMiddleware``).
+    """
+    try:
+        data = playground_json_data(request.body) if request.content_type == "application/json" else request.POST
+    except JsonBodyError as exc:
+        return _errors(exc.errors)
     form = PlaygroundForm(data, user=request.user)
-    if "__invalid_json__" in data:
-        form.is_valid()
-        form.add_error(None, _("The request body is not a JSON object."))
-    return form
+    return form if form.is_valid() else _errors(form.errors)
 
 
-def _form_errors(form: PlaygroundForm) -> JsonResponse:
+def _errors(errors: Mapping[str, Any]) -> JsonResponse:
     return JsonResponse(
-        {"errors": {field: [str(m) for m in messages] for field, messages in form.errors.items()}}, status=400
+        {"errors": {field: [str(m) for m in messages] for field, messages in errors.items()}}, status=400
     )
 
 
 @require_POST
 @playground_access
 def run(request: HttpRequest) -> JsonResponse:
-    form = _bound_form(request)
-    if not form.is_valid():
-        return _form_errors(form)
+    form = _valid_form(request)
+    if isinstance(form, JsonResponse):
+        return form
     result = playground_run(form.run_request())
     body = {"conversation": str(result.conversation.pk), "output": result.output, "error": result.error}
     return JsonResponse(body, status=502 if result.output is None else 200)
@@ -164,9 +164,9 @@ def streaming_body(request: HttpRequest, chunks: Iterator[str]) -> Iterator[str]
 @require_POST
 @playground_access
 def stream(request: HttpRequest) -> HttpResponseBase:
-    form = _bound_form(request)
-    if not form.is_valid():
-        return _form_errors(form)
+    form = _valid_form(request)
+    if isinstance(form, JsonResponse):
+        return form
     chunks = _sse(playground_stream(form.run_request()))
     response = StreamingHttpResponse(streaming_body(request, chunks), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"

@@ -19,6 +19,7 @@ from .calls import Call, CallInfo, call_prepare, call_resolve, recorded
 from .catalog import CATALOG, PredefinedModel, ProviderSpec
 from .errors import ConfigurationError, ModelDeskError
 from .models import DefaultModel, ModelOrigin, Provider, ProviderModel
+from .validators import model_name_problem
 
 logger = logging.getLogger(__name__)
 
@@ -407,7 +408,7 @@ def models_discover(*, credential: Credential, user: Any = None) -> DiscoverRepo
     created = skipped = 0
     for item in remote:
         model_type = _guess_type(item)
-        if model_type not in provider.model_types:
+        if model_type not in provider.model_types or not item.name or model_name_problem(item.name):
             skipped += 1
             continue
         if (item.name, model_type) in existing:

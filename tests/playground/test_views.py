@@ -10,20 +10,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from playground.models import Conversation, Message
+from tests.playground.helpers import form
 
 RUN, STREAM, MODELS = "/playground/api/run/", "/playground/api/stream/", "/playground/api/models/"
-
-
-def form(credential, message="hi", **extra):
-    return {
-        "credential": str(credential.pk),
-        "model": "echo-1",
-        "system": "You are a helpful assistant",
-        "message": message,
-        "max_attempts": "1",
-        "error_mode": "fail",
-        **extra,
-    }
 
 
 def test_login_is_required(client, db):

@@ -3,12 +3,17 @@ import sys
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from credentials.models import Credential
+from playground.forms import TEXT_MAX_CHARS
 from playground.selectors import conversation_get
 from playground.services import RunRequest, RunResult, playground_run, playground_stream
 from playground.variables import VariableError, render
+from providers.validators import JSON_MAX_DEPTH, json_too_deep, validate_model_name
+
+HISTORY_MAX_ROUNDS = 100  # as in the playground form
 
 
 def _variables(items: list[str]) -> dict[str, Any]:
@@ -18,6 +23,8 @@ def _variables(items: list[str]) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise CommandError(f"--var expects KEY=VALUE, got {item!r}.")
+        if json_too_deep(value, max_depth=JSON_MAX_DEPTH):
+            raise CommandError(f"--var {key}: nested deeper than {JSON_MAX_DEPTH} levels.")
         try:
             variables[key] = json.loads(value)
         except ValueError:
@@ -44,6 +51,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the JSON output instead of the reply.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            validate_model_name(options["model"])
+        except ValidationError as exc:
+            raise CommandError(f"--model: {' '.join(exc.messages)}") from None
+        if not 0 <= options["history"] <= HISTORY_MAX_ROUNDS:
+            raise CommandError(f"--history must be from 0 to {HISTORY_MAX_ROUNDS}.")
         user = self._user(options["user"])
         credential = Credential.objects.select_related("provider").filter(name=options["credential"]).first()
         if credential is None:
@@ -80,7 +93,7 @@ class Command(BaseCommand):
         if not text.strip():
             raise CommandError("The message is empty.")
         try:
-            message = render(text, variables)
+            message = render(text, variables, max_length=TEXT_MAX_CHARS)
         except VariableError as exc:
             raise CommandError(str(exc)) from None
         request = RunRequest(
