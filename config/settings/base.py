@@ -4,6 +4,7 @@ This module is also the embedded default: SQLite inside the project and Celery t
 ``config.settings.production`` hardens it for a real deployment.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,6 +33,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
+    "axes",
+    "core.apps.CoreConfig",
     "providers.apps.ProvidersConfig",
     "credentials.apps.CredentialsConfig",
     "playground.apps.PlaygroundConfig",
@@ -39,6 +43,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -47,6 +52,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a lockout flagged during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -94,6 +108,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Input limits ---------------------------------------------------------------------------------------------
+# A request body over REQUEST_BODY_MAX_BYTES (1 MiB) is answered 413 with a JSON error, on every path
+# (config.middleware.RequestBodyLimitMiddleware); Django's own in-memory limit is the same number.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+
 # --- Internationalisation -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 # Each language is named in itself, as language pickers do.
@@ -111,6 +131,46 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Security headers -----------------------------------------------------------------------------------------
+# One strict Content-Security-Policy on every response, in every environment, so that a page that needs more
+# fails in development and in the browser tests rather than in production. Everything comes from our own
+# origin: no inline script, no inline event handler, no inline style. Our styles live in static CSS files, and
+# Django's admin needs no 'unsafe-inline': its only inline <style> is on change lists that turn off both action
+# bars (actions_on_top and actions_on_bottom), which none of ours does. Style set from JavaScript through the
+# CSSOM (el.style.x) is still allowed. data: is for the playground's empty favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# --- Login throttling (django-axes) ---------------------------------------------------------------------------
+# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked out for
+# AXES_COOLOFF_TIME hours (each further attempt starts the wait again); a successful login clears the count.
+# Both login pages (/accounts/login/ and /admin/login/) are covered. Unlock with `manage.py axes_reset`,
+# `axes_reset_username USERNAME` or `axes_reset_ip IP`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# 0 keeps a lockout until an admin resets it.
+_axes_cooloff_hours = env.float("AXES_COOLOFF_TIME", default=1.0)
+AXES_COOLOFF_TIME = timedelta(hours=_axes_cooloff_hours) if _axes_cooloff_hours > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# The client address is REMOTE_ADDR, never a request header a client could forge. Behind the TLS proxy,
+# uvicorn sets REMOTE_ADDR from X-Forwarded-For for connections from FORWARDED_ALLOW_IPS (default 127.0.0.1).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# No start-up banner on every command and process; failed logins and lockouts are still logged as warnings.
+AXES_VERBOSE = False
 
 # --- Credentials ----------------------------------------------------------------------------------------------
 # Comma-separated url-safe base64 keys of 32 bytes each. The first encrypts; every key decrypts.
@@ -171,6 +231,10 @@ PROVIDER_DEADLINE_SECONDS = env.float("PROVIDER_DEADLINE_SECONDS", default=180.0
 PROVIDER_RETRY_INITIAL_DELAY = env.float("PROVIDER_RETRY_INITIAL_DELAY", default=0.5)
 PROVIDER_RETRY_MAX_DELAY = env.float("PROVIDER_RETRY_MAX_DELAY", default=8.0)
 PROVIDER_RETRY_AFTER_CAP = env.float("PROVIDER_RETRY_AFTER_CAP", default=60.0)
+# A stream fails when its first token takes longer than this (keep-alive comments do not count), or when,
+# after the first token, no event arrives for PROVIDER_STREAM_IDLE_TIMEOUT. The deadline bounds the whole call.
+PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT = env.float("PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT", default=120.0)
+PROVIDER_STREAM_IDLE_TIMEOUT = env.float("PROVIDER_STREAM_IDLE_TIMEOUT", default=60.0)
 # A connection test makes at most this many attempts, so a dead endpoint is reported quickly.
 CREDENTIAL_TEST_MAX_ATTEMPTS = env.int("CREDENTIAL_TEST_MAX_ATTEMPTS", default=2)
 # Saving a credential enqueues its connection test (eagerly, in-process, without a broker).

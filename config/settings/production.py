@@ -24,3 +24,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy and login throttling come from base.py, the same in every environment. The client
+# address that login throttling counts is REMOTE_ADDR: uvicorn fills it from the TLS proxy's X-Forwarded-For
+# when the proxy connects from FORWARDED_ALLOW_IPS (uvicorn's setting, default 127.0.0.1); set that to the
+# proxy's address when it runs on another host, or every client counts as the proxy.

@@ -1,5 +1,7 @@
 """Settings for the test suite: fixed throw-away keys, fast hashing, eager Celery."""
 
+from datetime import timedelta
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -28,6 +30,10 @@ PROVIDER_HTTP_READ_TIMEOUT = 1.0
 PROVIDER_RETRY_INITIAL_DELAY = 0.01
 PROVIDER_RETRY_MAX_DELAY = 0.05
 PROVIDER_RETRY_AFTER_CAP = 0.5
+# Login throttling and the CSP stay on, as in production (force_login does not go through axes). The limits are
+# pinned so that a developer's .env cannot change what the lockout tests expect.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
 # Inline writes: the test transaction is invisible to the writer thread's own connection.
 CALL_LOG_ASYNC = False
 # A file, not memory, so that a real Celery worker process (tests/integration) can share the test database.

@@ -61,13 +61,53 @@ def browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Every document reports what its Content-Security-Policy blocked. Playwright injects this script and the
+# binding it calls outside the page's policy, so the policy under test cannot silence its own reports.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} on ${event.documentURI}` +
+    (event.sourceFile ? ` (${event.sourceFile}:${event.lineNumber})` : "") +
+    (event.sample ? `: ${event.sample}` : "")
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked on the pages a test opened; the test fails unless it is empty."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, csp_violations: list[str]) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    context.expose_binding("__reportCspViolation", lambda _source, text: csp_violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     page = context.new_page()
+    page.on("console", lambda message: _console(message.text, csp_violations))
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def _console(text: str, csp_violations: list[str]) -> None:
+    if "Content Security Policy" in text or text.startswith("Refused to"):
+        csp_violations.append(text)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A page that breaks the Content-Security-Policy fails the test that opened it, not only its teardown."""
+    result = yield
+    funcargs = getattr(item, "funcargs", {})
+    violations = funcargs.get("csp_violations")
+    if violations is not None and "page" in funcargs and not funcargs["page"].is_closed():
+        funcargs["page"].evaluate("0")  # a round trip delivers the reports still on their way
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
+    return result
 
 
 @pytest.fixture

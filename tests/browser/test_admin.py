@@ -59,3 +59,18 @@ def test_admin_switches_to_simplified_chinese(admin_login, page, screenshot):
     assert "通义千问" in html  # provider names come from the catalog in both languages
     assert "模型供应商与模型" in html  # our own strings are translated (the app's name in the breadcrumbs)
     screenshot("admin-providers-zh")
+
+
+def test_the_language_switch_works_without_an_inline_handler(admin_login, page):
+    """The policy blocks inline handlers: the switch submits from a static script, to 简体中文 and back."""
+    page.goto(f"{admin_login}/admin/")
+    select = page.locator("#md-language select")
+    assert select.get_attribute("onchange") is None
+    with page.expect_navigation():
+        select.select_option(label="简体中文")
+    assert page.url == f"{admin_login}/admin/"
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.locator("#md-language select option:checked").inner_text() == "简体中文"
+    with page.expect_navigation():
+        page.locator("#md-language select").select_option("en")
+    assert page.locator("html").get_attribute("lang") == "en"
