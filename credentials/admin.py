@@ -100,12 +100,17 @@ class CredentialAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, f"{credential.name}: {check.error}", messages.ERROR)
 
-    @admin.action(description=_("Test connection"))
+    def has_fetch_models_permission(self, request: HttpRequest) -> bool:
+        """Fetching models calls out with the key and writes ProviderModel rows: change and add rights both."""
+        return self.has_change_permission(request) and request.user.has_perm("providers.add_providermodel")
+
+    # Both actions send the stored key to the provider and write what comes back: they need ``change``.
+    @admin.action(description=_("Test connection"), permissions=["change"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         for credential in queryset.select_related("provider"):
             self._test(request, credential)
 
-    @admin.action(description=_("Fetch models"))
+    @admin.action(description=_("Fetch models"), permissions=["fetch_models"])
     def fetch_models(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         for credential in queryset.select_related("provider"):
             try:

@@ -42,9 +42,21 @@ def validate_http_url(value: str) -> None:
         raise ValidationError(_("The port in this URL is not a number between 0 and 65535.")) from None
 
 
+MASK_CHARACTER = "•"  # the admin shows stored secrets as ••••abcd; see credentials.selectors.mask_secret
+
+
 def clean_value(spec: FieldSpec, value: str) -> str:
     """Validate one non-empty value; returns it stripped."""
     value = value.strip()
+    if spec.get("secret") and MASK_CHARACTER in value:
+        raise ValidationError(
+            _(
+                "This looks like the masked value shown by ModelDesk, not the secret itself. "
+                "Paste the real key, or leave the field blank to keep the stored one."
+            )
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationError(_("Remove the control characters (such as line breaks) from this value."))
     if spec.get("kind") == "url":
         validate_http_url(value)
     if spec.get("kind") == "select":

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .crypto import UndecryptableSecret, decrypt
 from .models import Credential
-from .schema import localized
+from .schema import MASK_CHARACTER, localized
 
 NEEDS_REENTRY = "needs_reentry"
 STATUS_LABELS = {
@@ -18,7 +18,7 @@ STATUS_LABELS = {
     "failed": _("failed"),
     NEEDS_REENTRY: _("needs re-entry"),
 }
-_MASK = "••••"
+_MASK = MASK_CHARACTER * 4
 
 
 @dataclass(frozen=True)

@@ -187,12 +187,12 @@ class ProviderModelAdmin(admin.ModelAdmin):
     def max_output(self, obj: ProviderModel) -> str:
         return tokens_label(obj.max_output_tokens)
 
-    @admin.action(description=_("Enable selected models"))
+    @admin.action(description=_("Enable selected models"), permissions=["change"])
     def enable_models(self, request: HttpRequest, queryset: QuerySet[ProviderModel]) -> None:
         count = queryset.update(enabled=True)
         self.message_user(request, _("%(count)d models enabled.") % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description=_("Disable selected models"))
+    @admin.action(description=_("Disable selected models"), permissions=["change"])
     def disable_models(self, request: HttpRequest, queryset: QuerySet[ProviderModel]) -> None:
         count = queryset.update(enabled=False)
         self.message_user(request, _("%(count)d models disabled.") % {"count": count}, messages.SUCCESS)

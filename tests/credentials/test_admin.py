@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from credentials.models import Credential
+from credentials.services import credential_secret_values
 from providers.models import Provider
 
 ADD = reverse("admin:credentials_credential_add")
@@ -123,3 +124,13 @@ def test_provider_cannot_be_changed_after_creation(admin_client, make_credential
     admin_client.post(change_url(credential), {"name": "main", "enabled": "on", "provider": provider("anthropic").pk})
     credential.refresh_from_db()
     assert credential.provider.slug == "openai"
+
+
+def test_pasting_the_mask_back_into_a_key_field_is_a_form_error(admin_client, provider, make_credential, canary):
+    """The list shows ••••abcd; pasting that into the key field must not store it as the key."""
+    credential = make_credential(api_key=canary)
+    data = {"name": credential.name, "enabled": "on", "cred_api_key": "••••" + canary[-4:]}
+    response = admin_client.post(change_url(credential), data)
+    assert response.status_code == 200
+    assert "masked value" in response.content.decode()
+    assert credential_secret_values(Credential.objects.get(pk=credential.pk))["api_key"] == canary
