@@ -365,6 +365,18 @@ def _quiet_after_start(plan: Reply | Stream) -> Reply | Stream:
     return plan
 
 
+# Valid JSON in shapes no provider documents: a string where an object goes, a number where a list goes.
+WRONG_SHAPE = {"choices": [{"message": "x"}], "data": 5, "models": "x", "message": "text", "content": 5, "status": 1}
+
+
+def _wrong_shape(plan: Reply | Stream) -> Reply | Stream:
+    """Valid JSON of the wrong shape: the whole reply, or a stream chunk (a list where an object goes)."""
+    if isinstance(plan, Reply):
+        return Reply(200, dumps(WRONG_SHAPE), {"content-type": "application/json"})
+    frame = b"[1,2]\n" if "ndjson" in plan.media_type else b'data: {"choices":[5]}\n\ndata: [1,2]\n\n'
+    return replace(plan, chunks=[*plan.chunks[:1], frame], coda=[])
+
+
 def _trickle(plan: Reply | Stream) -> Reply | Stream:
     """A body sent a byte every 0.2 s; a stream a frame every 0.2 s."""
     return replace(plan, trickle=0.2) if isinstance(plan, Reply) else replace(plan, delay=0.2)
@@ -411,6 +423,7 @@ FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
     "trickle": lambda call, produce: _trickle(produce()),
     "keepalive": lambda call, produce: _keepalive(produce()),
     "idle": lambda call, produce: _quiet_after_start(produce()),
+    "wrong-shape": lambda call, produce: _wrong_shape(produce()),
 }
 
 

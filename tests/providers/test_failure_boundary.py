@@ -147,3 +147,32 @@ def test_a_logged_value_with_a_newline_cannot_forge_a_log_line(debug_log):
     lines = debug_log.getvalue().splitlines()
     assert not [line for line in lines if line.startswith("CRITICAL forged")]
     assert "echo-1\\nCRITICAL forged line" in debug_log.getvalue()
+
+
+@pytest.mark.parametrize("slug, path, model", [("openai_compatible", "/v1", "echo-1"), ("anthropic", "", "claude-x")])
+def test_valid_json_of_the_wrong_shape_is_a_recorded_bad_response_end_to_end(
+    playground_client, point_at, slug, path, model
+):
+    """The review's shapes from a real socket: ``{"choices":[{"message":"x"}]}``, a chunk ``{"choices":[5]}``,
+    ``data: [1,2]``. The run answers JSON, the stream ends with ``error``, every call has its CallLog row."""
+    from playground.models import Message as StoredMessage
+
+    credential = point_at(slug, path)
+    fields = _form(credential, model_name=f"{model}-fault-wrong-shape")
+    run = playground_client.post(reverse("playground:run"), fields)
+    assert run.status_code == 502 and run.json()["error"]["type"] == "bad_response"
+    stream = playground_client.post(reverse("playground:stream"), fields)
+    events = re.findall(r"^event: (\w+)$", b"".join(stream.streaming_content).decode(), re.M)
+    assert events[-1] == "error"
+    assert CallLog.objects.filter(status="error", error_type="bad_response").count() == 2
+    assert all(m.error for m in StoredMessage.objects.all()) and StoredMessage.objects.count() == 2
+
+
+def test_a_model_list_of_the_wrong_shape_fails_the_connection_test_cleanly(point_at, fake_provider):
+    """``GET /models`` answering ``{"data": 5}``: Test connection stores a failure instead of answering 500."""
+    credential = point_at("openai_compatible")
+    fake_provider.fault = "wrong-shape"
+    check = services.test_credential(credential=credential)
+    assert (check.ok, check.error_type) == (False, "bad_response")
+    assert "data" in check.error
+    assert CallLog.objects.get().error_type == "bad_response"
