@@ -62,7 +62,7 @@ test-postgres: install
 
 ## messages: rebuild the zh-hans catalogs after changing translatable strings (needs GNU gettext).
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i config -i tests -i bench -i docs \
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i tests -i bench -i docs \
 	  -i staticfiles -i test-artifacts -i '*.egg-info'
 	$(PY) manage.py compilemessages -i .venv
 
