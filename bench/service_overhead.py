@@ -75,10 +75,10 @@ def main(argv: list[str]) -> int:
         import httpx
 
         from credentials.services import credential_save
-        from providers.adapters.types import Message
-        from providers.fakeserver import running_fake_server
+        from fakeprovider import running_fake_server
         from providers.models import Provider
         from providers.services import chat, chat_stream
+        from wire.types import Message
 
         with running_fake_server() as server:
             base = f"{server.url}/v1"

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from providers.errors import ModelDeskError
+from core.errors import ModelDeskError
 from providers.models import Provider
 from providers.services import models_discover, test_credential
 

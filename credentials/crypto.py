@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from providers.errors import ConfigurationError, ModelDeskError
+from core.errors import ConfigurationError, ModelDeskError
 
 FORMAT_VERSION = "v1"
 SETTING = "CREDENTIAL_ENCRYPTION_KEYS"

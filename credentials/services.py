@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
-from providers.errors import ModelDeskError
+from core.errors import ModelDeskError
 from providers.models import Provider
 
 from .crypto import UndecryptableSecret, decrypt, encrypt, key_ring, token_key_id

@@ -1,7 +1,7 @@
 """The playground form: validates input and resolves variables; the run itself is a service.
 
 Every text input has a length limit and refuses null characters (no PostgreSQL text column stores one); model
-names follow ``providers.validators.validate_model_name``; parameters stay within the model's rules, or within
+names follow ``core.validators.validate_model_name``; parameters stay within the model's rules, or within
 generic bounds where the catalog has none. The limits are the same on every database.
 """
 
@@ -17,15 +17,15 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from credentials.models import Credential
-from providers.models import Provider, ProviderModel
-from providers.validators import (
+from core.validators import (
     JSON_MAX_DEPTH,
     MODEL_NAME_MAX_LENGTH,
     PARAMETER_BOUNDS,
     json_too_deep,
     validate_model_name,
 )
+from credentials.models import Credential
+from providers.models import Provider, ProviderModel
 
 from .selectors import conversation_get, parse_uuid
 from .services import DEFAULT, ERROR_OUTPUT, FAIL, RunRequest

@@ -14,11 +14,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from providers import services as provider_services
-from providers.adapters.types import Message as ChatMessage
-from providers.errors import InternalError, ModelDeskError
 from providers.models import ProviderModel
+from wire.types import Message as ChatMessage
 
 from .models import Conversation, Message, Role
 from .selectors import estimate_tokens, fit_rounds, history_rounds

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from providers.validators import JSON_MAX_DEPTH, json_too_deep
+from core.validators import JSON_MAX_DEPTH, json_too_deep
 
 # 64 Ki characters: room for a few pages of documents or a large tool output, well inside the request body limit.
 VARIABLES_MAX_CHARS = 65_536

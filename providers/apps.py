@@ -7,7 +7,7 @@ class ProvidersConfig(AppConfig):
     verbose_name = _("Providers and models")
 
     def ready(self) -> None:
-        from .redaction import install_log_sanitizer
+        from wire.redaction import install_log_sanitizer
 
         # Every log record of this process, ours and httpx/httpcore's, is redacted of live secrets and
         # escaped of control characters, whichever handler it reaches (console, Celery's, pytest's).

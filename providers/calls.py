@@ -13,14 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from credentials.models import Credential
-from credentials.services import credential_secret_values
-
-from . import call_log
-from .adapters import adapter_for
-from .adapters.base import Adapter
-from .adapters.types import Target, Usage
-from .errors import (
+from core.errors import (
     ConfigurationError,
     InternalError,
     InvalidInput,
@@ -28,12 +21,19 @@ from .errors import (
     OperationNotSupported,
     ProviderError,
 )
+from core.validators import model_name_problem
+from credentials.models import Credential
+from credentials.services import credential_secret_values
+from wire.adapters import adapter_for
+from wire.adapters.base import Adapter
+from wire.redaction import escape_control
+from wire.retry import RetryPolicy
+from wire.transport import CallStats, Transport, redactor
+from wire.types import Target, Usage
+
+from . import call_log
 from .models import CallLog, CallStatus, Provider
-from .redaction import escape_control
-from .retry import RetryPolicy
 from .selectors import default_model_get
-from .transport import CallStats, Transport, redactor
-from .validators import model_name_problem
 
 logger = logging.getLogger("providers.calls")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import DefaultModelNotConfigured
+from core.errors import DefaultModelNotConfigured
+
 from .models import DefaultModel
 
 

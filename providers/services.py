@@ -11,15 +11,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ConfigurationError, ModelDeskError
+from core.validators import model_name_problem
 from credentials.models import CheckStatus, Credential
+from wire.adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
+from wire.types import AudioFile, ChatDelta, ChatParams, Message, RemoteModel, RerankHit
 
-from .adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
-from .adapters.types import AudioFile, ChatDelta, ChatParams, Message, RemoteModel, RerankHit
 from .calls import Call, CallInfo, call_prepare, call_resolve, recorded
 from .catalog import CATALOG, PredefinedModel, ProviderSpec
-from .errors import ConfigurationError, ModelDeskError
 from .models import DefaultModel, ModelOrigin, Provider, ProviderModel
-from .validators import model_name_problem
 
 logger = logging.getLogger(__name__)
 

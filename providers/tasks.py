@@ -6,12 +6,12 @@ from typing import Any
 
 from celery import group, shared_task
 
+from core.errors import ModelDeskError
 from credentials.models import Credential
+from wire.adapters import adapter_class
+from wire.adapters.base import MODELS
 
 from . import services
-from .adapters import adapter_class
-from .adapters.base import MODELS
-from .errors import ModelDeskError
 
 
 def _credential(credential_id: str) -> Credential | None:

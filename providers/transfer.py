@@ -24,12 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from core.errors import ModelDeskError
 from credentials.models import Credential
 from credentials.schema import clean_values, validate_http_url
 from credentials.selectors import credential_needs_reentry
 from credentials.services import CredentialNeedsReentry, credential_save, credential_secret_values
 
-from .errors import ModelDeskError
 from .models import DefaultModel, ModelOrigin, ModelTypeChoices, Provider, ProviderModel
 from .services import catalog_load, default_model_set
 

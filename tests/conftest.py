@@ -73,7 +73,7 @@ def second_key(settings: Any) -> str:
 @pytest.fixture
 def fake_provider() -> Any:
     """The fake provider server on an ephemeral loopback port, speaking every supported wire format."""
-    from providers.fakeserver import running_fake_server
+    from fakeprovider import running_fake_server
 
     with running_fake_server() as server:
         yield server
@@ -82,7 +82,7 @@ def fake_provider() -> Any:
 @pytest.fixture(autouse=True)
 def _fresh_http_clients() -> Any:
     """Shared HTTP clients are rebuilt per test, so timeout settings overridden in a test apply."""
-    from providers import http
+    from wire import http
 
     http.reset_clients()
     yield

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "providers.apps.ProvidersConfig",
     "credentials.apps.CredentialsConfig",
     "playground.apps.PlaygroundConfig",
+    "fakeprovider.apps.FakeProviderConfig",
 ]
 
 MIDDLEWARE = [

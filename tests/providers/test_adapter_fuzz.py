@@ -17,11 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from providers.adapters import REGISTRY, adapter_for
-from providers.adapters.base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter
-from providers.adapters.errors import error_fields
-from providers.adapters.streaming import ndjson_events, sse_events
-from providers.adapters.types import (
+from core.errors import BadResponse, ModelDeskError, ProviderUnavailable
+from wire.adapters import REGISTRY, adapter_for
+from wire.adapters.base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter
+from wire.adapters.errors import error_fields
+from wire.streaming import ndjson_events, sse_events
+from wire.types import (
     ChatDelta,
     ChatResult,
     EmbeddingResult,
@@ -32,7 +33,6 @@ from providers.adapters.types import (
     Transcription,
     Usage,
 )
-from providers.errors import BadResponse, ModelDeskError, ProviderUnavailable
 
 # 100 examples per test keep this file under 10 s; FUZZ_EXAMPLES=5000 searches harder. No example database:
 # nothing is written into the working tree.

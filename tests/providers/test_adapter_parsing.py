@@ -6,11 +6,7 @@ import json
 
 import pytest
 
-from providers.adapters import adapter_for
-from providers.adapters.errors import error_from_response
-from providers.adapters.streaming import ndjson_events, sse_events
-from providers.adapters.types import ChatParams, Message, Target
-from providers.errors import (
+from core.errors import (
     AuthenticationFailed,
     BadResponse,
     ContextTooLong,
@@ -19,6 +15,10 @@ from providers.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from wire.adapters import adapter_for
+from wire.adapters.errors import error_from_response
+from wire.streaming import ndjson_events, sse_events
+from wire.types import ChatParams, Message, Target
 
 
 def adapter(protocol: str = "openai_compatible", **quirks):

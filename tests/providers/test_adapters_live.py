@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import OperationNotSupported, ProviderError
 from providers import services
-from providers.adapters.types import AudioFile, Message
-from providers.errors import OperationNotSupported, ProviderError
+from wire.types import AudioFile, Message
 
 HI = [Message("system", "You are terse."), Message("user", "hi there")]
 

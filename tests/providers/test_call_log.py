@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import ProviderError
 from providers import call_log, services
-from providers.adapters.types import Message
-from providers.errors import ProviderError
 from providers.models import CallLog
+from wire.types import Message
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,11 +7,11 @@ import logging
 import pytest
 from django.core.management import call_command
 
+from core.errors import DefaultModelNotConfigured, ModelDeskError, ProviderError
 from credentials.models import Credential
 from providers import services
-from providers.adapters.types import Message
-from providers.errors import DefaultModelNotConfigured, ModelDeskError, ProviderError
 from providers.models import CallLog, ProviderModel
+from wire.types import Message
 
 HI = [Message("user", "hi")]
 

@@ -10,11 +10,11 @@ import time
 
 import pytest
 
+from core.errors import ProviderError
 from providers import services
-from providers.adapters.types import Message
-from providers.errors import ProviderError
 from providers.models import CallLog
-from providers.retry import RetryPolicy
+from wire.retry import RetryPolicy
+from wire.types import Message
 
 HI = [Message("user", "hello there, this reply is sent one byte at a time")]
 

@@ -13,11 +13,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.errors import ModelDeskError
 from providers import services
-from providers.adapters.openai_compatible import OpenAICompatibleAdapter
-from providers.adapters.types import Message
-from providers.errors import ModelDeskError
 from providers.models import CallLog
+from wire.adapters.openai_compatible import OpenAICompatibleAdapter
+from wire.types import Message
 
 HI = [Message("user", "hi")]
 

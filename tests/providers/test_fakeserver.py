@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from providers.fakeserver import FakeProviderServer, running_fake_server
+from fakeprovider import FakeProviderServer, running_fake_server
 
 KEY = "sk-fake-test-key-0123"
 OPENAI = {"authorization": f"Bearer {KEY}"}

@@ -12,12 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import ProviderError
 from credentials.models import Credential
 from providers import services
-from providers.adapters.types import Message
-from providers.errors import ProviderError
 from providers.models import CallLog
-from providers.redaction import (
+from wire.redaction import (
     FRAGMENT,
     MAX_DETAIL,
     REDACTED,
@@ -27,6 +26,7 @@ from providers.redaction import (
     redact_live,
     sanitize_record,
 )
+from wire.types import Message
 
 KEY = "sk-proj-Zq8vR2mXk4Lp9TnW7cYb3HdF6gJs"
 HI = [Message("user", "hi")]

@@ -8,10 +8,10 @@ from email.utils import formatdate
 import httpx
 import pytest
 
-from providers.adapters.types import RequestSpec
-from providers.errors import ProviderError
-from providers.retry import RetryPolicy, parse_retry_after, status_is_retryable
-from providers.transport import Transport
+from core.errors import ProviderError
+from wire.retry import RetryPolicy, parse_retry_after, status_is_retryable
+from wire.transport import Transport
+from wire.types import RequestSpec
 
 POLICY = RetryPolicy(max_attempts=3, deadline=60.0)
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.errors import DefaultModelNotConfigured
 from providers.catalog import CATALOG
-from providers.errors import DefaultModelNotConfigured
 from providers.models import DefaultModel, ModelOrigin, Provider, ProviderModel
 from providers.selectors import default_model_get
 from providers.services import catalog_load, default_model_set

@@ -6,12 +6,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.validators import JSON_MAX_DEPTH, json_too_deep, validate_model_name
 from credentials.models import Credential
 from playground.forms import TEXT_MAX_CHARS
 from playground.selectors import conversation_get
 from playground.services import RunRequest, RunResult, playground_run, playground_stream
 from playground.variables import VariableError, render
-from providers.validators import JSON_MAX_DEPTH, json_too_deep, validate_model_name
 
 HISTORY_MAX_ROUNDS = 100  # as in the playground form
 

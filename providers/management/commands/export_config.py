@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from providers.errors import ModelDeskError
+from core.errors import ModelDeskError
 from providers.transfer import ConfigExport, config_export
 
 

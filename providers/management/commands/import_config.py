@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from providers.errors import ModelDeskError
+from core.errors import ModelDeskError
 from providers.management.commands.export_config import parser_strict, passphrase_read
 from providers.transfer import ImportReport, config_import, config_import_plan, validation_reason
 

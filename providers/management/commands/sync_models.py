@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.errors import ModelDeskError
 from credentials.models import Credential
-from providers.errors import ModelDeskError
 from providers.services import models_discover
 
 

@@ -12,15 +12,15 @@ from typing import Any, TypeVar
 
 import httpx
 
-from . import http
-from .adapters.base import Adapter
-from .adapters.errors import error_from_response, parse_body
-from .adapters.streaming import ndjson_events, sse_events
-from .adapters.types import ChatDelta, RequestSpec, StreamEvent
-from .deadline import Alarm, alarm_for
-from .errors import BadResponse, ModelDeskError, ProviderError, ProviderUnavailable
-from .redaction import REDACTED, clean, redactor
-from .retry import RetryPolicy, parse_retry_after, status_is_retryable
+from core.errors import BadResponse, ModelDeskError, ProviderError, ProviderUnavailable
+from wire import http
+from wire.adapters.base import Adapter
+from wire.adapters.errors import error_from_response, parse_body
+from wire.deadline import Alarm, alarm_for
+from wire.redaction import REDACTED, clean, redactor
+from wire.retry import RetryPolicy, parse_retry_after, status_is_retryable
+from wire.streaming import ndjson_events, sse_events
+from wire.types import ChatDelta, RequestSpec, StreamEvent
 
 T = TypeVar("T")
 __all__ = ["REDACTED", "CallStats", "Transport", "redactor"]

@@ -1,5 +1,5 @@
 """A fake LLM provider server for tests and local development (``python manage.py fake_provider``)."""
 
-from providers.fakeserver.server import FakeProviderServer, running_fake_server
+from fakeprovider.server import FakeProviderServer, running_fake_server
 
 __all__ = ["FakeProviderServer", "running_fake_server"]

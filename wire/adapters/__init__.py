@@ -6,17 +6,17 @@ from functools import cache
 
 from django.utils.module_loading import import_string
 
-from .base import Adapter
-from .types import Target
+from wire.adapters.base import Adapter
+from wire.types import Target
 
 REGISTRY: dict[str, str] = {
-    "openai_compatible": "providers.adapters.openai_compatible.OpenAICompatibleAdapter",
-    "azure_openai": "providers.adapters.openai_compatible.AzureOpenAIAdapter",
-    "anthropic": "providers.adapters.anthropic.AnthropicAdapter",
-    "ollama": "providers.adapters.ollama.OllamaAdapter",
-    "jina": "providers.adapters.rerank.JinaAdapter",
-    "cohere": "providers.adapters.rerank.CohereAdapter",
-    "replicate": "providers.adapters.replicate.ReplicateAdapter",
+    "openai_compatible": "wire.adapters.openai_compatible.OpenAICompatibleAdapter",
+    "azure_openai": "wire.adapters.openai_compatible.AzureOpenAIAdapter",
+    "anthropic": "wire.adapters.anthropic.AnthropicAdapter",
+    "ollama": "wire.adapters.ollama.OllamaAdapter",
+    "jina": "wire.adapters.rerank.JinaAdapter",
+    "cohere": "wire.adapters.rerank.CohereAdapter",
+    "replicate": "wire.adapters.replicate.ReplicateAdapter",
 }
 
 

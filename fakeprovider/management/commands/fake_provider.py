@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from providers.fakeserver import FakeProviderServer
+from fakeprovider import FakeProviderServer
 
 
 def is_loopback(host: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from providers.fakeserver.server import (
+from fakeprovider.server import (
     BadRequest,
     Call,
     Reply,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from .types import StreamEvent
+from wire.types import StreamEvent
 
 
 def sse_events(lines: Iterable[str]) -> Iterator[StreamEvent]:

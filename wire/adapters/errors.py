@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import (
+from core.errors import (
     AuthenticationFailed,
     BadRequest,
     ContextTooLong,
@@ -22,7 +22,7 @@ from ..errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from ..redaction import clean
+from wire.redaction import clean
 
 _CONTEXT = re.compile(
     r"context[_ ]length|maximum context|token limit|prompt is too long|input length|too many tokens|"

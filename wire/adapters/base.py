@@ -1,7 +1,7 @@
 """The adapter contract: translate typed calls into one wire protocol and back. No I/O, no models.
 
 An adapter builds ``RequestSpec`` values and parses decoded bodies or stream events. The transport
-(``providers.transport``) sends requests, retries, reads streams and maps HTTP failures.
+(``wire.transport``) sends requests, retries, reads streams and maps HTTP failures.
 
 Parsing is defensive: whatever JSON a provider sends, ``*_response`` and ``chat_deltas`` return typed results or
 raise a ``ModelDeskError`` (``BadResponse`` for a wrong shape; read bodies through ``reading.Node``), never any
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..errors import OperationNotSupported
-from .types import (
+from core.errors import OperationNotSupported
+from wire.types import (
     AudioFile,
     ChatDelta,
     ChatParams,

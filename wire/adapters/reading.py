@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BadResponse
+from core.errors import BadResponse
 
 Key = str | int
 

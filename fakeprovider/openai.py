@@ -8,7 +8,7 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from providers.fakeserver.server import (
+from fakeprovider.server import (
     BadRequest,
     Call,
     Reply,

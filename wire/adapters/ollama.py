@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, EMBED, MODELS, Adapter, sampling
-from .errors import error_fields
-from .reading import Node, parse_json
-from .types import ChatDelta, ChatParams, ChatResult, EmbeddingResult, RemoteModel, RequestSpec, StreamEvent, Usage
+from core.errors import BadResponse, ProviderUnavailable
+from wire.adapters.base import CHAT, EMBED, MODELS, Adapter, sampling
+from wire.adapters.errors import error_fields
+from wire.adapters.reading import Node, parse_json
+from wire.types import ChatDelta, ChatParams, ChatResult, EmbeddingResult, RemoteModel, RequestSpec, StreamEvent, Usage
 
 
 def _usage(body: Node) -> Usage:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import EMBED, RERANK, Adapter
-from .openai_compatible import OpenAICompatibleAdapter, rerank_result
-from .types import RequestSpec, RerankResult
+from wire.adapters.base import EMBED, RERANK, Adapter
+from wire.adapters.openai_compatible import OpenAICompatibleAdapter, rerank_result
+from wire.types import RequestSpec, RerankResult
 
 
 class JinaAdapter(OpenAICompatibleAdapter):

@@ -321,7 +321,7 @@ class Route:
 
 def default_routes() -> list[Route]:
     """Every protocol's routes, most specific first. Imported here because those modules import this one."""
-    from providers.fakeserver import anthropic, ollama, openai, replicate, rerank
+    from fakeprovider import anthropic, ollama, openai, replicate, rerank
 
     return [*anthropic.ROUTES, *replicate.ROUTES, *openai.ROUTES, *ollama.ROUTES, *rerank.ROUTES]
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from .errors import BadResponse
+from core.errors import BadResponse
 
 _lock = threading.Lock()
 _sync_client: httpx.Client | None = None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import BadResponse, ProviderUnavailable
-from .base import CHAT, Adapter, sampling
-from .errors import error_fields
-from .reading import Node
-from .types import ChatParams, ChatResult, RequestSpec, Usage
+from core.errors import BadResponse, ProviderUnavailable
+from wire.adapters.base import CHAT, Adapter, sampling
+from wire.adapters.errors import error_fields
+from wire.adapters.reading import Node
+from wire.types import ChatParams, ChatResult, RequestSpec, Usage
 
 PENDING = frozenset({"starting", "processing"})
 STOPPED = frozenset({"canceled", "aborted"})

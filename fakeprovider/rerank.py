@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from providers.fakeserver.server import BadRequest, Call, Reply, Route, Wire, json_reply, phrase, tokens
+from fakeprovider.server import BadRequest, Call, Reply, Route, Wire, json_reply, phrase, tokens
 
 COHERE_FIELDS = frozenset(
     {"model", "query", "documents", "top_n", "max_tokens_per_doc", "priority", "return_documents"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.fakeserver.server import Call, Reply, Route, Wire, json_reply, phrase, tokens
+from fakeprovider.server import Call, Reply, Route, Wire, json_reply, phrase, tokens
 
 CREATED_AT = "2025-01-01T00:00:00.000Z"
 PROBLEMS = {  # status: (title, detail)
