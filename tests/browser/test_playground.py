@@ -102,3 +102,36 @@ def test_bad_input_and_provider_failures_show_on_the_page(live_server, django_us
     assert "Provider unavailable" in page.inner_text("#pg-error")
     assert page.input_value("#id_message") == "please keep this text"
     assert "please keep this text" in page.inner_text("#pg-transcript")
+
+
+# The transcript's messages as markup, with their times left out: the script writes a live message's time when
+# it appears, the server a stored one's when it was saved.
+MESSAGES_MARKUP = """() => [...document.querySelectorAll("#pg-transcript .pg-msg")].map((message) => {
+  const copy = message.cloneNode(true);
+  copy.querySelectorAll("time").forEach((time) => time.remove());
+  return copy.outerHTML;
+})"""
+
+
+def test_live_messages_have_the_markup_of_stored_ones(live_server, django_user_model, page, point_at):
+    """The messages a turn adds are the server's own markup (templates/playground/_message.html), filled in:
+    reloading the conversation, which renders them from the database, changes none of them."""
+    credential = point_at("openai_compatible")
+    open_playground(live_server, django_user_model, page, credential)
+    page.fill("#id_model_name", "echo-1")
+    chat(page, "**Hello** <b>there</b>\nsecond line")
+    page.fill("#id_model_name", "echo-fault-503")
+    page.fill("#id_message", "this one fails")
+    page.click("#pg-send")
+    page.wait_for_selector('#pg-form[data-state="error"]')
+
+    live = page.evaluate(MESSAGES_MARKUP)
+    assert [page.get_attribute(f"#pg-transcript .pg-msg >> nth={i}", "data-role") for i in range(3)] == [
+        "user",
+        "assistant",
+        "user",
+    ]
+    assert "<strong>Hello</strong>" in live[1] and "&lt;b&gt;there&lt;/b&gt;" in live[1]
+    assert "is-failed" in live[2] and "Provider unavailable" in live[2]
+    page.reload()
+    assert page.evaluate(MESSAGES_MARKUP) == live

@@ -1,0 +1,154 @@
+/**
+ * The form: its state (idle, streaming, done or error), errors shown next to their fields, the small
+ * behaviours of its fields, and sending with the Send button or Ctrl+Enter (⌘+Enter on a Mac).
+ */
+import { cookie, make } from "./dom.js";
+import { t } from "./i18n.js";
+
+function errorList(messages, id) {
+  const list = make("ul", "errorlist");
+  if (id) list.id = id;
+  messages.forEach((message) => list.appendChild(make("li", null, message)));
+  return list;
+}
+
+/** The default value shows only with its error mode (or when it has an error to show). */
+function setupErrorMode(form) {
+  const errorMode = form.elements.namedItem("error_mode");
+  const defaultField = form.querySelector('[data-field="default_value"]');
+  if (!errorMode || !defaultField) return;
+  function sync() {
+    const hasErrors = !!defaultField.querySelector(".errorlist li");
+    defaultField.hidden = errorMode.value !== "default" && !hasErrors;
+  }
+  errorMode.addEventListener("change", sync);
+  sync();
+}
+
+/** The number of rounds looks inactive while history is off. */
+function setupHistory(form) {
+  const historyBox = form.elements.namedItem("history");
+  const roundsField = form.querySelector('[data-field="history_rounds"]');
+  if (!historyBox || !roundsField) return;
+  const sync = () => roundsField.classList.toggle("is-muted", !historyBox.checked);
+  historyBox.addEventListener("change", sync);
+  sync();
+}
+
+/**
+ * ``onSend()`` is called when the form is submitted (the page does not reload), ``onState(busy)`` when its
+ * state changes.
+ */
+export function createComposer(form, { onSend, onState }) {
+  const fields = form.elements;
+  const messageBox = fields.namedItem("message");
+  const sendButton = document.getElementById("pg-send");
+  const statusText = form.querySelector("#pg-status .pg-status-text");
+  const formErrors = document.getElementById("pg-form-errors");
+  let busy = false;
+
+  function setState(state) {
+    busy = state === "streaming";
+    form.setAttribute("data-state", state);
+    form.setAttribute("aria-busy", busy ? "true" : "false");
+    if (sendButton) sendButton.disabled = busy;
+    if (statusText) statusText.textContent = busy ? t("generating") : "";
+    onState(busy);
+  }
+
+  /** The message box grows with its text, up to 40% of the window. */
+  function autosize() {
+    if (!messageBox || messageBox.tagName !== "TEXTAREA") return;
+    messageBox.style.height = "auto";
+    const limit = Math.max(160, Math.round(window.innerHeight * 0.4));
+    messageBox.style.height = Math.min(messageBox.scrollHeight + 2, limit) + "px";
+  }
+
+  function clearErrors() {
+    form.querySelectorAll("[data-errors-for]").forEach((box) => {
+      box.textContent = "";
+    });
+    form.querySelectorAll('[aria-invalid="true"]').forEach((input) => input.removeAttribute("aria-invalid"));
+    if (formErrors) {
+      formErrors.textContent = "";
+      formErrors.hidden = true;
+    }
+  }
+
+  /** Shows messages under field ``name``, marked invalid; returns its input, or null if it has no place here. */
+  function showFieldErrors(name, messages) {
+    const box = /^[\w-]+$/.test(name) && name !== "__all__" ? form.querySelector('[data-errors-for="' + name + '"]') : null;
+    const input = box ? fields.namedItem(name) : null;
+    if (!box || !input || input.type === "hidden") return null;
+    const id = (input.id || "pg-" + name) + "_error";
+    box.appendChild(errorList(messages, id));
+    input.setAttribute("aria-invalid", "true");
+    const described = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (described.indexOf(id) === -1) input.setAttribute("aria-describedby", described.concat(id).join(" "));
+    const details = box.closest("details");
+    if (details) details.open = true;
+    const wrapper = box.closest(".pg-field");
+    if (wrapper) wrapper.hidden = false;
+    return input;
+  }
+
+  /** The server's form errors ({field: [message, ...]}): by their fields, the others above the form. */
+  function showErrors(errors) {
+    let general = [];
+    let firstInvalid = null;
+    Object.keys(errors || {}).forEach((name) => {
+      const raw = Array.isArray(errors[name]) ? errors[name] : [errors[name]];
+      const messages = raw.map((item) => (item && typeof item === "object" ? String(item.message || "") : String(item)));
+      const input = showFieldErrors(name, messages);
+      if (!input) general = general.concat(messages);
+      else if (!firstInvalid) firstInvalid = input;
+    });
+    if (general.length && formErrors) {
+      formErrors.appendChild(errorList(general));
+      formErrors.hidden = false;
+    }
+    const target = general.length ? formErrors : firstInvalid;
+    if (target === formErrors && target) formErrors.scrollIntoView({ block: "nearest" });
+    else if (target) target.focus();
+  }
+
+  if (messageBox) {
+    messageBox.addEventListener("input", autosize);
+    messageBox.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.isComposing) return;
+      event.preventDefault();
+      if (typeof form.requestSubmit === "function") form.requestSubmit(sendButton || undefined);
+      else if (sendButton) sendButton.click();
+    });
+  }
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onSend();
+  });
+  setupErrorMode(form);
+  setupHistory(form);
+
+  return {
+    setState,
+    state: () => form.getAttribute("data-state"),
+    isBusy: () => busy,
+    clearErrors,
+    showErrors,
+    autosize,
+    message: () => (messageBox ? messageBox.value : ""),
+    clearMessage() {
+      if (!messageBox) return;
+      messageBox.value = "";
+      autosize();
+    },
+    /** After a turn, the cursor goes back to the message box unless the user put it elsewhere meanwhile. */
+    refocus() {
+      const active = document.activeElement;
+      if (messageBox && (active === document.body || active === sendButton)) messageBox.focus();
+    },
+    csrfToken() {
+      const input = form.querySelector('input[name="csrfmiddlewaretoken"]');
+      return (input && input.value) || cookie("csrftoken");
+    },
+  };
+}

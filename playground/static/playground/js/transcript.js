@@ -1,0 +1,83 @@
+/**
+ * The transcript. Stored messages come rendered by the server; the messages of a live turn are clones of the
+ * server's <template id="pg-message-template-ROLE"> (templates/playground/_message.html), so both have the same
+ * markup. The functions here only fill that markup in: text through textContent, replies through
+ * renderMarkdown(), which escapes the whole text before it adds any markup of its own.
+ */
+import { dropEmptyNote, fromTemplate } from "./dom.js";
+import { localizeTimes, setTime } from "./i18n.js";
+import { renderMarkdown } from "./markdown.js";
+
+/** Within this many pixels of the bottom, the reader follows the reply: new text keeps the bottom in view. */
+const FOLLOW_DISTANCE = 96;
+
+function nearBottom(node) {
+  return node.scrollHeight - node.scrollTop - node.clientHeight < FOLLOW_DISTANCE;
+}
+
+/** The transcript <section>: appends messages and keeps the newest in view. */
+export function createTranscript(section) {
+  function scroll(force) {
+    if (section && (force || nearBottom(section))) section.scrollTop = section.scrollHeight;
+  }
+
+  /** A new message of ``role`` ("user" or "assistant"), written now, at the end of the transcript. */
+  function append(role, text) {
+    const message = fromTemplate("pg-message-template-" + role);
+    setTime(message.querySelector("time"), new Date());
+    setText(message, text);
+    if (section) {
+      dropEmptyNote(section);
+      section.appendChild(message);
+      scroll(true);
+    }
+    return message;
+  }
+
+  /** First paint: the server's times in the page's format, its replies rendered as Markdown. */
+  function renderStored() {
+    if (!section) return;
+    localizeTimes(section);
+    section.querySelectorAll("[data-markdown]").forEach((body) => {
+      body.innerHTML = renderMarkdown(body.textContent);
+    });
+    scroll(true);
+  }
+
+  return { append, scroll, renderStored, following: () => !!section && nearBottom(section) };
+}
+
+/** A message's text: Markdown where its body says so (data-markdown, the replies), plain text elsewhere. */
+export function setText(message, text) {
+  const body = message.querySelector(".pg-msg-body");
+  if (body.hasAttribute("data-markdown")) body.innerHTML = renderMarkdown(text);
+  // Line ends as the HTML parser leaves them in the server's messages (a form posts a textarea's as "\r\n").
+  else body.textContent = String(text).replace(/\r\n?/g, "\n");
+}
+
+/** A reply still waiting for its first words shows a pulse (CSS: .is-pending on an empty body). */
+export function setPending(message, pending) {
+  message.classList.toggle("is-pending", pending);
+}
+
+/** Shows the model that wrote a message; the first one named stays. */
+export function setModel(message, model) {
+  const slot = message.querySelector(".pg-msg-model");
+  if (!model || !slot || !slot.hidden) return;
+  slot.textContent = model;
+  slot.hidden = false;
+}
+
+export function markFailed(message, error) {
+  message.classList.add("is-failed");
+  const note = message.querySelector(".pg-msg-error");
+  note.querySelector(".pg-msg-error-text").textContent = error;
+  note.hidden = false;
+}
+
+/** A reply that is the error mode's fallback output, not the model's. */
+export function markFallback(message) {
+  message.classList.add("is-fallback");
+  const note = message.querySelector(".pg-msg-note");
+  if (note) note.hidden = false;
+}

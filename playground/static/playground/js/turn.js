@@ -1,0 +1,180 @@
+/**
+ * One turn: the form is posted to the stream endpoint, and its server-sent events (start, delta, done or
+ * error) fill the transcript, the output panel and the conversation list as they arrive.
+ */
+import { t } from "./i18n.js";
+import { readEvents } from "./sse.js";
+import { markFailed, markFallback, setModel, setPending, setText } from "./transcript.js";
+
+/** The user's message as the model got it (variables filled in): the last user entry of the history. */
+function sentMessage(first) {
+  const history = first && Array.isArray(first.history) ? first.history : [];
+  for (let i = history.length - 1; i >= 0; i--) {
+    if (history[i] && history[i].role === "user" && typeof history[i].content === "string") return history[i].content;
+  }
+  return null;
+}
+
+const hasOutput = (result) => !!result && (!Array.isArray(result) || result.length > 0);
+
+export function createTurns({ form, streamUrl, composer, transcript, output, conversations }) {
+  /** The run's output (a list of items, or one): the reply, the JSON, the badges; ``fallback`` if not the model's. */
+  function showResult(turn, result, fallback) {
+    const list = Array.isArray(result) ? result : [result];
+    const first = list[0] || {};
+    const content = list.map((item) => (item && typeof item.content === "string" ? item.content : "")).join("\n\n");
+    turn.text = content;
+    output.setReply(content);
+    output.setJson(result);
+    output.setBadges(list);
+    if (turn.assistant) {
+      setPending(turn.assistant, false);
+      setText(turn.assistant, content);
+      setModel(turn.assistant, first.model);
+      if (fallback) markFallback(turn.assistant);
+    }
+    const sent = sentMessage(first);
+    if (sent !== null && turn.user) setText(turn.user, sent);
+    if (sent !== null) conversations.retitle(turn.sidebar, sent);
+    transcript.scroll(false);
+  }
+
+  function finishWithError(turn, error, result) {
+    turn.finished = true;
+    const message = (error && error.message) || t("unexpected");
+    output.showAlert(message, error && error.type);
+    if (turn.user) markFailed(turn.user, message);
+    if (hasOutput(result)) {
+      showResult(turn, result, true);
+    } else {
+      if (turn.assistant) turn.assistant.remove();
+      turn.assistant = null;
+    }
+    composer.setState("error");
+  }
+
+  function renderPartial(turn) {
+    const follow = transcript.following();
+    output.setReply(turn.text);
+    if (turn.assistant) {
+      setPending(turn.assistant, !turn.text);
+      setText(turn.assistant, turn.text);
+    }
+    if (follow) transcript.scroll(true);
+  }
+
+  function cancelFrame(turn) {
+    if (!turn.frame) return;
+    window.cancelAnimationFrame(turn.frame);
+    turn.frame = 0;
+  }
+
+  function handleEvent(turn, name, data) {
+    if (name === "start") {
+      conversations.show(data.conversation, turn);
+    } else if (name === "delta") {
+      turn.text += typeof data.content === "string" ? data.content : "";
+      // Re-render the whole reply at most once per frame, however fast the deltas arrive.
+      if (!turn.frame) {
+        turn.frame = window.requestAnimationFrame(() => {
+          turn.frame = 0;
+          renderPartial(turn);
+        });
+      }
+    } else if (name === "done") {
+      cancelFrame(turn);
+      turn.finished = true;
+      conversations.show(data.conversation, turn);
+      showResult(turn, data.output || [], false);
+      composer.clearMessage();
+      composer.setState("done");
+    } else if (name === "error") {
+      cancelFrame(turn);
+      renderPartial(turn);
+      conversations.show(data.conversation, turn);
+      output.setJson(hasOutput(data.output) ? data.output : data);
+      finishWithError(turn, data.error || {}, data.output);
+    }
+  }
+
+  function requestFailed(message) {
+    output.showAlert(message);
+    composer.setState("error");
+  }
+
+  /** A refused request: field errors (400) next to their fields, anything else as one message. */
+  async function refused(response, type) {
+    const payload = type.indexOf("json") !== -1 ? await response.json().catch(() => null) : null;
+    if (response.status === 400 && payload && payload.errors) {
+      composer.showErrors(payload.errors);
+      requestFailed(t("fixFields"));
+      return;
+    }
+    const error = payload && payload.error;
+    requestFailed((error && error.message) || t("httpError", { status: response.status }));
+  }
+
+  async function stream(response, text) {
+    const turn = {
+      message: text,
+      text: "",
+      finished: false,
+      frame: 0,
+      conversation: conversations.current(),
+      sidebar: null,
+      sidebarDone: false,
+      user: transcript.append("user", text),
+      assistant: transcript.append("assistant", ""),
+    };
+    setPending(turn.assistant, true);
+    const handle = (name, payload) => {
+      try {
+        handleEvent(turn, name, payload);
+      } catch (error) {
+        window.console.error(error);
+      }
+    };
+    try {
+      await readEvents(response.body, handle);
+    } catch (e) {
+      // A broken connection ends the turn like one that closes early.
+    }
+    if (!turn.finished) {
+      cancelFrame(turn);
+      renderPartial(turn);
+      finishWithError(turn, { message: t("incomplete") }, null);
+    }
+  }
+
+  async function send() {
+    if (composer.isBusy()) return;
+    const text = composer.message();
+    const data = new FormData(form);
+    composer.clearErrors();
+    output.reset();
+    composer.setState("streaming");
+    try {
+      let response;
+      try {
+        response = await fetch(streamUrl || form.action, {
+          method: "POST",
+          body: data,
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": composer.csrfToken(), Accept: "text/event-stream" },
+        });
+      } catch (e) {
+        requestFailed(t("networkError"));
+        return;
+      }
+      const type = response.headers.get("Content-Type") || "";
+      if (!response.ok) await refused(response, type);
+      else if (type.indexOf("text/event-stream") === -1 || !response.body) requestFailed(t("unexpected"));
+      else await stream(response, text);
+    } finally {
+      if (composer.state() === "streaming") composer.setState("error");
+      composer.refocus();
+    }
+  }
+
+  return { send };
+}
