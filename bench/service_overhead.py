@@ -74,10 +74,10 @@ def main(argv: list[str]) -> int:
         _setup_django(os.path.join(tmp, "bench.sqlite3"))
         import httpx
 
+        from calls.services import chat, chat_stream
         from credentials.services import credential_save
         from fakeprovider import running_fake_server
         from providers.models import Provider
-        from providers.services import chat, chat_stream
         from wire.types import Message
 
         with running_fake_server() as server:
@@ -121,7 +121,7 @@ def main(argv: list[str]) -> int:
             print(f"{args.calls} calls, upstream latency {args.latency_ms} ms, fake server on {server.url}")
             _report("Non-streaming chat", *_time_pair(bare, ours, args.calls))
             _report("Streaming time to first token", *_time_pair(bare_ttft, ours_ttft, args.calls))
-            from providers import call_log
+            from calls import call_log
 
             call_log.flush()
     return 0

@@ -16,7 +16,7 @@ import time
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from .models import CallLog
+from calls.models import CallLog
 
 logger = logging.getLogger(__name__)
 BATCH = 500

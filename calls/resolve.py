@@ -1,13 +1,10 @@
-"""Plumbing for the call services: resolve credential and model, build the target, record the call.
-
-Used only by ``providers.services``.
+"""Resolve a call (credential and model, or the default model for its type), then prepare it (decrypt the
+secret at call time, build the adapter and the transport). Used by ``calls.services``.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,27 +12,21 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from core.errors import (
     ConfigurationError,
-    InternalError,
     InvalidInput,
     ModelDeskError,
     OperationNotSupported,
-    ProviderError,
 )
 from core.validators import model_name_problem
 from credentials.models import Credential
 from credentials.services import credential_secret_values
+from providers.models import Provider
 from wire.adapters import adapter_for
 from wire.adapters.base import Adapter
-from wire.redaction import escape_control
 from wire.retry import RetryPolicy
 from wire.transport import CallStats, Transport, redactor
 from wire.types import Target, Usage
 
-from . import call_log
-from .models import CallLog, CallStatus, Provider
 from .selectors import default_model_get
-
-logger = logging.getLogger("providers.calls")
 
 OPERATION_TYPES = {
     "chat": "llm",
@@ -61,25 +52,28 @@ class CallInfo:
     usage: Usage = field(default_factory=Usage)
 
 
+def _unredacted(text: str) -> str:
+    return text
+
+
 @dataclass
 class Call:
-    """One resolved call in progress: where it goes, how it is sent, and what gets recorded."""
+    """One resolved call in progress: where it goes, what it has cost so far, and what gets recorded.
+
+    ``stats`` and ``redact`` become the transport's once the call is prepared.
+    """
 
     operation: str
     credential: Credential
     model: str
     user: Any = None
-    adapter: Adapter | None = None
-    transport: Transport | None = None
     usage: Usage = field(default_factory=Usage)
+    stats: CallStats = field(default_factory=CallStats)
+    redact: Callable[[str], str] = _unredacted
 
     @property
     def provider(self) -> Provider:
         return self.credential.provider
-
-    @property
-    def stats(self) -> CallStats:
-        return self.transport.stats if self.transport else CallStats()
 
     def info(self) -> CallInfo:
         stats = self.stats
@@ -133,7 +127,16 @@ def base_url_for(credential: Credential) -> str:
     return str(url)
 
 
-def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float | None = None) -> Call:
+@dataclass(frozen=True)
+class PreparedCall:
+    """A call ready to send: the adapter speaks the provider's protocol, the transport sends and retries."""
+
+    call: Call
+    adapter: Adapter
+    transport: Transport
+
+
+def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float | None = None) -> PreparedCall:
     """Decrypt the secrets (now, at call time) and build the adapter and the transport."""
     secrets = credential_secret_values(call.credential)
     target = Target(
@@ -144,78 +147,7 @@ def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float
         config=dict(call.credential.config),
         quirks=dict(call.provider.quirks),
     )
-    call.adapter = adapter_for(call.provider.protocol, target)
     policy = RetryPolicy.from_settings(max_attempts=max_attempts, deadline=deadline)
-    call.transport = Transport(policy, redact=redactor(secrets.values()))
-    return call
-
-
-def call_record(call: Call, error: BaseException | None = None) -> CallLog:
-    info = call.info()
-    message = ""
-    error_type = ""
-    if isinstance(error, ProviderError):
-        error.with_context(provider=call.provider.name_en, model=call.model)
-        error_type, message = error.error_type, str(error)
-    elif error is not None:
-        error_type, message = getattr(error, "error_type", "configuration"), str(error)
-    if call.transport is not None:
-        message = call.transport.redact(message)
-    row = CallLog(
-        user_id=call.user.pk if call.user is not None else None,
-        provider_id=call.credential.provider_id,
-        credential_id=call.credential.pk,
-        model=escape_control(call.model)[:200],
-        operation=call.operation,
-        status=CallStatus.ERROR if error else CallStatus.OK,
-        error_type=error_type,
-        message=message,
-        attempts=info.attempts,
-        latency_ms=info.latency_ms,
-        ttft_ms=info.ttft_ms,
-        tokens_in=info.usage.input_tokens,
-        tokens_out=info.usage.output_tokens,
-    )
-    call_log.write(row)
-    log = logger.warning if error else logger.info
-    log(
-        "%s %s/%s %s in %d ms, %d attempt(s)%s",
-        call.operation,
-        call.provider.slug,
-        call.model,
-        row.status,
-        info.latency_ms,
-        info.attempts,
-        f": {message}" if message else "",
-    )
-    return row
-
-
-class StreamCancelled(ModelDeskError):
-    error_type = "cancelled"
-
-    def __init__(self) -> None:
-        super().__init__("The reader stopped reading before the stream ended.")
-
-
-@contextmanager
-def recorded(call: Call, *, success: bool = True) -> Iterator[Call]:
-    """Record the call when the block ends; typed errors propagate, and so does any other, as ``InternalError``.
-
-    ``success=False`` records failures only: a stream being prepared records its success when it has ended.
-    """
-    try:
-        yield call
-    except ModelDeskError as error:
-        call_record(call, error)
-        raise
-    except GeneratorExit:  # a stream abandoned by its reader (client disconnected)
-        call_record(call, StreamCancelled())
-        raise
-    except Exception as exc:  # a bug or an unexpected answer: still a recorded, typed failure
-        logger.exception("unexpected error in %s %s/%s", call.operation, call.provider.slug, call.model)
-        internal = InternalError(exc)
-        call_record(call, internal)
-        raise internal from None
-    if success:
-        call_record(call)
+    transport = Transport(policy, redact=redactor(secrets.values()))
+    call.stats, call.redact = transport.stats, transport.redact
+    return PreparedCall(call=call, adapter=adapter_for(call.provider.protocol, target), transport=transport)

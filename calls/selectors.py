@@ -1,4 +1,4 @@
-"""Reads about providers, models and default models."""
+"""Reads for the call layer: the default model of a type."""
 
 from __future__ import annotations
 

@@ -6,12 +6,11 @@ from typing import Any
 
 from celery import group, shared_task
 
+from calls import services
 from core.errors import ModelDeskError
 from credentials.models import Credential
 from wire.adapters import adapter_class
 from wire.adapters.base import MODELS
-
-from . import services
 
 
 def _credential(credential_id: str) -> Credential | None:
@@ -23,7 +22,7 @@ def credential_test_task(credential_id: str) -> dict[str, Any]:
     credential = _credential(credential_id)
     if credential is None:
         return {"credential_id": credential_id, "ok": False, "error_type": "deleted"}
-    check = services.test_credential(credential=credential)
+    check = services.credential_test(credential=credential)
     return {
         "credential_id": credential_id,
         "ok": check.ok,

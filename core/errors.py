@@ -35,7 +35,7 @@ class DefaultModelNotConfigured(ConfigurationError):
     def __init__(self, model_type: str) -> None:
         super().__init__(
             f"No default {model_type} model is configured. An admin can set one under "
-            f"Providers and models > Default models."
+            f"Calls > Default models."
         )
         self.model_type = model_type
 

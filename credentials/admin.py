@@ -2,22 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import URLPattern, path
+from django.http import HttpRequest
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ModelDeskError
 from providers.models import Provider
-from providers.services import models_discover, test_credential
 
 from .forms import CredentialAdminForm, credential_form_class, schema_form_fields
 from .models import Credential
@@ -48,7 +43,6 @@ class CredentialAdmin(admin.ModelAdmin):
     search_fields = ["name", "provider__slug", "provider__name_en", "provider__name_zh"]
     list_select_related = ["provider"]
     ordering = ["name"]
-    actions = ["test_connection", "fetch_models"]
     status_fields = ["status", "last_checked_at", "last_latency_ms", "last_error"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
@@ -75,56 +69,6 @@ class CredentialAdmin(admin.ModelAdmin):
             field.widget.can_add_related = field.widget.can_change_related = False
             field.widget.can_view_related = False
         return field
-
-    def get_urls(self) -> list[URLPattern]:
-        test = path(
-            "<uuid:object_id>/test/",
-            self.admin_site.admin_view(self.test_view),
-            name="credentials_credential_test",
-        )
-        return [test, *super().get_urls()]
-
-    def test_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
-        """The change page's "Test connection" button (POST only)."""
-        credential = get_object_or_404(credential_list(), pk=object_id)
-        if request.method != "POST" or not self.has_change_permission(request, credential):
-            raise PermissionDenied
-        self._test(request, credential)
-        return redirect("admin:credentials_credential_change", credential.pk)
-
-    def _test(self, request: HttpRequest, credential: Credential) -> None:
-        check = test_credential(credential=credential, user=request.user)
-        if check.ok:
-            message = _("%(name)s: ok in %(ms)d ms.") % {"name": credential.name, "ms": check.latency_ms}
-            self.message_user(request, message, messages.SUCCESS)
-        else:
-            self.message_user(request, f"{credential.name}: {check.error}", messages.ERROR)
-
-    def has_fetch_models_permission(self, request: HttpRequest) -> bool:
-        """Fetching models calls out with the key and writes ProviderModel rows: change and add rights both."""
-        return self.has_change_permission(request) and request.user.has_perm("providers.add_providermodel")
-
-    # Both actions send the stored key to the provider and write what comes back: they need ``change``.
-    @admin.action(description=_("Test connection"), permissions=["change"])
-    def test_connection(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-        for credential in queryset.select_related("provider"):
-            self._test(request, credential)
-
-    @admin.action(description=_("Fetch models"), permissions=["fetch_models"])
-    def fetch_models(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
-        for credential in queryset.select_related("provider"):
-            try:
-                report = models_discover(credential=credential, user=request.user)
-            except ModelDeskError as error:
-                self.message_user(request, f"{credential.name}: {error}", messages.ERROR)
-                continue
-            message = _("%(name)s: %(created)d new models, %(existing)d already known, %(skipped)d skipped.") % {
-                "name": credential.name,
-                "created": report.created,
-                "existing": report.existing,
-                "skipped": report.skipped,
-            }
-            self.message_user(request, message, messages.SUCCESS)
 
     def _provider(self, request: HttpRequest, obj: Credential | None) -> Provider | None:
         if obj is not None:

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
@@ -16,6 +15,7 @@ from providers.models import Provider
 from .crypto import UndecryptableSecret, decrypt, encrypt, key_ring, token_key_id
 from .models import CheckStatus, Credential
 from .schema import clean_values
+from .signals import credential_saved
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +70,9 @@ def credential_save(
         credential.enabled = enabled
     credential.full_clean(exclude=["provider", "config", "secrets"])
     credential.save()
-    if settings.CREDENTIAL_TEST_ON_SAVE:
-        transaction.on_commit(lambda: credential_test_enqueue(credential))
+    credential_saved.send(sender=Credential, credential=credential)
     logger.info("credential saved: %s (%s), secrets set: %s", name, provider.slug, sorted(new_secrets) or "none")
     return credential
-
-
-def credential_test_enqueue(credential: Credential) -> None:
-    """Queue a connection test; with no broker configured it runs right here, eagerly."""
-    from providers.tasks import credential_test_task  # providers depends on credentials, not the reverse
-
-    credential_test_task.delay(str(credential.pk))
 
 
 @sensitive_variables()

@@ -14,9 +14,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from calls import services as provider_services
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
-from providers import services as provider_services
 from providers.models import ProviderModel
 from wire.types import Message as ChatMessage
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
@@ -12,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from credentials.schema import localized, validate_http_url
 
-from .models import CallLog, DefaultModel, ModelOrigin, Provider, ProviderModel
+from .models import ModelOrigin, Provider, ProviderModel
 
 
 def tokens_label(count: int | None) -> str:
@@ -196,60 +194,3 @@ class ProviderModelAdmin(admin.ModelAdmin):
     def disable_models(self, request: HttpRequest, queryset: QuerySet[ProviderModel]) -> None:
         count = queryset.update(enabled=False)
         self.message_user(request, _("%(count)d models disabled.") % {"count": count}, messages.SUCCESS)
-
-
-@admin.register(DefaultModel)
-class DefaultModelAdmin(admin.ModelAdmin):
-    list_display = ["model_type", "model", "provider", "credential", "updated_at"]
-    list_filter = ["model_type", "model__provider"]
-    search_fields = ["model__name", "credential__name", "model__provider__slug"]
-    list_select_related = ["model__provider", "credential"]
-    autocomplete_fields = ["model", "credential"]
-
-    @admin.display(description=_("provider"))
-    def provider(self, obj: DefaultModel) -> Any:
-        return obj.model.provider
-
-
-@admin.register(CallLog)
-class CallLogAdmin(admin.ModelAdmin):
-    """Read-only: the log is written by the service layer only."""
-
-    list_display = [
-        "created_at",
-        "operation",
-        "provider",
-        "model",
-        "credential",
-        "outcome",
-        "attempts",
-        "latency_ms",
-        "ttft_ms",
-        "tokens",
-        "user",
-    ]
-    list_filter = ["status", "operation", "provider", "model", "error_type", "created_at"]
-    search_fields = ["model", "message", "credential__name", "user__username"]
-    list_select_related = ["provider", "credential", "user"]
-    date_hierarchy = "created_at"
-
-    @admin.display(description=_("status"), ordering="status")
-    def outcome(self, obj: CallLog) -> SafeString:
-        css = "ok" if obj.status == "ok" else "failed"
-        label = obj.get_status_display() if obj.status == "ok" else obj.error_type or obj.get_status_display()
-        return format_html('<span class="md-status md-status-{}" title="{}">{}</span>', css, obj.message, label)
-
-    @admin.display(description=_("tokens in / out"))
-    def tokens(self, obj: CallLog) -> str:
-        if obj.tokens_in is None and obj.tokens_out is None:
-            return "—"
-        return " / ".join("?" if count is None else str(count) for count in (obj.tokens_in, obj.tokens_out))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: CallLog | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: CallLog | None = None) -> bool:
-        return bool(request.user.is_superuser)

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from calls.models import DefaultModel
 from credentials.services import credential_save
-from providers.models import DefaultModel, Provider, ProviderModel
+from providers.models import Provider, ProviderModel
 
 
 def _add_credentials(n: int) -> None:
@@ -44,7 +45,7 @@ def _add_defaults(n: int) -> None:
 def _add_logs(n: int) -> None:
     from django.contrib.auth import get_user_model
 
-    from providers.models import CallLog
+    from calls.models import CallLog
 
     openai = Provider.objects.get(slug="openai")
     credential = openai.credentials.first() or credential_save(
@@ -67,8 +68,8 @@ def _count(client, url: str) -> int:
 PAGES: list[tuple[str, Callable[[int], None], int, int]] = [
     ("/admin/credentials/credential/", _add_credentials, 10, 100),
     ("/admin/providers/providermodel/", _add_models, 10, 100),
-    ("/admin/providers/defaultmodel/", _add_defaults, 1, 4),
-    ("/admin/providers/calllog/", _add_logs, 10, 100),
+    ("/admin/calls/defaultmodel/", _add_defaults, 1, 4),
+    ("/admin/calls/calllog/", _add_logs, 10, 100),
 ]
 
 

@@ -25,13 +25,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from calls import call_log, services
+from calls.tasks import credentials_health_check_task
 from core.errors import ModelDeskError
 from credentials.models import Credential
 from credentials.services import credential_save
 from fakeprovider.server import FAULTS
-from providers import call_log, services
 from providers.models import Provider
-from providers.tasks import credentials_health_check_task
 from wire.types import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -24,14 +24,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from calls.models import DefaultModel
+from calls.services import default_model_set
 from core.errors import ModelDeskError
 from credentials.models import Credential
 from credentials.schema import clean_values, validate_http_url
 from credentials.selectors import credential_needs_reentry
 from credentials.services import CredentialNeedsReentry, credential_save, credential_secret_values
-
-from .models import DefaultModel, ModelOrigin, ModelTypeChoices, Provider, ProviderModel
-from .services import catalog_load, default_model_set
+from providers.models import ModelOrigin, ModelTypeChoices, Provider, ProviderModel
+from providers.services import catalog_load
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")

@@ -38,7 +38,9 @@ INSTALLED_APPS = [
     "core.apps.CoreConfig",
     "providers.apps.ProvidersConfig",
     "credentials.apps.CredentialsConfig",
+    "calls.apps.CallsConfig",
     "playground.apps.PlaygroundConfig",
+    "transfer.apps.TransferConfig",
     "fakeprovider.apps.FakeProviderConfig",
 ]
 
@@ -197,10 +199,10 @@ CREDENTIAL_HEALTH_CHECK_INTERVAL = env.int("CREDENTIAL_HEALTH_CHECK_INTERVAL", d
 MODEL_SYNC_INTERVAL = env.int("MODEL_SYNC_INTERVAL", default=6 * 60 * 60)
 CELERY_BEAT_SCHEDULE = {
     "credential-health-check": {
-        "task": "providers.credentials_health_check",
+        "task": "calls.credentials_health_check",
         "schedule": CREDENTIAL_HEALTH_CHECK_INTERVAL,
     },
-    "model-sync": {"task": "providers.models_sync_all", "schedule": MODEL_SYNC_INTERVAL},
+    "model-sync": {"task": "calls.models_sync_all", "schedule": MODEL_SYNC_INTERVAL},
 }
 
 # --- Logging --------------------------------------------------------------------------------------------------

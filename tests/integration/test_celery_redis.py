@@ -16,9 +16,9 @@ import pytest
 from celery.signals import before_task_publish
 from django.db import connection
 
+from calls.tasks import credential_test_task
 from config.celery import app
 from playground.services import compare_run
-from providers.tasks import credential_test_task
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from calls.models import CallLog
+from calls.services import default_model_set
+from calls.tasks import credentials_health_check_task, models_sync_all_task
 from playground.models import Conversation
 from playground.services import RunRequest, compare_run, playground_run
-from providers.models import CallLog, ProviderModel
-from providers.services import default_model_set
-from providers.tasks import credentials_health_check_task, models_sync_all_task
+from providers.models import ProviderModel
 
 
 def test_first_reply_gets_a_title_from_the_default_model(player, llm, django_capture_on_commit_callbacks):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from calls import services
 from core.errors import OperationNotSupported, ProviderError
-from providers import services
 from wire.types import AudioFile, Message
 
 HI = [Message("system", "You are terse."), Message("user", "hi there")]
@@ -68,7 +68,7 @@ def test_deepseek_reasoning_is_kept_apart_from_the_answer(point_at):
     ],
 )
 def test_model_list(point_at, slug, path, extra):
-    models = services.list_remote_models(credential=point_at(slug, path, **extra))
+    models = services.remote_models_list(credential=point_at(slug, path, **extra))
     assert models and all(m.name for m in models)
     assert not any(m.name.startswith("models/") for m in models)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from calls import call_log, services
+from calls.models import CallLog
 from core.errors import ProviderError
-from providers import call_log, services
-from providers.models import CallLog
 from wire.types import Message
 
 

@@ -7,10 +7,11 @@ import logging
 import pytest
 from django.core.management import call_command
 
+from calls import services
+from calls.models import CallLog
 from core.errors import DefaultModelNotConfigured, ModelDeskError, ProviderError
 from credentials.models import Credential
-from providers import services
-from providers.models import CallLog, ProviderModel
+from providers.models import ProviderModel
 from wire.types import Message
 
 HI = [Message("user", "hi")]
@@ -113,7 +114,7 @@ def test_canary_secret_appears_nowhere(point_at, canary, caplog, fault, streamin
 
 def test_test_credential_stores_the_result(point_at, fake_provider):
     credential = point_at("openai_compatible")
-    check = services.test_credential(credential=credential)
+    check = services.credential_test(credential=credential)
     credential.refresh_from_db()
     assert check.ok and (credential.check_status, credential.last_error) == ("ok", "")
     assert credential.last_checked_at is not None and credential.last_latency_ms is not None
@@ -123,7 +124,7 @@ def test_test_credential_stores_the_result(point_at, fake_provider):
 def test_test_credential_reports_a_dead_endpoint(point_at, fake_provider):
     credential = point_at("openai_compatible", path="/v1", name="dead")
     fake_provider.stop()
-    check = services.test_credential(credential=credential)
+    check = services.credential_test(credential=credential)
     credential.refresh_from_db()
     assert not check.ok and credential.check_status == "failed"
     assert "Provider unavailable" in credential.last_error
@@ -167,9 +168,9 @@ def test_saving_a_credential_runs_its_connection_test(
 
 def test_call_log_admin_is_read_only_and_filterable(admin_client, point_at):
     services.chat(credential=point_at("openai_compatible"), model="echo-1", messages=HI)
-    response = admin_client.get("/admin/providers/calllog/?status__exact=ok")
+    response = admin_client.get("/admin/calls/calllog/?status__exact=ok")
     assert response.status_code == 200 and "echo-1" in response.content.decode()
-    assert admin_client.get("/admin/providers/calllog/add/").status_code == 403
+    assert admin_client.get("/admin/calls/calllog/add/").status_code == 403
 
 
 def test_load_providers_command_still_idempotent_with_call_logs(point_at):

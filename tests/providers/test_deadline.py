@@ -10,9 +10,9 @@ import time
 
 import pytest
 
+from calls import services
+from calls.models import CallLog
 from core.errors import ProviderError
-from providers import services
-from providers.models import CallLog
 from wire.retry import RetryPolicy
 from wire.types import Message
 

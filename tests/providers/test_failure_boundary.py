@@ -13,9 +13,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from calls import services
+from calls.models import CallLog
 from core.errors import ModelDeskError
-from providers import services
-from providers.models import CallLog
 from wire.adapters.openai_compatible import OpenAICompatibleAdapter
 from wire.types import Message
 
@@ -100,7 +100,7 @@ def test_the_stream_endpoint_always_ends_with_an_error_event(playground_client, 
 
 def test_a_failing_connection_test_is_stored_not_raised(point_at, broken_adapter, monkeypatch):
     monkeypatch.setattr(OpenAICompatibleAdapter, "models_response", _boom)
-    check = services.test_credential(credential=point_at("openai_compatible"))
+    check = services.credential_test(credential=point_at("openai_compatible"))
     assert not check.ok and check.error_type == "bad_response"
 
 
@@ -143,7 +143,7 @@ def test_a_model_name_with_a_newline_is_refused_by_the_service_layer(point_at):
 
 
 def test_a_logged_value_with_a_newline_cannot_forge_a_log_line(debug_log):
-    logging.getLogger("providers.calls").warning("chat %s failed", "echo-1\nCRITICAL forged line")
+    logging.getLogger("calls.resolve").warning("chat %s failed", "echo-1\nCRITICAL forged line")
     lines = debug_log.getvalue().splitlines()
     assert not [line for line in lines if line.startswith("CRITICAL forged")]
     assert "echo-1\\nCRITICAL forged line" in debug_log.getvalue()
@@ -172,7 +172,7 @@ def test_a_model_list_of_the_wrong_shape_fails_the_connection_test_cleanly(point
     """``GET /models`` answering ``{"data": 5}``: Test connection stores a failure instead of answering 500."""
     credential = point_at("openai_compatible")
     fake_provider.fault = "wrong-shape"
-    check = services.test_credential(credential=credential)
+    check = services.credential_test(credential=credential)
     assert (check.ok, check.error_type) == (False, "bad_response")
     assert "data" in check.error
     assert CallLog.objects.get().error_type == "bad_response"

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from providers.models import DefaultModel, ProviderModel
+from calls.models import DefaultModel
+from providers.models import ProviderModel
 
 
 def run(*args: str) -> str:

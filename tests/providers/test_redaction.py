@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calls import services
+from calls.models import CallLog
 from core.errors import ProviderError
 from credentials.models import Credential
-from providers import services
-from providers.models import CallLog
 from wire.redaction import (
     FRAGMENT,
     MAX_DETAIL,
@@ -147,7 +147,7 @@ def test_a_provider_echoing_the_key_encoded_leaves_no_fragment(point_at, canary)
 def test_a_failed_connection_test_stores_no_fragment(point_at, canary, fake_provider):
     credential = point_at("openai_compatible")
     fake_provider.fault = "echo-key-long"
-    check = services.test_credential(credential=credential)
+    check = services.credential_test(credential=credential)
     assert not check.ok
     stored = Credential.objects.get(pk=credential.pk).last_error
     assert_no_fragment(check.error + stored, canary)

@@ -7,11 +7,13 @@ from dataclasses import replace
 import pytest
 from django.core.exceptions import ValidationError
 
+from calls.models import DefaultModel
+from calls.selectors import default_model_get
+from calls.services import default_model_set
 from core.errors import DefaultModelNotConfigured
 from providers.catalog import CATALOG
-from providers.models import DefaultModel, ModelOrigin, Provider, ProviderModel
-from providers.selectors import default_model_get
-from providers.services import catalog_load, default_model_set
+from providers.models import ModelOrigin, Provider, ProviderModel
+from providers.services import catalog_load
 
 
 def _snapshot() -> tuple[list, list]:
@@ -117,7 +119,7 @@ def test_default_model_must_be_enabled(gpt, make_credential):
 def test_default_model_admin_rejects_an_invalid_pair(admin_client, gpt, make_credential):
     claude = make_credential("claude", slug="anthropic", api_key="sk-ant-abcdefghijkl")
     response = admin_client.post(
-        "/admin/providers/defaultmodel/add/", {"model_type": "llm", "model": gpt.pk, "credential": claude.pk}
+        "/admin/calls/defaultmodel/add/", {"model_type": "llm", "model": gpt.pk, "credential": claude.pk}
     )
     assert response.status_code == 200
     assert "credential" in response.context["adminform"].form.errors

@@ -14,12 +14,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from calls.models import DefaultModel
+from calls.services import default_model_set
 from credentials.models import Credential
 from credentials.selectors import credential_needs_reentry
 from credentials.services import credential_secret_values
-from providers.management.commands import export_config, import_config
-from providers.models import DefaultModel, Provider, ProviderModel
-from providers.services import default_model_set
+from providers.models import Provider, ProviderModel
+from transfer.management.commands import export_config, import_config
 
 PASSPHRASE = "correct horse battery staple"
 MODEL_FIELDS = [

@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from calls.services import credential_test
 from credentials.models import Credential
-from providers.services import test_credential
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             credentials = credentials.filter(enabled=True)
         rows = []
         for credential in credentials:
-            check = test_credential(credential=credential)
+            check = credential_test(credential=credential)
             rows.append(
                 {
                     "name": credential.name,

@@ -3,9 +3,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from calls.services import default_model_set
 from credentials.models import Credential
 from providers.models import ModelTypeChoices, ProviderModel
-from providers.services import default_model_set
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from calls.services import models_discover
 from core.errors import ModelDeskError
 from credentials.models import Credential
-from providers.services import models_discover
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from core.errors import ModelDeskError
-from providers.transfer import ConfigExport, config_export
+from transfer.services import ConfigExport, config_export
 
 
 def passphrase_read(variable: str | None, *, confirm: bool, unavailable: str) -> str:

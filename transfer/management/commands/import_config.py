@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import ModelDeskError
-from providers.management.commands.export_config import parser_strict, passphrase_read
-from providers.transfer import ImportReport, config_import, config_import_plan, validation_reason
+from transfer.management.commands.export_config import parser_strict, passphrase_read
+from transfer.services import ImportReport, config_import, config_import_plan, validation_reason
 
 KINDS = ("providers", "models", "credentials", "defaults")
 

@@ -1,0 +1,90 @@
+"""Record every call: one CallLog row and one log line, whatever the outcome.
+
+``recorded`` wraps a call's block: typed errors are recorded and propagate; anything else is recorded and
+propagates as ``InternalError``; a stream abandoned by its reader is recorded as cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from core.errors import InternalError, ModelDeskError, ProviderError
+from wire.redaction import escape_control
+
+from . import call_log
+from .models import CallLog, CallStatus
+from .resolve import Call
+
+logger = logging.getLogger("calls")
+
+
+def call_record(call: Call, error: BaseException | None = None) -> CallLog:
+    info = call.info()
+    message = ""
+    error_type = ""
+    if isinstance(error, ProviderError):
+        error.with_context(provider=call.provider.name_en, model=call.model)
+        error_type, message = error.error_type, str(error)
+    elif error is not None:
+        error_type, message = getattr(error, "error_type", "configuration"), str(error)
+    message = call.redact(message)
+    row = CallLog(
+        user_id=call.user.pk if call.user is not None else None,
+        provider_id=call.credential.provider_id,
+        credential_id=call.credential.pk,
+        model=escape_control(call.model)[:200],
+        operation=call.operation,
+        status=CallStatus.ERROR if error else CallStatus.OK,
+        error_type=error_type,
+        message=message,
+        attempts=info.attempts,
+        latency_ms=info.latency_ms,
+        ttft_ms=info.ttft_ms,
+        tokens_in=info.usage.input_tokens,
+        tokens_out=info.usage.output_tokens,
+    )
+    call_log.write(row)
+    log = logger.warning if error else logger.info
+    log(
+        "%s %s/%s %s in %d ms, %d attempt(s)%s",
+        call.operation,
+        call.provider.slug,
+        call.model,
+        row.status,
+        info.latency_ms,
+        info.attempts,
+        f": {message}" if message else "",
+    )
+    return row
+
+
+class StreamCancelled(ModelDeskError):
+    error_type = "cancelled"
+
+    def __init__(self) -> None:
+        super().__init__("The reader stopped reading before the stream ended.")
+
+
+@contextmanager
+def recorded(call: Call, *, success: bool = True) -> Iterator[Call]:
+    """Record the call when the block ends; typed errors propagate, and so does any other, as ``InternalError``.
+
+    ``success=False`` records failures only: a stream being prepared records its success when it has ended.
+    """
+    try:
+        yield call
+    except ModelDeskError as error:
+        call_record(call, error)
+        raise
+    except GeneratorExit:  # a stream abandoned by its reader (client disconnected)
+        call_record(call, StreamCancelled())
+        raise
+    except Exception as exc:  # a bug or an unexpected answer: still a recorded, typed failure
+        logger.exception("unexpected error in %s %s/%s", call.operation, call.provider.slug, call.model)
+        internal = InternalError(exc)
+        call_record(call, internal)
+        raise internal from None
+    if success:
+        call_record(call)

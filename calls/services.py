@@ -1,0 +1,314 @@
+"""The one way to call a model: chat, chat_stream, embed, rerank, transcribe, remote_models_list,
+credential_test, models_discover, and default_model_set.
+
+Every call resolves the credential and model, decrypts the secret at call time, sends through the adapter with
+retries, and records a CallLog row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from core.errors import ConfigurationError, ModelDeskError
+from core.validators import model_name_problem
+from credentials.models import CheckStatus, Credential
+from providers.models import ModelOrigin, ProviderModel
+from wire.adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
+from wire.types import AudioFile, ChatDelta, ChatParams, Message, RemoteModel, RerankHit
+
+from .models import DefaultModel
+from .recording import recorded
+from .resolve import Call, CallInfo, PreparedCall, call_prepare, call_resolve
+
+logger = logging.getLogger(__name__)
+
+
+def default_model_set(*, model: ProviderModel, credential: Credential) -> DefaultModel:
+    """Make ``model`` (paid for by ``credential``) the default for its type. Raises ``ValidationError``."""
+    default = DefaultModel.objects.filter(model_type=model.model_type).first() or DefaultModel(
+        model_type=model.model_type
+    )
+    default.model = model
+    default.credential = credential
+    default.full_clean()
+    default.save()
+    return default
+
+
+@dataclass(frozen=True)
+class ChatOutcome:
+    content: str
+    reasoning: str
+    finish_reason: str | None
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class EmbedOutcome:
+    vectors: list[list[float]]
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class RerankOutcome:
+    hits: list[RerankHit]
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class TranscribeOutcome:
+    text: str
+    info: CallInfo
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    ok: bool
+    latency_ms: int
+    error: str = ""
+    error_type: str = ""
+
+
+@dataclass(frozen=True)
+class DiscoverReport:
+    created: int
+    existing: int
+    skipped: int
+
+
+Who = Credential | str | None
+
+
+def _chat_params(
+    messages: Sequence[Message], model: str, temperature: float | None, top_p: float | None, max_tokens: int | None
+) -> ChatParams:
+    return ChatParams(
+        model=model, messages=tuple(messages), temperature=temperature, top_p=top_p, max_tokens=max_tokens
+    )
+
+
+def chat(
+    *,
+    messages: Sequence[Message],
+    credential: Who = None,
+    model: str | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_tokens: int | None = None,
+    max_attempts: int | None = None,
+    deadline: float | None = None,
+    user: Any = None,
+) -> ChatOutcome:
+    call = call_resolve(operation="chat", credential=credential, model=model, user=user)
+    with recorded(call):
+        ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
+        params = _chat_params(messages, call.model, temperature, top_p, max_tokens)
+        result = ready.transport.call(ready.adapter.chat_request(params, stream=False), ready.adapter.chat_response)
+        call.usage = result.usage
+    return ChatOutcome(
+        content=result.content, reasoning=result.reasoning, finish_reason=result.finish_reason, info=call.info()
+    )
+
+
+class ChatStream:
+    """Iterate for deltas as they arrive; ``outcome`` is set once the stream has ended well.
+
+    The call is recorded after the last delta has been handed over, so logging never delays the reply.
+    """
+
+    def __init__(self, ready: PreparedCall, params: ChatParams) -> None:
+        self.ready = ready
+        self.call = ready.call
+        self.params = params
+        self.outcome: ChatOutcome | None = None
+
+    def _deltas(self) -> Iterator[ChatDelta]:
+        adapter, transport = self.ready.adapter, self.ready.transport
+        if adapter.streams:
+            yield from transport.chat_stream(adapter, adapter.chat_request(self.params, stream=True))
+            return
+        result = transport.call(adapter.chat_request(self.params, stream=False), adapter.chat_response)
+        transport.stats.first_token_at = transport.clock()
+        yield ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason="stop")
+
+    def __iter__(self) -> Iterator[ChatDelta]:
+        call = self.call
+        content: list[str] = []
+        reasoning: list[str] = []
+        finish: str | None = None
+        with recorded(call):
+            for delta in self._deltas():
+                call.usage = call.usage.merge(delta.usage)
+                finish = delta.finish_reason or finish
+                if delta.content or delta.reasoning:
+                    content.append(delta.content)
+                    reasoning.append(delta.reasoning)
+                    yield delta
+        self.outcome = ChatOutcome(
+            content="".join(content), reasoning="".join(reasoning), finish_reason=finish, info=call.info()
+        )
+
+
+def chat_stream(
+    *,
+    messages: Sequence[Message],
+    credential: Who = None,
+    model: str | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    max_tokens: int | None = None,
+    max_attempts: int | None = None,
+    deadline: float | None = None,
+    user: Any = None,
+) -> ChatStream:
+    """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
+    call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
+    with recorded(call, success=False):
+        ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
+    return ChatStream(ready, _chat_params(messages, call.model, temperature, top_p, max_tokens))
+
+
+def embed(*, inputs: list[str], credential: Who = None, model: str | None = None, user: Any = None) -> EmbedOutcome:
+    call = call_resolve(operation="embed", credential=credential, model=model, user=user)
+    with recorded(call):
+        ready = call_prepare(call)
+        ready.adapter.require(EMBED)
+        result = ready.transport.call(ready.adapter.embed_request(call.model, inputs), ready.adapter.embed_response)
+        call.usage = result.usage
+    return EmbedOutcome(vectors=result.vectors, info=call.info())
+
+
+def rerank(
+    *,
+    query: str,
+    documents: list[str],
+    top_n: int | None = None,
+    credential: Who = None,
+    model: str | None = None,
+    user: Any = None,
+) -> RerankOutcome:
+    call = call_resolve(operation="rerank", credential=credential, model=model, user=user)
+    with recorded(call):
+        ready = call_prepare(call)
+        adapter = ready.adapter
+        adapter.require(RERANK)
+        spec = adapter.rerank_request(call.model, query, documents, top_n)
+        result = ready.transport.call(spec, lambda body: adapter.rerank_response(body, documents))
+        call.usage = result.usage
+    return RerankOutcome(hits=result.hits, info=call.info())
+
+
+def transcribe(
+    *, audio: AudioFile, language: str | None = None, credential: Who = None, model: str | None = None, user: Any = None
+) -> TranscribeOutcome:
+    call = call_resolve(operation="transcribe", credential=credential, model=model, user=user)
+    with recorded(call):
+        ready = call_prepare(call)
+        ready.adapter.require(TRANSCRIBE)
+        spec = ready.adapter.transcribe_request(call.model, audio, language)
+        result = ready.transport.call(spec, ready.adapter.transcribe_response)
+        call.usage = result.usage
+    return TranscribeOutcome(text=result.text, info=call.info())
+
+
+def remote_models_list(*, credential: Credential | str, user: Any = None) -> list[RemoteModel]:
+    call = call_resolve(operation="list_models", credential=credential, model="", user=user)
+    with recorded(call):
+        ready = call_prepare(call)
+        ready.adapter.require(MODELS)
+        return ready.transport.call(ready.adapter.models_request(), ready.adapter.models_response)
+
+
+def _cheapest_check(ready: PreparedCall) -> None:
+    """The provider's cheapest real call: its model list, else a one-token chat, rerank or embedding."""
+    call, adapter, transport = ready.call, ready.adapter, ready.transport
+    if MODELS in adapter.operations:
+        transport.call(adapter.models_request(), adapter.models_response)
+        return
+    provider = call.provider
+    model_type = next(t for t in ("llm", "rerank", "text-embedding") if t in provider.model_types)
+    model = provider.models.filter(model_type=model_type, enabled=True).values_list("name", flat=True).first()
+    if model is None:
+        raise ConfigurationError(f"{provider.display_name} has no enabled {model_type} model to test with.")
+    call.model = model
+    if model_type == "llm":
+        params = ChatParams(model=model, messages=(Message("user", "ping"),), max_tokens=1)
+        transport.call(adapter.chat_request(params, stream=False), adapter.chat_response)
+    elif model_type == "rerank":
+        transport.call(
+            adapter.rerank_request(model, "ping", ["ping"], 1), lambda b: adapter.rerank_response(b, ["ping"])
+        )
+    else:
+        transport.call(adapter.embed_request(model, ["ping"]), adapter.embed_response)
+
+
+def credential_test(*, credential: Credential, user: Any = None) -> CredentialCheck:
+    """Run the same code path as real calls and store the result on the credential."""
+    call = Call(operation="test_credential", credential=credential, model="", user=user)
+    error: ModelDeskError | None = None
+    try:
+        with recorded(call):
+            _cheapest_check(call_prepare(call, max_attempts=settings.CREDENTIAL_TEST_MAX_ATTEMPTS))
+    except ModelDeskError as exc:
+        error = exc
+    info = call.info()
+    check = CredentialCheck(
+        ok=error is None,
+        latency_ms=info.latency_ms,
+        error=str(error) if error else "",
+        error_type=error.error_type if error else "",
+    )
+    Credential.objects.filter(pk=credential.pk).update(
+        check_status=CheckStatus.OK if check.ok else CheckStatus.FAILED,
+        last_checked_at=timezone.now(),
+        last_latency_ms=check.latency_ms,
+        last_error=check.error,
+    )
+    return check
+
+
+_TYPE_HINTS = (
+    ("rerank", "rerank"),
+    ("embed", "text-embedding"),
+    ("whisper", "speech2text"),
+    ("transcribe", "speech2text"),
+)
+
+
+def _guess_type(remote: RemoteModel) -> str:
+    if remote.model_type:
+        return remote.model_type
+    name = remote.name.lower()
+    return next((kind for hint, kind in _TYPE_HINTS if hint in name), "llm")
+
+
+def models_discover(*, credential: Credential, user: Any = None) -> DiscoverReport:
+    """Create ``discovered`` models from the provider's model list; existing rows are left as they are."""
+    remote = remote_models_list(credential=credential, user=user)
+    provider = credential.provider
+    existing = set(provider.models.values_list("name", "model_type"))
+    created = skipped = 0
+    for item in remote:
+        model_type = _guess_type(item)
+        if model_type not in provider.model_types or not item.name or model_name_problem(item.name):
+            skipped += 1
+            continue
+        if (item.name, model_type) in existing:
+            continue
+        ProviderModel.objects.create(
+            provider=provider,
+            name=item.name,
+            display_name=item.display_name or item.name,
+            model_type=model_type,
+            context_window=item.context_window,
+            origin=ModelOrigin.DISCOVERED,
+        )
+        existing.add((item.name, model_type))
+        created += 1
+    return DiscoverReport(created=created, existing=len(remote) - created - skipped, skipped=skipped)
