@@ -1,6 +1,6 @@
 """Static file storage for production."""
 
-from whitenoise.storage import CompressedManifestStaticFilesStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage  # type: ignore[import-untyped]
 
 
 class ModuleAwareStaticFilesStorage(CompressedManifestStaticFilesStorage):

@@ -34,8 +34,7 @@ class ConfigurationError(ModelDeskError):
 class DefaultModelNotConfigured(ConfigurationError):
     def __init__(self, model_type: str) -> None:
         super().__init__(
-            f"No default {model_type} model is configured. An admin can set one under "
-            f"Calls > Default models."
+            f"No default {model_type} model is configured. An admin can set one under Calls > Default models."
         )
         self.model_type = model_type
 

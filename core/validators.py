@@ -11,8 +11,10 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # The length of every ``model`` column (Conversation, Message, ProviderModel.name); provider model ids are far
@@ -114,3 +116,14 @@ def _json_key(text: str, span: tuple[int, int]) -> str | None:
     except ValueError:
         return None
     return key if isinstance(key, str) else None
+
+
+def validate_http_url(value: str) -> None:
+    """Accept http(s) URLs with a host, including single-label hosts such as ``http://ollama:11434``."""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or any(c.isspace() for c in value):
+        raise ValidationError(_("Enter an http:// or https:// URL, for example https://api.example.com/v1."))
+    try:
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        raise ValidationError(gettext("The port in this URL is not a number between 0 and 65535.")) from None

@@ -5,22 +5,13 @@ Shared by the admin form and ``create_credential`` so that both accept and rejec
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
-
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-FieldSpec = dict[str, Any]
+from core.validators import validate_http_url
+from providers.catalog.types import FieldSpec, localized
 
-
-def localized(spec: FieldSpec, key: str) -> str:
-    """``label`` or ``help`` in the active language, falling back to English."""
-    language = (get_language() or "en").lower()
-    if language.startswith("zh") and spec.get(f"{key}_zh"):
-        return str(spec[f"{key}_zh"])
-    return str(spec.get(f"{key}_en", ""))
+__all__ = ["FieldSpec", "clean_values", "localized", "validate_http_url"]
 
 
 def is_placeholder_default(spec: FieldSpec) -> bool:
@@ -29,17 +20,6 @@ def is_placeholder_default(spec: FieldSpec) -> bool:
     Storing it would freeze today's provider URL into the credential and hide a later admin override.
     """
     return spec.get("kind") == "url" and not spec.get("required")
-
-
-def validate_http_url(value: str) -> None:
-    """Accept http(s) URLs with a host, including single-label hosts such as ``http://ollama:11434``."""
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname or any(c.isspace() for c in value):
-        raise ValidationError(_("Enter an http:// or https:// URL, for example https://api.example.com/v1."))
-    try:
-        parts.port  # noqa: B018  (raises on a malformed port)
-    except ValueError:
-        raise ValidationError(_("The port in this URL is not a number between 0 and 65535.")) from None
 
 
 MASK_CHARACTER = "•"  # the admin shows stored secrets as ••••abcd; see credentials.selectors.mask_secret

@@ -6,23 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fakeprovider.server import (
-    BadRequest,
-    Call,
-    Reply,
-    Route,
-    Stream,
-    Wire,
-    bearer,
-    echo,
-    json_reply,
-    phrase,
-    pieces,
-    prompt_tokens,
-    sse,
-    text_of,
-    tokens,
-)
+from fakeprovider.base import BadRequest, Call, Reply, Route, Stream, Wire, bearer, json_reply, phrase, sse
+from fakeprovider.echo import echo, pieces, prompt_tokens, text_of, tokens
 
 MODEL_IDS = ("echo-1", "echo-2")
 CREATED_AT = "2025-01-01T00:00:00Z"

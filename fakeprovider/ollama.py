@@ -6,24 +6,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from fakeprovider.server import (
-    BadRequest,
-    Call,
-    Reply,
-    Route,
-    Stream,
-    Wire,
-    dimensions_of,
-    dumps,
-    echo,
-    inputs_of,
-    json_reply,
-    phrase,
-    pieces,
-    prompt_tokens,
-    tokens,
-    vector,
-)
+from fakeprovider.base import BadRequest, Call, Reply, Route, Stream, Wire, dumps, json_reply, phrase
+from fakeprovider.echo import dimensions_of, echo, inputs_of, pieces, prompt_tokens, tokens, vector
 
 MODEL_NAMES = ("echo-1:latest", "echo-2:latest", "embed-1:latest")
 CREATED_AT = "2025-01-01T00:00:00Z"

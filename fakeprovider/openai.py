@@ -8,25 +8,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from fakeprovider.server import (
-    BadRequest,
-    Call,
-    Reply,
-    Route,
-    Stream,
-    Wire,
-    bearer,
-    dimensions_of,
-    echo,
-    inputs_of,
-    json_reply,
-    phrase,
-    pieces,
-    prompt_tokens,
-    sse,
-    tokens,
-    vector,
-)
+from fakeprovider.base import BadRequest, Call, Reply, Route, Stream, Wire, bearer, json_reply, phrase, sse
+from fakeprovider.echo import dimensions_of, echo, inputs_of, pieces, prompt_tokens, tokens, vector
 
 CREATED = 1730000000
 MODEL_IDS = ("echo-1", "echo-2", "embed-1", "rerank-1", "whisper-1")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakeprovider.server import Call, Reply, Route, Wire, json_reply, phrase, tokens
+from fakeprovider.base import Call, Reply, Route, Wire, json_reply, phrase
+from fakeprovider.echo import tokens
 
 CREATED_AT = "2025-01-01T00:00:00.000Z"
 PROBLEMS = {  # status: (title, detail)

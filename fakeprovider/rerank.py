@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fakeprovider.server import BadRequest, Call, Reply, Route, Wire, json_reply, phrase, tokens
+from fakeprovider.base import BadRequest, Call, Reply, Route, Wire, json_reply, phrase
+from fakeprovider.echo import tokens
 
 COHERE_FIELDS = frozenset(
     {"model", "query", "documents", "top_n", "max_tokens_per_doc", "priority", "return_documents"}

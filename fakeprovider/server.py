@@ -1,8 +1,9 @@
 """A loopback fake of several LLM provider APIs, with faults on demand.
 
-The protocol modules (``openai``, ``anthropic``, ``ollama``, ``rerank``, ``replicate``) declare ``ROUTES``. This
-module holds what they share (the routed ``Call``, the ``Reply`` / ``Stream`` plans, the ``Wire`` base class and the
-deterministic echo model), and it routes requests, checks credentials, applies faults and writes the bytes.
+The protocol modules (``openai``, ``anthropic``, ``ollama``, ``rerank``, ``replicate``) declare ``ROUTES`` on what
+``base`` gives them (the routed ``Call``, the ``Reply`` / ``Stream`` plans, the ``Wire`` base class) and answer with
+the deterministic ``echo`` model. This module routes requests, checks credentials, applies ``faults`` and writes
+the bytes.
 
 A fault is chosen by the ``x-fake-fault`` header or by ``fault-<name>`` at the end of the model name (see
 ``FakeProviderServer.apply_fault``). A flavour of the OpenAI protocol is chosen by the ``x-fake-flavor`` header or by
@@ -11,420 +12,36 @@ the model name's first word (``moonshot-echo``).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import math
 import re
 import socket
 import socketserver
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
-from email.message import Message
-from email.parser import BytesHeaderParser
-from functools import cached_property
-from http import HTTPStatus
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TypeAlias
-from urllib.parse import parse_qsl, quote, urlsplit
-
-STALL_SECONDS = 30.0
-DEFAULT_DIMENSIONS = 8
-FLAVORS = frozenset({"moonshot", "deepseek", "azure", "gemini", "zhipu", "vllm"})
-
-
-# --- The echo model: every protocol answers with the same deterministic text, vectors and token counts. ---
-
-
-def tokens(text: str) -> int:
-    """The fake tokenizer: one token per four characters, at least one."""
-    return max(1, math.ceil(len(text) / 4))
-
-
-def text_of(content: Any) -> str:
-    """The text of a message content: a string, or a list of text blocks (OpenAI parts, Anthropic blocks)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(str(block.get("text", "")) for block in content if isinstance(block, dict))
-    return ""
-
-
-def echo(messages: Sequence[Any]) -> str:
-    """The reply to a conversation: "Echo: " and the text of the last user message."""
-    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
-    return "Echo: " + (text_of(users[-1].get("content")) if users else "")
-
-
-def prompt_tokens(messages: Sequence[Any], *extra: str) -> int:
-    """Tokens of every message content, plus any extra prompt text (Anthropic's top-level system)."""
-    texts = [text_of(m.get("content")) for m in messages if isinstance(m, dict)]
-    return sum(tokens(text) for text in [*texts, *extra])
-
-
-def pieces(text: str, size: int = 4) -> list[str]:
-    """The text in stream-sized pieces."""
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-def vector(text: str, dimensions: int) -> list[float]:
-    """A deterministic unit-length vector derived from SHA-256 of the text."""
-    raw = [
-        int.from_bytes(hashlib.sha256(f"{i}:{text}".encode()).digest()[:4], "big") / 2**31 - 1
-        for i in range(dimensions)
-    ]
-    norm = math.sqrt(sum(v * v for v in raw)) or 1.0
-    return [round(v / norm, 6) for v in raw]
-
-
-def inputs_of(value: Any) -> list[str]:
-    """Embedding inputs as texts: a string, a list of strings, or token arrays (which stand in as their JSON)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
-        return [json.dumps(value)]
-    if isinstance(value, list) and value and all(isinstance(v, str | list) for v in value):
-        return [v if isinstance(v, str) else json.dumps(v) for v in value]
-    raise BadRequest("'input' must be a string, a list of strings or a list of token arrays.")
-
-
-def dimensions_of(body: Mapping[str, Any]) -> int:
-    value = body.get("dimensions", DEFAULT_DIMENSIONS)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4096:
-        raise BadRequest("'dimensions' must be an integer between 1 and 4096.")
-    return value
-
-
-# --- What a handler returns: a plan for the bytes the server writes. ---
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A complete response. ``abort`` announces more body than is sent, then drops the connection."""
-
-    status: int
-    body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    abort: bool = False
-    trickle: float = 0.0  # seconds between single bytes of the body (a slow upstream)
-
-
-@dataclass(frozen=True)
-class Stream:
-    """A chunked streaming response: ``prelude`` frames, the text-bearing ``chunks``, then the ``coda``.
-
-    Faults that interrupt a stream keep the prelude and the first two chunks. ``delay`` is slept before every frame.
-    """
-
-    media_type: str
-    prelude: list[bytes]
-    chunks: list[bytes]
-    coda: list[bytes]
-    headers: Mapping[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    abort: bool = False
-
-
-@dataclass(frozen=True)
-class Stall:
-    """Read the request, then send nothing until ``seconds`` pass or the server stops."""
-
-    seconds: float = STALL_SECONDS
-
-
-Plan: TypeAlias = Reply | Stream | Stall
-
-
-def dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def json_reply(
-    body: Any, status: int = 200, *, headers: Mapping[str, str] | None = None, media_type: str = "application/json"
-) -> Reply:
-    return Reply(status, dumps(body), {"content-type": media_type, **(headers or {})})
-
-
-def sse(data: Any, event: str = "") -> bytes:
-    """One server-sent event: an optional ``event:`` line, one ``data:`` line, a blank line."""
-    return (f"event: {event}\n" if event else "").encode() + b"data: " + dumps(data) + b"\n\n"
-
-
-def phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Overloaded" if status == 529 else "Error"
-
-
-# --- The request as handlers see it. ---
-
-
-class BadRequest(Exception):
-    """Raised by a handler for a malformed request; answered as a 400 in the protocol's error format."""
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request as received: method, raw target (path and query), lower-cased headers, body."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass(frozen=True)
-class FormPart:
-    data: bytes
-    filename: str | None = None
-
-    @property
-    def text(self) -> str:
-        return self.data.decode("utf-8", "replace")
-
-
-@dataclass
-class Call:
-    """A routed request: the recorded request, the protocol that answers it and the path parameters."""
-
-    request: RecordedRequest
-    wire: Wire
-    params: dict[str, str]
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return self.request.headers
-
-    @cached_property
-    def query(self) -> dict[str, str]:
-        return dict(parse_qsl(urlsplit(self.request.path).query))
-
-    @cached_property
-    def body(self) -> dict[str, Any]:
-        """The JSON object body; anything else is a ``BadRequest``."""
-        try:
-            value = json.loads(self.request.body)
-        except ValueError:
-            raise BadRequest("We could not parse the JSON body of your request.") from None
-        if not isinstance(value, dict):
-            raise BadRequest("The request body must be a JSON object.")
-        return value
-
-    @cached_property
-    def form(self) -> dict[str, FormPart]:
-        return parse_form(self.request.body, self.headers.get("content-type", ""))
-
-    @cached_property
-    def model(self) -> str:
-        """The model: a path parameter (Azure deployment, Replicate owner/name), else the body's ``model``."""
-        if "model" in self.params:
-            return self.params["model"]
-        if self.headers.get("content-type", "").startswith("multipart/"):
-            part = self.form.get("model")
-            return part.text if part else ""
-        value = _loose_json(self.request.body).get("model")
-        return value if isinstance(value, str) else ""
-
-    @property
-    def flavor(self) -> str:
-        named = self.wire.flavor or self.headers.get("x-fake-flavor", "").lower() or self.model.split("-")[0].lower()
-        return named if named in FLAVORS else ""
-
-    @property
-    def fault(self) -> str:
-        if header := self.headers.get("x-fake-fault", "").strip():
-            return header.lower()
-        found = re.search(r"fault-(.+)$", self.model)
-        return found[1].lower() if found else ""
-
-    def error(self, status: int, *, kind: str = "", message: str | None = None) -> Reply:
-        """An error in this protocol's format. ``kind`` is "auth", "context" or "" (decided by the status)."""
-        return self.wire.error(self, status, kind=kind, message=message)
-
-
-def _loose_json(data: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(data)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def parse_form(body: bytes, content_type: str) -> dict[str, FormPart]:
-    """The named parts of a multipart/form-data body (split by hand; headers parsed by the ``email`` package)."""
-    header = Message()
-    header["content-type"] = content_type
-    boundary = header.get_boundary()
-    if header.get_content_type() != "multipart/form-data" or not boundary:
-        return {}
-    parts: dict[str, FormPart] = {}
-    for section in body.split(b"--" + boundary.encode())[1:]:
-        if section.startswith(b"--"):
-            break
-        head, _, data = section.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        info = BytesHeaderParser().parsebytes(head)
-        name = info.get_param("name", header="content-disposition")
-        if isinstance(name, str):
-            parts[name] = FormPart(data.removesuffix(b"\r\n"), info.get_filename())
-    return parts
-
-
-def bearer(headers: Mapping[str, str]) -> str | None:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
-class Wire:
-    """One wire protocol's credential, error format and mid-stream error frame. Subclasses implement ``error``."""
-
-    flavor = ""  # a flavour every request of this protocol has (Azure)
-    requires_key = True
-
-    def credential(self, call: Call) -> str | None:
-        return bearer(call.headers)
-
-    def precheck(self, call: Call) -> Reply | None:
-        """An answer given before the credential is checked (e.g. Azure without ``api-version``)."""
-        return None
-
-    def error(self, call: Call, status: int, *, kind: str = "", message: str | None = None) -> Reply:
-        raise NotImplementedError
-
-    def stream_error(self, call: Call) -> bytes:
-        """The frame a stream ends with when the ``midstream-error`` fault interrupts it."""
-        return b""
-
-
-Handler: TypeAlias = Callable[[Call], Reply | Stream]
-
-
-@dataclass(frozen=True)
-class Route:
-    """``pattern`` is a regular expression for the whole path; ``when`` can narrow a shared path by headers."""
-
-    method: str
-    pattern: str
-    wire: Wire
-    handler: Handler
-    when: Callable[[Mapping[str, str]], bool] | None = None
-
-    def match(self, request: RecordedRequest) -> dict[str, str] | None:
-        found = re.fullmatch(self.pattern, urlsplit(request.path).path)
-        if request.method != self.method or not found or (self.when and not self.when(request.headers)):
-            return None
-        return found.groupdict()
+from typing import Any
+
+from fakeprovider import anthropic, ollama, openai, replicate, rerank
+from fakeprovider.base import (
+    BadRequest,
+    Call,
+    Handler,
+    Plan,
+    RecordedRequest,
+    Reply,
+    Route,
+    Stall,
+    Stream,
+    json_reply,
+    phrase,
+)
+from fakeprovider.faults import FAULTS, Produce
 
 
 def default_routes() -> list[Route]:
-    """Every protocol's routes, most specific first. Imported here because those modules import this one."""
-    from fakeprovider import anthropic, ollama, openai, replicate, rerank
-
+    """Every protocol's routes, most specific first."""
     return [*anthropic.ROUTES, *replicate.ROUTES, *openai.ROUTES, *ollama.ROUTES, *rerank.ROUTES]
-
-
-# --- Faults. ---
-
-Produce: TypeAlias = Callable[[], Reply | Stream]
-HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-
-
-def _with_headers(reply: Reply, headers: Mapping[str, str]) -> Reply:
-    return replace(reply, headers={**reply.headers, **headers})
-
-
-def _cut(plan: Reply | Stream) -> Reply | Stream:
-    if isinstance(plan, Stream):
-        return replace(plan, chunks=plan.chunks[:2], coda=[], abort=True)
-    return replace(plan, abort=True)
-
-
-def _midstream_error(call: Call, plan: Reply | Stream) -> Reply | Stream:
-    if isinstance(plan, Stream):
-        return replace(plan, chunks=plan.chunks[:2], coda=[call.wire.stream_error(call)])
-    return plan
-
-
-KEEPALIVE = b": keep-alive\n\n"
-
-
-def _keepalive(plan: Reply | Stream) -> Reply | Stream:
-    """Keep-alive comments for a minute before the first token (or a trickled body, for a whole reply)."""
-    if isinstance(plan, Stream):
-        return replace(plan, prelude=[KEEPALIVE] * 600 + plan.prelude, delay=0.1)
-    return replace(plan, trickle=0.1)
-
-
-def _quiet_after_start(plan: Reply | Stream) -> Reply | Stream:
-    """The first two chunks, then only keep-alive comments for a minute: a stream that went idle."""
-    if isinstance(plan, Stream):
-        return replace(plan, chunks=plan.chunks[:2], coda=[KEEPALIVE] * 600, delay=0.1, abort=True)
-    return plan
-
-
-# Valid JSON in shapes no provider documents: a string where an object goes, a number where a list goes.
-WRONG_SHAPE = {"choices": [{"message": "x"}], "data": 5, "models": "x", "message": "text", "content": 5, "status": 1}
-
-
-def _wrong_shape(plan: Reply | Stream) -> Reply | Stream:
-    """Valid JSON of the wrong shape: the whole reply, or a stream chunk (a list where an object goes)."""
-    if isinstance(plan, Reply):
-        return Reply(200, dumps(WRONG_SHAPE), {"content-type": "application/json"})
-    frame = b"[1,2]\n" if "ndjson" in plan.media_type else b'data: {"choices":[5]}\n\ndata: [1,2]\n\n'
-    return replace(plan, chunks=[*plan.chunks[:1], frame], coda=[])
-
-
-def _trickle(plan: Reply | Stream) -> Reply | Stream:
-    """A body sent a byte every 0.2 s; a stream a frame every 0.2 s."""
-    return replace(plan, trickle=0.2) if isinstance(plan, Reply) else replace(plan, delay=0.2)
-
-
-def _echoing_key(call: Call, plan: Reply | Stream) -> Reply | Stream:
-    """The caller's key echoed in a response header, whole."""
-    key = call.wire.credential(call) or ""
-    return replace(plan, headers={**plan.headers, "x-echo-key": key, "set-cookie": f"session={key}"})
-
-
-def _echo_key_long(call: Call) -> Reply:
-    """A long message followed by the key: a cut at 300 characters would keep the key's first characters."""
-    key = call.wire.credential(call) or ""
-    return call.error(400, message="Invalid request: " + "the input was not accepted " * 10 + f"(key {key}).")
-
-
-def _echo_key_encoded(call: Call) -> Reply:
-    """The key URL-encoded, JSON-escaped and inside a Basic credential."""
-    key = call.wire.credential(call) or ""
-    basic = base64.b64encode(f"user:{key}".encode()).decode()
-    return call.error(401, message=f"Bad key {quote(key, safe='')} for Authorization: Basic {basic}")
-
-
-FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
-    "429": lambda call, _: _with_headers(call.error(429), {"retry-after": call.headers.get("x-fake-retry-after", "1")}),
-    "429ms": lambda call, _: _with_headers(
-        call.error(429), {"retry-after-ms": call.headers.get("x-fake-retry-after-ms", "1500")}
-    ),
-    "context": lambda call, _: call.error(400, kind="context"),
-    "stall": lambda call, _: Stall(),
-    "cut": lambda call, produce: _cut(produce()),
-    "midstream-error": lambda call, produce: _midstream_error(call, produce()),
-    "malformed": lambda call, _: Reply(200, b'{"id": "x", "choices": [', {"content-type": "application/json"}),
-    "html": lambda call, _: Reply(502, HTML_502, {"content-type": "text/html"}),
-    "html200": lambda call, _: Reply(200, HTML_502, {"content-type": "text/html"}),
-    "echo-key": lambda call, _: call.error(
-        400, message=f"Incorrect API key provided: {call.wire.credential(call) or ''}."
-    ),
-    "echo-key-long": lambda call, _: _echo_key_long(call),
-    "echo-key-encoded": lambda call, _: _echo_key_encoded(call),
-    "echo-key-header": lambda call, produce: _echoing_key(call, produce()),
-    "echo-key-429": lambda call, _: _echoing_key(call, _with_headers(call.error(429), {"retry-after": "3600"})),
-    "trickle": lambda call, produce: _trickle(produce()),
-    "keepalive": lambda call, produce: _keepalive(produce()),
-    "idle": lambda call, produce: _quiet_after_start(produce()),
-    "wrong-shape": lambda call, produce: _wrong_shape(produce()),
-}
 
 
 # --- The server. ---

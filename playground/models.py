@@ -9,6 +9,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# Titles are cut to this many characters: the first message at first, then the generated name.
+TITLE_LENGTH = 60
+
 
 class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from celery import group
 from django.db import transaction
 
 from calls import services as provider_services
@@ -20,12 +20,12 @@ from credentials.models import Credential
 from providers.models import ProviderModel
 from wire.types import Message as ChatMessage
 
-from .models import Conversation, Message, Role
+from .models import TITLE_LENGTH, Conversation, Message, Role
 from .selectors import estimate_tokens, fit_rounds, history_rounds
+from .tasks import compare_one_task, conversation_title_task
 
 logger = logging.getLogger(__name__)
 FAIL, DEFAULT, ERROR_OUTPUT = "fail", "default", "error_output"
-TITLE_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -153,79 +153,14 @@ def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
 def _title_later(turn: Turn) -> None:
     """After a new conversation's first reply, have the default llm model name it (as Dify does)."""
     if turn.request.conversation is None:
-        from .tasks import conversation_title_task
-
         conversation_id = str(turn.conversation.pk)
         transaction.on_commit(lambda: conversation_title_task.delay(conversation_id))
-
-
-TITLE_PROMPT = (
-    "Name this conversation. Answer with a title of at most eight words, in the conversation's language, "
-    "without quotes and without a full stop."
-)
-
-
-def conversation_title_generate(*, conversation_id: str) -> str | None:
-    """Title a conversation from its first exchange with the default llm model; None when none is set."""
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
-    if conversation is None:
-        return None
-    first = list(conversation.messages.filter(error="").order_by("created_at", "id")[:2])
-    if len(first) < 2:
-        return None
-    exchange = f"User: {first[0].content[:1000]}\nAssistant: {first[1].content[:1000]}"
-    try:
-        outcome = provider_services.chat(
-            messages=[ChatMessage("system", TITLE_PROMPT), ChatMessage("user", exchange)],
-            max_tokens=32,
-            max_attempts=2,
-            user=conversation.user,
-        )
-    except ModelDeskError:  # no default model, or it failed: the first message stays the title
-        return None
-    title = (
-        outcome.content.strip().strip("\"'“”「」。.").splitlines()[0][:TITLE_LENGTH] if outcome.content.strip() else ""
-    )
-    if title:
-        Conversation.objects.filter(pk=conversation.pk).update(title=title)
-    return title or None
-
-
-def compare_one(*, credential_id: str, model: str, system: str, message: str, user_id: int | None) -> dict[str, Any]:
-    """One column of a compare run: the reply or the error, with latency and tokens. Never a secret."""
-    credential = Credential.objects.select_related("provider").filter(pk=credential_id).first()
-    base: dict[str, Any] = {"credential": credential.name if credential else "", "model": model}
-    if credential is None:
-        return {**base, "error": {"type": "configuration", "message": "The credential no longer exists."}}
-    messages = ([ChatMessage("system", system)] if system else []) + [ChatMessage("user", message)]
-    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    try:
-        outcome = provider_services.chat(messages=messages, credential=credential, model=model, user=user)
-    except ModelDeskError as error:
-        return {
-            **base,
-            "provider": credential.provider.slug,
-            "error": {"type": error.error_type, "message": str(error)},
-        }
-    info = outcome.info
-    return {
-        **base,
-        "provider": info.provider,
-        "content": outcome.content,
-        "latency_ms": info.latency_ms,
-        "usage": {"input_tokens": info.usage.input_tokens, "output_tokens": info.usage.output_tokens},
-        "error": None,
-    }
 
 
 def compare_run(
     *, user: Any, targets: list[tuple[Credential, str]], system: str, message: str, timeout: float = 300
 ) -> list[dict[str, Any]]:
     """The same prompt to up to four models at once, as a Celery group; results in the order asked."""
-    from celery import group
-
-    from .tasks import compare_one_task
-
     job = group(
         compare_one_task.s(str(c.pk), model, system, message, user.pk if user else None) for c, model in targets
     )

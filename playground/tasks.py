@@ -6,17 +6,17 @@ from typing import Any
 
 from celery import shared_task
 
-from . import services
+from . import background
 
 
 @shared_task(name="playground.conversation_title")
 def conversation_title_task(conversation_id: str) -> dict[str, Any]:
-    title = services.conversation_title_generate(conversation_id=conversation_id)
+    title = background.conversation_title_generate(conversation_id=conversation_id)
     return {"conversation_id": conversation_id, "titled": title is not None}
 
 
 @shared_task(name="playground.compare_one")
 def compare_one_task(credential_id: str, model: str, system: str, message: str, user_id: int | None) -> dict[str, Any]:
-    return services.compare_one(
+    return background.compare_one(
         credential_id=credential_id, model=model, system=system, message=message, user_id=user_id
     )

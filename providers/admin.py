@@ -8,8 +8,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from credentials.schema import localized, validate_http_url
+from core.validators import validate_http_url
 
+from .catalog.types import localized
 from .models import ModelOrigin, Provider, ProviderModel
 
 

@@ -30,7 +30,7 @@ from calls.tasks import credentials_health_check_task
 from core.errors import ModelDeskError
 from credentials.models import Credential
 from credentials.services import credential_save
-from fakeprovider.server import FAULTS
+from fakeprovider.faults import FAULTS
 from providers.models import Provider
 from wire.types import Message
 

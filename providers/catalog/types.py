@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from django.utils.translation import get_language
+
 
 class ModelType(StrEnum):
     LLM = "llm"
@@ -112,3 +114,14 @@ class ProviderSpec:
     top_p: ParameterRule = ParameterRule(0.0, 1.0, 1.0)
     # Wire-format quirks as data, read by the adapters (see ../shared/provider-wire-formats.md).
     quirks: Mapping[str, Any] = field(default_factory=dict)
+
+
+FieldSpec = dict[str, Any]
+
+
+def localized(spec: FieldSpec, key: str) -> str:
+    """``label`` or ``help`` in the active language, falling back to English."""
+    language = (get_language() or "en").lower()
+    if language.startswith("zh") and spec.get(f"{key}_zh"):
+        return str(spec[f"{key}_zh"])
+    return str(spec.get(f"{key}_en", ""))
