@@ -1,5 +1,4 @@
-"""The Anthropic Messages API: ``POST /v1/messages`` (JSON or named-event SSE) and ``GET /v1/models``
-(provider-wire-formats.md §4)."""
+"""The Anthropic Messages API: ``POST /v1/messages`` (JSON or named-event SSE) and ``GET /v1/models``."""
 
 from __future__ import annotations
 

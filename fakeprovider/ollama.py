@@ -1,5 +1,5 @@
-"""Ollama's native API: ``POST /api/chat`` (NDJSON by default), ``GET /api/tags`` and ``POST /api/embed``
-(provider-wire-formats.md §11). No credential is needed; a bearer key of ``invalid`` is still refused."""
+"""Ollama's native API: ``POST /api/chat`` (NDJSON by default), ``GET /api/tags`` and ``POST /api/embed``.
+No credential is needed; a bearer key of ``invalid`` is still refused."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The OpenAI-compatible protocol: chat, models, embeddings and transcriptions, Azure's deployment routes, and the
-stream and error quirks of providers that speak it (the flavours; provider-wire-formats.md §1, §3, §7-§10, §12)."""
+stream and error quirks of providers that speak it (the flavours: Azure, DeepSeek, Moonshot, Zhipu, Gemini, vLLM)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,10 @@ def _completion(call: Call, reply: str, usage: dict[str, int]) -> dict[str, Any]
 
 
 def _chat_stream(call: Call, reply: str, usage: dict[str, int]) -> Stream:
-    """§1.3, with the flavours' quirks: Azure's filter chunk, DeepSeek's keep-alives and reasoning, Moonshot's usage."""
+    """The chat stream, with the flavours' quirks.
+
+    Azure's filter chunk, DeepSeek's keep-alives and reasoning, Moonshot's usage.
+    """
     flavor = call.flavor
     prelude = [_chunk(call, {"role": "assistant", "content": ""})]
     if flavor == "azure":

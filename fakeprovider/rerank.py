@@ -1,5 +1,5 @@
-"""Rerank routes: Jina ``/v1/rerank``, Cohere ``/v2/rerank`` and DashScope ``/compatible-api/v1/reranks``
-(provider-wire-formats.md §5, §13). A document's score is the fraction of the query's words it contains."""
+"""Rerank routes: Jina ``/v1/rerank``, Cohere ``/v2/rerank`` and DashScope ``/compatible-api/v1/reranks``.
+A document's score is the fraction of the query's words it contains."""
 
 from __future__ import annotations
 

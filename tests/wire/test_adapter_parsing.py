@@ -1,4 +1,4 @@
-"""Adapters parse the payloads quoted in ../shared/provider-wire-formats.md, quirks included."""
+"""Adapters parse payloads copied from the providers' documentation, quirks included."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Anthropic Messages API (§4): top-level ``system``, required ``max_tokens``, named SSE events."""
+"""Anthropic Messages API: top-level ``system``, required ``max_tokens``, named SSE events.
+
+Reference: https://docs.anthropic.com/en/api/messages
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Turn a provider's error response into one of our typed errors.
 
-Every provider wraps errors differently (see ../shared/provider-wire-formats.md §15.4): OpenAI ``{"error":{…}}``,
+Every provider wraps errors differently : OpenAI ``{"error":{…}}``,
 Anthropic ``{"type":"error","error":{…}}``, Gemini a top-level array, Ollama/vLLM ``{"error":"…"}``, Xinference
 ``{"detail":…}``, Cohere ``{"message":…}``, Zhipu and Azure string codes. ``error_fields`` reads them all.
 """
@@ -31,7 +31,7 @@ _CONTEXT = re.compile(
 )
 _AUTH = re.compile(r"api[ _-]?key not valid|invalid api[ _-]?key|incorrect api key|invalid authentication", re.I)
 _MODEL = re.compile(r"model.*(not (be )?found|does not exist|not exist)|model_not_found|ModelNotFound", re.I)
-# Zhipu business codes (§9): auth, model, context, rate/arrears.
+# Zhipu business codes (https://docs.bigmodel.cn/cn/faq/api-code): auth, model, context, rate/arrears.
 _ZHIPU = {
     **dict.fromkeys(("1000", "1001", "1002", "1003", "1004"), AuthenticationFailed),
     "1211": ModelNotFound,

@@ -1,4 +1,7 @@
-"""Ollama's native API (§11): ``/api/chat`` streaming NDJSON, ``/api/tags``, ``/api/embed``."""
+"""Ollama's native API: ``/api/chat`` streaming NDJSON, ``/api/tags``, ``/api/embed``.
+
+Reference: https://github.com/ollama/ollama/blob/main/docs/api.md
+"""
 
 from __future__ import annotations
 

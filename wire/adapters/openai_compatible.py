@@ -1,8 +1,10 @@
-"""The OpenAI wire format, spoken by most providers (§1). Provider quirks are read from ``target.quirks``.
+"""The OpenAI wire format, spoken by most providers. Provider quirks are read from ``target.quirks``.
 
 Handled generically, because several providers do it: SSE comment lines (DeepSeek keep-alive, Xinference
 pings), chunks with empty ``choices`` (Azure's filter chunk, the usage chunk), usage inside ``choices[0]``
 (Moonshot), ``reasoning_content`` / ``reasoning`` deltas (DeepSeek, Zhipu, Ollama /v1), and error frames.
+
+Reference: https://platform.openai.com/docs/api-reference/chat
 """
 
 from __future__ import annotations
@@ -200,7 +202,7 @@ def _position(fallback: int, row: Node) -> int:
 
 
 def rerank_result(body: Any, documents: list[str]) -> RerankResult:
-    """Jina, Cohere v2, DashScope, vLLM and Xinference share this response shape (§12, §13)."""
+    """Jina, Cohere v2, DashScope, vLLM and Xinference share this response shape."""
     root = Node(body)
     hits = [_rerank_hit(item, documents) for item in _rerank_items(root)]
     total = root.opt_int("usage", "total_tokens") or root.opt_int("meta", "tokens", "input_tokens")
@@ -223,7 +225,7 @@ def _rerank_hit(item: Node, documents: list[str]) -> RerankHit:
 
 
 class AzureOpenAIAdapter(OpenAICompatibleAdapter):
-    """Azure OpenAI with dated API versions: ``{endpoint}/openai/deployments/{deployment}/…?api-version=`` (§3)."""
+    """Azure OpenAI with dated API versions: ``{endpoint}/openai/deployments/{deployment}/…?api-version=`` (https://learn.microsoft.com/azure/ai-services/openai/reference)."""
 
     operations = frozenset({CHAT, MODELS, EMBED, TRANSCRIBE})
 

@@ -1,4 +1,4 @@
-"""Hosted rerank APIs: Jina (``/rerank``, also embeddings) and Cohere (``/v2/rerank``) (§13)."""
+"""Hosted rerank APIs: Jina (``/rerank``, also embeddings) and Cohere (``/v2/rerank``, https://docs.cohere.com/reference/rerank)."""
 
 from __future__ import annotations
 
