@@ -17,7 +17,7 @@ def _credential(credential_id: str) -> Credential | None:
     return Credential.objects.select_related("provider").filter(pk=credential_id).first()
 
 
-@shared_task(name="providers.credential_test")
+@shared_task(name="calls.credential_test")
 def credential_test_task(credential_id: str) -> dict[str, Any]:
     credential = _credential(credential_id)
     if credential is None:
@@ -31,7 +31,7 @@ def credential_test_task(credential_id: str) -> dict[str, Any]:
     }
 
 
-@shared_task(name="providers.credentials_health_check")
+@shared_task(name="calls.credentials_health_check")
 def credentials_health_check_task() -> dict[str, Any]:
     """Periodic (beat): test every enabled credential, one task each."""
     ids = [
@@ -41,7 +41,7 @@ def credentials_health_check_task() -> dict[str, Any]:
     return {"queued": len(ids)}
 
 
-@shared_task(name="providers.models_sync")
+@shared_task(name="calls.models_sync")
 def models_sync_task(credential_id: str) -> dict[str, Any]:
     credential = _credential(credential_id)
     if credential is None:
@@ -53,7 +53,7 @@ def models_sync_task(credential_id: str) -> dict[str, Any]:
     return {"credential_id": credential_id, "created": report.created, "existing": report.existing}
 
 
-@shared_task(name="providers.models_sync_all")
+@shared_task(name="calls.models_sync_all")
 def models_sync_all_task() -> dict[str, Any]:
     """Periodic (beat): discover models for every enabled credential whose provider lists its models."""
     credentials = Credential.objects.select_related("provider").filter(enabled=True, provider__enabled=True)

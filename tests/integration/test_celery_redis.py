@@ -153,7 +153,7 @@ def test_credential_test_runs_on_a_real_worker(worker, published, point_at, cana
     assert payload["ok"] is True and payload["credential_id"] == str(credential.pk)
     credential.refresh_from_db()
     assert credential.check_status == "ok"
-    assert _succeeded(log, "providers.credential_test", 1), log.read_text()[-2000:]
+    assert _succeeded(log, "calls.credential_test", 1), log.read_text()[-2000:]
     for text in (repr(payload), *published, _stored_values(redis_client), log.read_text()):
         assert canary not in text
 
