@@ -110,7 +110,7 @@ def debug_log():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-    loggers = [logging.getLogger(name) for name in ("", "httpx", "httpcore", "providers")]
+    loggers = [logging.getLogger(name) for name in ("", "httpx", "httpcore", "calls")]
     saved = [(lg, lg.level) for lg in loggers]
     root = logging.getLogger()
     root.addHandler(handler)
@@ -129,7 +129,7 @@ def test_debug_logs_hold_no_fragment_of_a_key_echoed_in_body_and_headers(point_a
     with pytest.raises(ModelDeskError):
         services.chat(credential=credential, model="echo-1-fault-echo-key-long", messages=HI)
     text = debug_log.getvalue()
-    assert "receive_response_headers" in text, "httpcore's DEBUG records were captured"
+    assert " httpcore." in text, "httpcore's DEBUG records were captured"
     fragments = {canary[i : i + 8] for i in range(len(canary) - 7)}
     assert not [f for f in fragments if f in text]
 
