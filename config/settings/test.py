@@ -38,5 +38,7 @@ AXES_COOLOFF_TIME = timedelta(hours=1)
 CALL_LOG_ASYNC = False
 # A file, not memory, so that a real Celery worker process (tests/integration) can share the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-artifacts" / "test-db.sqlite3")}  # noqa: F405
+    # TEST_SQLITE_NAME lets two suites run side by side on one machine without sharing a file.
+    _test_db = env("TEST_SQLITE_NAME", default=str(BASE_DIR / "test-artifacts" / "test-db.sqlite3"))  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405
     (BASE_DIR / "test-artifacts").mkdir(exist_ok=True)  # noqa: F405

@@ -165,7 +165,7 @@ PROTOCOLS = [
 def test_each_error_class(point_at, slug, path, extra, fault, error_type):
     credential = point_at(slug, path, **extra)
     with pytest.raises(ProviderError) as info:
-        services.chat(credential=credential, model=f"echo-fault-{fault}", messages=HI)
+        services.chat(credential=credential, model=f"echo-fault-{fault}", messages=HI, max_attempts=1, deadline=0.5)
     error = info.value
     assert error.error_type == error_type, str(error)
     assert credential.provider.name_en in str(error) and f"echo-fault-{fault}" in str(error)
