@@ -1,4 +1,8 @@
-"""Celery tasks: thin wrappers that take ids and call services. Never a secret in arguments or results."""
+"""Celery tasks: thin wrappers that take ids and call services. Never a secret in arguments or results.
+
+Each task imports its service inside its body: the services (and ``receivers``) queue the tasks, the tasks call
+the services, and the modules do not import each other.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from typing import Any
 
 from celery import group, shared_task
 
-from calls import services
 from core.errors import ModelDeskError
 from credentials.models import Credential
 from wire.adapters import adapter_class
@@ -22,7 +25,9 @@ def credential_test_task(credential_id: str) -> dict[str, Any]:
     credential = _credential(credential_id)
     if credential is None:
         return {"credential_id": credential_id, "ok": False, "error_type": "deleted"}
-    check = services.credential_test(credential=credential)
+    from .services import credential_test
+
+    check = credential_test(credential=credential)
     return {
         "credential_id": credential_id,
         "ok": check.ok,
@@ -43,11 +48,13 @@ def credentials_health_check_task() -> dict[str, Any]:
 
 @shared_task(name="calls.models_sync")
 def models_sync_task(credential_id: str) -> dict[str, Any]:
+    from .services import models_discover
+
     credential = _credential(credential_id)
     if credential is None:
         return {"credential_id": credential_id, "error_type": "deleted"}
     try:
-        report = services.models_discover(credential=credential)
+        report = models_discover(credential=credential)
     except ModelDeskError as error:
         return {"credential_id": credential_id, "error_type": error.error_type}
     return {"credential_id": credential_id, "created": report.created, "existing": report.existing}

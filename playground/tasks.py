@@ -1,4 +1,4 @@
-"""Playground background work. Tasks take ids and call services; results hold no secret."""
+"""Playground background work. Tasks take ids and import their service inside their body; results hold no secret."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ from typing import Any
 
 from celery import shared_task
 
-from . import background
-
 
 @shared_task(name="playground.conversation_title")
 def conversation_title_task(conversation_id: str) -> dict[str, Any]:
-    title = background.conversation_title_generate(conversation_id=conversation_id)
+    from .background import conversation_title_generate
+
+    title = conversation_title_generate(conversation_id=conversation_id)
     return {"conversation_id": conversation_id, "titled": title is not None}
 
 
 @shared_task(name="playground.compare_one")
 def compare_one_task(credential_id: str, model: str, system: str, message: str, user_id: int | None) -> dict[str, Any]:
-    return background.compare_one(
-        credential_id=credential_id, model=model, system=system, message=message, user_id=user_id
-    )
+    from .background import compare_one
+
+    return compare_one(credential_id=credential_id, model=model, system=system, message=message, user_id=user_id)
