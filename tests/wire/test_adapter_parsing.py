@@ -249,3 +249,13 @@ def test_html_error_page_is_described_not_dumped():
     error = error_from_response(502, "<html><body><h1>502 Bad Gateway</h1></body></html>")
     assert isinstance(error, ProviderUnavailable)
     assert "HTML page" in str(error) and "<h1>" not in str(error)
+
+
+def test_an_unknown_protocol_names_the_registered_ones():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wire.adapters import adapter_class
+
+    with pytest.raises(ImproperlyConfigured) as info:
+        adapter_class("grpc")
+    assert "'grpc'" in str(info.value) and "openai_compatible" in str(info.value) and "anthropic" in str(info.value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from wire.adapters.base import Adapter
@@ -26,7 +27,10 @@ def adapter_class(protocol: str) -> type[Adapter]:
         adapter: type[Adapter] = import_string(REGISTRY[protocol])
         return adapter
     except KeyError:
-        raise LookupError(f"No adapter is registered for protocol {protocol!r}") from None
+        valid = ", ".join(sorted(REGISTRY))
+        raise ImproperlyConfigured(
+            f"No adapter is registered for protocol {protocol!r}. The registered protocols are: {valid}."
+        ) from None
 
 
 def adapter_for(protocol: str, target: Target) -> Adapter:
