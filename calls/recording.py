@@ -25,7 +25,7 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
     message = ""
     error_type = ""
     if isinstance(error, ProviderError):
-        error.with_context(provider=call.provider.name_en, model=call.model)
+        error.with_context(provider=call.provider.spec.english_name, model=call.model)
         error_type, message = error.error_type, str(error)
     elif error is not None:
         error_type, message = getattr(error, "error_type", "configuration"), str(error)

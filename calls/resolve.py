@@ -109,6 +109,7 @@ def call_resolve(*, operation: str, credential: Credential | str | None, model: 
     if problem:
         raise InvalidInput(problem)
     resolved = credential_resolve(credential)
+    _require_in_catalog(resolved)
     if not resolved.enabled or not resolved.provider.enabled:
         raise ConfigurationError(f"Credential {resolved.name!r} or its provider is disabled.")
     if model_type and model_type not in resolved.provider.model_types:
@@ -117,10 +118,19 @@ def call_resolve(*, operation: str, credential: Credential | str | None, model: 
     return Call(operation=operation, credential=resolved, model=model or "", user=real_user)
 
 
+def _require_in_catalog(credential: Credential) -> None:
+    """A provider whose slug has left the catalog has no protocol or schema to call it with."""
+    if not credential.provider.in_catalog:
+        raise ConfigurationError(
+            f"Credential {credential.name!r} belongs to provider {credential.provider.slug!r}, which is no longer "
+            "in ModelDesk's catalog."
+        )
+
+
 def base_url_for(credential: Credential) -> str:
+    """The credential's own base URL, else its region's, else the provider's (an admin's override or the default)."""
     provider = credential.provider
-    region = credential.config.get("region")
-    regional = (provider.quirks.get("region_base_urls") or {}).get(region or "")
+    regional = provider.quirks.region_base_urls.get(credential.config.get("region", ""))
     url = credential.config.get("base_url") or regional or provider.effective_base_url
     if not url:
         raise ConfigurationError(f"Credential {credential.name!r} has no base URL. Enter one on its admin page.")
@@ -138,16 +148,18 @@ class PreparedCall:
 
 def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float | None = None) -> PreparedCall:
     """Decrypt the secrets (now, at call time) and build the adapter and the transport."""
+    _require_in_catalog(call.credential)  # again: a connection test prepares its call without resolving it
     secrets = credential_secret_values(call.credential)
+    spec = call.provider.spec
     target = Target(
-        provider_slug=call.provider.slug,
-        provider_name=call.provider.name_en,
+        provider_slug=spec.slug,
+        provider_name=spec.english_name,
         base_url=base_url_for(call.credential),
         secrets=secrets,
         config=dict(call.credential.config),
-        quirks=dict(call.provider.quirks),
+        quirks=spec.quirks,
     )
     policy = RetryPolicy.from_settings(max_attempts=max_attempts, deadline=deadline)
     transport = Transport(policy, redact=redactor(secrets.values()))
     call.stats, call.redact = transport.stats, transport.redact
-    return PreparedCall(call=call, adapter=adapter_for(call.provider.protocol, target), transport=transport)
+    return PreparedCall(call=call, adapter=adapter_for(spec.protocol, target), transport=transport)

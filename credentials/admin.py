@@ -13,6 +13,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import Provider
+from providers.selectors import provider_name_matches
 
 from .forms import CredentialAdminForm, credential_form_class, schema_form_fields
 from .models import Credential
@@ -40,13 +41,26 @@ class CredentialAdmin(admin.ModelAdmin):
     form = CredentialAdminForm
     list_display = ["name", "provider", "secret_mask", "status", "enabled", "updated_at"]
     list_filter = ["provider", "check_status", "enabled"]
-    search_fields = ["name", "provider__slug", "provider__name_en", "provider__name_zh"]
+    search_fields = ["name", "provider__slug"]
     list_select_related = ["provider"]
     ordering = ["name"]
     status_fields = ["status", "last_checked_at", "last_latency_ms", "last_error"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
         return credential_list()
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Credential], search_term: str
+    ) -> tuple[QuerySet[Credential], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return provider_name_matches(queryset, found, search_term, "provider__slug"), may_have_duplicates
+
+    def has_change_permission(self, request: HttpRequest, obj: Credential | None = None) -> bool:
+        # A provider that left the catalog has no credential form any more: its credentials can be viewed (and
+        # deleted), not edited, so that a save cannot drop the values its old form knew about.
+        if obj is not None and not obj.provider.in_catalog:
+            return False
+        return super().has_change_permission(request, obj)
 
     @admin.display(description=_("secret"))
     def secret_mask(self, obj: Credential) -> str:

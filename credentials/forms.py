@@ -8,18 +8,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from providers.catalog.types import FieldKind
 from providers.models import Provider
 
 from .models import Credential
-from .schema import FieldSpec, clean_values, is_placeholder_default, localized, validate_http_url
+from .schema import CredentialField, clean_values, is_placeholder_default, validate_http_url
 from .selectors import SecretState, credential_secret_states
 
 PREFIX = "cred_"
 CLEAR_SUFFIX = "__clear"
 
 
-def _secret_help(spec: FieldSpec, state: SecretState | None) -> str:
-    base = localized(spec, "help")
+def _secret_help(field: CredentialField, state: SecretState | None) -> str:
+    base = str(field.help)
     if state is None or not state.stored:
         return base
     if not state.readable:
@@ -27,33 +28,32 @@ def _secret_help(spec: FieldSpec, state: SecretState | None) -> str:
     return _("Stored: %(mask)s. Leave blank to keep it.") % {"mask": state.mask} + (f" {base}" if base else "")
 
 
-def _form_field(spec: FieldSpec, state: SecretState | None, placeholder: str = "") -> forms.Field:
-    label = localized(spec, "label")
-    required = bool(spec.get("required"))
-    if spec.get("secret"):
+def _form_field(field: CredentialField, state: SecretState | None, placeholder: str = "") -> forms.Field:
+    label = str(field.label)
+    required = field.required
+    if field.secret:
         return forms.CharField(
             label=label,
             required=required and not (state and state.stored),
             strip=True,
-            help_text=_secret_help(spec, state),
+            help_text=_secret_help(field, state),
             # render_value=False: a secret is write-only and never sent back to the browser.
             widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         )
-    help_text = localized(spec, "help")
-    if spec.get("kind") == "select":
-        choices = [(value, text) for value, text in spec.get("choices", [])]
-        return forms.ChoiceField(label=label, choices=choices, required=required, help_text=help_text)
-    validators = [validate_http_url] if spec.get("kind") == "url" else []
+    help_text = str(field.help)
+    if field.kind == FieldKind.SELECT:
+        return forms.ChoiceField(label=label, choices=list(field.choices), required=required, help_text=help_text)
+    validators = [validate_http_url] if field.kind == FieldKind.URL else []
     widget = None
-    if spec.get("kind") == "url":
+    if field.kind == FieldKind.URL:
         attrs = {"class": "vURLField"}
-        if is_placeholder_default(spec):
-            attrs["placeholder"] = placeholder or spec.get("default") or ""
+        if is_placeholder_default(field):
+            attrs["placeholder"] = placeholder or field.default
             help_text = " ".join(filter(None, [_("Leave blank to use the provider's base URL."), help_text]))
         widget = forms.URLInput(attrs=attrs)
     return forms.CharField(
         label=label,
-        required=required and not spec.get("default"),
+        required=required and not field.default,
         validators=validators,
         widget=widget,
         help_text=help_text,
@@ -63,7 +63,7 @@ def _form_field(spec: FieldSpec, state: SecretState | None, placeholder: str = "
 class CredentialAdminForm(forms.ModelForm):
     """Base form; ``credential_form_class`` adds one field per schema entry."""
 
-    schema: ClassVar[list[FieldSpec]] = []
+    schema: ClassVar[tuple[CredentialField, ...]] = ()
 
     class Meta:
         model = Credential
@@ -78,17 +78,17 @@ class CredentialAdminForm(forms.ModelForm):
             self.fields["provider"].queryset = Provider.objects.filter(enabled=True)  # type: ignore[attr-defined]
             if not self.schema:
                 self.fields["provider"].help_text = _("Choose a provider to see its credential fields.")
-        for spec in self.schema:
-            name = PREFIX + spec["name"]
-            if not spec.get("secret") and name in self.fields and not self.is_bound:
-                default = "" if is_placeholder_default(spec) else spec.get("default", "")
-                self.fields[name].initial = self.instance.config.get(spec["name"], default)
+        for field in self.schema:
+            name = PREFIX + field.name
+            if not field.secret and name in self.fields and not self.is_bound:
+                default = "" if is_placeholder_default(field) else field.default
+                self.fields[name].initial = self.instance.config.get(field.name, default)
 
     def schema_values(self) -> dict[str, str]:
-        return {spec["name"]: self.cleaned_data.get(PREFIX + spec["name"]) or "" for spec in self.schema}
+        return {field.name: self.cleaned_data.get(PREFIX + field.name) or "" for field in self.schema}
 
     def cleared_secrets(self) -> list[str]:
-        return [s["name"] for s in self.schema if self.cleaned_data.get(PREFIX + s["name"] + CLEAR_SUFFIX)]
+        return [f.name for f in self.schema if self.cleaned_data.get(PREFIX + f.name + CLEAR_SUFFIX)]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -113,13 +113,13 @@ def credential_form_class(provider: Provider | None, credential: Credential | No
     if provider is None:
         return CredentialAdminForm
     states = {s.field: s for s in credential_secret_states(credential)} if credential else {}
-    attrs: dict[str, Any] = {"schema": list(provider.credential_schema)}
-    for spec in provider.credential_schema:
-        state = states.get(spec["name"])
-        attrs[PREFIX + spec["name"]] = _form_field(spec, state, provider.effective_base_url)
-        if spec.get("secret") and not spec.get("required") and state and state.stored:
-            attrs[PREFIX + spec["name"] + CLEAR_SUFFIX] = forms.BooleanField(
-                label=_("Remove the stored %(label)s") % {"label": localized(spec, "label")}, required=False
+    attrs: dict[str, Any] = {"schema": provider.credential_schema}
+    for field in provider.credential_schema:
+        state = states.get(field.name)
+        attrs[PREFIX + field.name] = _form_field(field, state, provider.effective_base_url)
+        if field.secret and not field.required and state and state.stored:
+            attrs[PREFIX + field.name + CLEAR_SUFFIX] = forms.BooleanField(
+                label=_("Remove the stored %(label)s") % {"label": field.label}, required=False
             )
     return type("CredentialForm", (CredentialAdminForm,), attrs)
 

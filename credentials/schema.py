@@ -5,30 +5,32 @@ Shared by the admin form and ``create_credential`` so that both accept and rejec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.validators import validate_http_url
-from providers.catalog.types import FieldSpec, localized
+from providers.catalog.types import CredentialField, FieldKind
 
-__all__ = ["FieldSpec", "clean_values", "localized", "validate_http_url"]
+__all__ = ["CredentialField", "clean_values", "validate_http_url"]
 
 
-def is_placeholder_default(spec: FieldSpec) -> bool:
+def is_placeholder_default(field: CredentialField) -> bool:
     """An optional URL's default is shown as a hint and resolved at call time, never stored.
 
     Storing it would freeze today's provider URL into the credential and hide a later admin override.
     """
-    return spec.get("kind") == "url" and not spec.get("required")
+    return field.kind == FieldKind.URL and not field.required
 
 
 MASK_CHARACTER = "•"  # the admin shows stored secrets as ••••abcd; see credentials.selectors.mask_secret
 
 
-def clean_value(spec: FieldSpec, value: str) -> str:
+def clean_value(field: CredentialField, value: str) -> str:
     """Validate one non-empty value; returns it stripped."""
     value = value.strip()
-    if spec.get("secret") and MASK_CHARACTER in value:
+    if field.secret and MASK_CHARACTER in value:
         raise ValidationError(
             _(
                 "This looks like the masked value shown by ModelDesk, not the secret itself. "
@@ -37,17 +39,17 @@ def clean_value(spec: FieldSpec, value: str) -> str:
         )
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValidationError(_("Remove the control characters (such as line breaks) from this value."))
-    if spec.get("kind") == "url":
+    if field.kind == FieldKind.URL:
         validate_http_url(value)
-    if spec.get("kind") == "select":
-        allowed = [choice[0] for choice in spec.get("choices", [])]
+    if field.kind == FieldKind.SELECT:
+        allowed = [choice for choice, _label in field.choices]
         if value not in allowed:
             raise ValidationError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)})
     return value
 
 
 def clean_values(
-    schema: list[FieldSpec],
+    schema: Sequence[CredentialField],
     values: dict[str, str],
     *,
     stored_secrets: frozenset[str] = frozenset(),
@@ -58,7 +60,7 @@ def clean_values(
     A blank secret keeps whatever is stored (even an unreadable value); blank non-secret fields fall back to
     the schema default. Returns only the fields that carry a value after defaults are applied.
     """
-    known = {spec["name"] for spec in schema}
+    known = {field.name for field in schema}
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(values) - known)
     if unknown:
@@ -67,18 +69,18 @@ def clean_values(
             % {"fields": ", ".join(unknown), "known": ", ".join(sorted(known))}
         ]
     cleaned: dict[str, str] = {}
-    for spec in schema:
-        name = spec["name"]
+    for field in schema:
+        name = field.name
         raw = (values.get(name) or "").strip()
-        if not raw and not spec.get("secret") and not is_placeholder_default(spec):
-            raw = str(spec.get("default") or "")
+        if not raw and not field.secret and not is_placeholder_default(field):
+            raw = field.default
         if raw:
             try:
-                cleaned[name] = clean_value(spec, raw)
+                cleaned[name] = clean_value(field, raw)
             except ValidationError as exc:
                 errors[name] = list(exc.messages)
-        elif spec.get("required") and not (spec.get("secret") and name in stored_secrets and name not in clear):
-            errors[name] = [_("%(label)s is required.") % {"label": localized(spec, "label")}]
+        elif field.required and not (field.secret and name in stored_secrets and name not in clear):
+            errors[name] = [_("%(label)s is required.") % {"label": field.label}]
     if errors:
         raise ValidationError(errors)
     return cleaned

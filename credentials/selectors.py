@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .crypto import UndecryptableSecret, decrypt
 from .models import Credential
-from .schema import MASK_CHARACTER, localized
+from .schema import MASK_CHARACTER
 
 NEEDS_REENTRY = "needs_reentry"
 STATUS_LABELS = {
@@ -42,10 +42,10 @@ def credential_secret_states(credential: Credential) -> list[SecretState]:
     if cached is not None:
         return cached
     states = []
-    for spec in credential.provider.credential_schema:
-        if not spec.get("secret"):
+    for field in credential.provider.credential_schema:
+        if not field.secret:
             continue
-        name = spec["name"]
+        name = field.name
         token = credential.secrets.get(name)
         readable, mask = False, ""
         if token:
@@ -57,8 +57,8 @@ def credential_secret_states(credential: Credential) -> list[SecretState]:
         states.append(
             SecretState(
                 field=name,
-                label=localized(spec, "label"),
-                required=bool(spec.get("required")),
+                label=str(field.label),
+                required=field.required,
                 stored=bool(token),
                 readable=readable,
                 mask=mask,

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from core.errors import ModelDeskError
@@ -45,11 +47,17 @@ def credential_save(
     """Create or update a credential from schema values.
 
     Secrets left blank keep their stored ciphertext untouched, even when it can no longer be decrypted;
-    ``clear`` removes optional secrets explicitly. Raises ``ValidationError`` for values the schema rejects.
+    ``clear`` removes optional secrets explicitly. Raises ``ValidationError`` for values the schema rejects, and for
+    a provider that is no longer in the catalog (its schema is gone, so a save would drop its stored values).
     """
+    if not provider.in_catalog:
+        raise ValidationError(
+            _("%(provider)s is no longer in ModelDesk's catalog: its credentials cannot be changed.")
+            % {"provider": provider.slug}
+        )
     credential = credential or Credential(provider=provider)
     schema = provider.credential_schema
-    secret_names = {spec["name"] for spec in schema if spec.get("secret")}
+    secret_names = set(provider.secret_field_names())
     cleaned = clean_values(
         schema,
         dict(values),
@@ -80,13 +88,13 @@ def credential_secret_values(credential: Credential) -> dict[str, str]:
     """Decrypt every secret of a credential, at call time. Raises ``CredentialNeedsReentry``."""
     values: dict[str, str] = {}
     broken = []
-    for spec in credential.provider.credential_schema:
-        name = spec["name"]
-        if not spec.get("secret"):
+    for field in credential.provider.credential_schema:
+        name = field.name
+        if not field.secret:
             continue
         token = credential.secrets.get(name)
         if not token:
-            if spec.get("required"):
+            if field.required:
                 broken.append(name)
             continue
         try:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -10,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_http_url
 
-from .catalog.types import localized
+from .catalog import CATALOG, Protocol
 from .models import ModelOrigin, Provider, ProviderModel
+from .selectors import provider_name_matches
 
 
 def tokens_label(count: int | None) -> str:
@@ -29,6 +33,12 @@ class ProviderForm(ModelForm):
         model = Provider
         fields = ["enabled", "base_url"]
 
+    def clean_enabled(self) -> bool:
+        enabled: bool = self.cleaned_data["enabled"]
+        if enabled and not self.instance.in_catalog:
+            raise ValidationError(_("This provider is no longer in ModelDesk's catalog and cannot be enabled."))
+        return enabled
+
     def clean_base_url(self) -> str:
         value: str = self.cleaned_data["base_url"].strip()
         if value:
@@ -36,34 +46,65 @@ class ProviderForm(ModelForm):
         return value
 
 
+class ProtocolFilter(admin.SimpleListFilter):
+    """The wire protocol, from the catalog (it is not a column)."""
+
+    title = _("protocol")
+    parameter_name = "protocol"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(p.value, p.value) for p in Protocol if any(spec.protocol == p for spec in CATALOG)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if not self.value():
+            return queryset
+        return queryset.filter(slug__in=[spec.slug for spec in CATALOG if spec.protocol == self.value()])
+
+
+class InCatalogFilter(admin.SimpleListFilter):
+    title = _("catalog")
+    parameter_name = "catalog"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("listed", _("in the catalog")), ("removed", _("removed from the catalog"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        listed = Q(slug__in=[spec.slug for spec in CATALOG])
+        if self.value() == "listed":
+            return queryset.filter(listed)
+        return queryset.exclude(listed) if self.value() == "removed" else queryset
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
+    """Providers are the catalog's (code): admins switch them on and off and may override the base URL."""
+
     form = ProviderForm
     list_display = [
-        "display_name",
+        "provider_name",
         "slug",
-        "protocol",
+        "provider_protocol",
+        "supported_types",
         "model_count",
         "credential_count",
         "enabled",
         "effective_base_url",
     ]
-    list_display_links = ["display_name"]
+    list_display_links = ["provider_name"]
     list_editable = ["enabled"]
-    list_filter = ["enabled", "protocol", "custom_models"]
-    search_fields = ["slug", "name_en", "name_zh"]
+    list_filter = ["enabled", ProtocolFilter, InCatalogFilter]
+    search_fields = ["slug"]
     readonly_fields = [
         "slug",
-        "name_en",
-        "name_zh",
-        "protocol",
+        "provider_name",
+        "provider_protocol",
         "default_base_url",
         "description",
         "supported_types",
         "credential_fields",
     ]
     fieldsets = [
-        (None, {"fields": ["slug", "name_en", "name_zh", "description", "protocol", "supported_types"]}),
+        (None, {"fields": ["slug", "provider_name", "description", "provider_protocol", "supported_types"]}),
         (_("Endpoint"), {"fields": ["enabled", "default_base_url", "base_url"]}),
         (_("Credential form"), {"fields": ["credential_fields"]}),
     ]
@@ -75,20 +116,41 @@ class ProviderAdmin(admin.ModelAdmin):
             .annotate(n_models=Count("models", distinct=True), n_credentials=Count("credentials", distinct=True))
         )
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Provider], search_term: str
+    ) -> tuple[QuerySet[Provider], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return provider_name_matches(queryset, found, search_term, "slug"), may_have_duplicates
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> Any:
+        return super().get_changelist_form(request, form=ProviderForm, **kwargs)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # The catalog is declared in code; `openai_compatible` covers any other endpoint.
 
     def has_delete_permission(self, request: HttpRequest, obj: Provider | None = None) -> bool:
         return False  # A deleted built-in would come back on the next load; disable it instead.
 
-    @admin.display(description=_("name"), ordering="name_en")
-    def display_name(self, obj: Provider) -> str:
-        return obj.display_name
+    @admin.display(description=_("name"))
+    def provider_name(self, obj: Provider) -> SafeString:
+        if obj.in_catalog:
+            return format_html("{}", obj.name)
+        return format_html(
+            '{} <span class="md-status md-status-failed">{}</span>', obj.name, _("removed from the catalog")
+        )
+
+    @admin.display(description=_("protocol"))
+    def provider_protocol(self, obj: Provider) -> str:
+        return str(obj.protocol) if obj.in_catalog else "—"
 
     @admin.display(description=_("base URL"))
     def effective_base_url(self, obj: Provider) -> SafeString:
         url = obj.effective_base_url
         return format_html('<span class="md-url" title="{}">{}</span>', url, url) if url else mark_safe("—")
+
+    @admin.display(description=_("default base URL"))
+    def default_base_url(self, obj: Provider) -> str:
+        return obj.default_base_url or "—"
 
     @admin.display(description=_("models"), ordering="n_models")
     def model_count(self, obj: Provider) -> SafeString:
@@ -102,11 +164,11 @@ class ProviderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("description"))
     def description(self, obj: Provider) -> str:
-        return localized({"help_en": obj.description_en, "help_zh": obj.description_zh}, "help")
+        return obj.description
 
     @admin.display(description=_("model types"))
     def supported_types(self, obj: Provider) -> str:
-        return ", ".join(obj.model_types)
+        return ", ".join(obj.model_types) or "—"
 
     @admin.display(description=_("fields"))
     def credential_fields(self, obj: Provider) -> SafeString:
@@ -115,13 +177,13 @@ class ProviderAdmin(admin.ModelAdmin):
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    spec["name"],
-                    localized(spec, "label"),
-                    _("secret") if spec.get("secret") else "",
-                    _("required") if spec.get("required") else _("optional"),
-                    spec.get("default") or "",
+                    field.name,
+                    field.label,
+                    _("secret") if field.secret else "",
+                    _("required") if field.required else _("optional"),
+                    field.default,
                 )
-                for spec in obj.credential_schema
+                for field in obj.credential_schema
             ),
         )
         return format_html('<table class="md-schema">{}</table>', rows)
@@ -139,7 +201,7 @@ class ProviderModelAdmin(admin.ModelAdmin):
         "supports_tool_call",
         "provider",
     ]
-    search_fields = ["name", "display_name", "provider__slug", "provider__name_en", "provider__name_zh"]
+    search_fields = ["name", "display_name", "provider__slug"]
     list_select_related = ["provider"]
     autocomplete_fields = ["provider"]
     actions = ["enable_models", "disable_models"]
@@ -172,6 +234,12 @@ class ProviderModelAdmin(admin.ModelAdmin):
         "supports_json_mode",
         "supports_streaming",
     ]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ProviderModel], search_term: str
+    ) -> tuple[QuerySet[ProviderModel], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return provider_name_matches(queryset, found, search_term, "provider__slug"), may_have_duplicates
 
     def get_readonly_fields(self, request: HttpRequest, obj: ProviderModel | None = None) -> list[str]:
         if obj is not None and obj.origin == ModelOrigin.PREDEFINED:

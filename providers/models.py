@@ -1,29 +1,29 @@
-"""Providers, their models and the default model per model type."""
+"""Providers and their models."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .catalog.types import ModelType, Protocol
+from wire.quirks import Quirks
+
+from .catalog import removed_spec, spec_get, spec_known
+from .catalog.types import CredentialField, ModelType, Protocol, ProviderSpec
 
 
 class Provider(models.Model):
-    """A built-in provider, loaded from the code catalog by ``load_providers``.
+    """A provider of the code catalog, as an admin has set it up.
 
-    Catalog-owned fields are refreshed on every load; ``enabled`` and ``base_url`` belong to the admin and
-    survive a reload.
+    The row holds only what admins own (``enabled``, a ``base_url`` override) and the ``slug`` and ``position``
+    that tie it to its catalog entry; everything else is read from the catalog through ``spec``. A row whose slug
+    has left the catalog reads ``removed_spec``: no fields, no model types. ``catalog_load`` disables it, the
+    admin shows it as removed, and ``calls.resolve`` refuses to call it.
     """
 
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    protocol = models.CharField(_("protocol"), max_length=32, choices=[(p.value, p.value) for p in Protocol])
-    default_base_url = models.CharField(_("default base URL"), max_length=500, blank=True)
     base_url = models.CharField(
         _("base URL override"),
         max_length=500,
@@ -31,17 +31,6 @@ class Provider(models.Model):
         help_text=_("Leave blank to use the default base URL. A credential's own base URL wins over both."),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
-    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
-    description_zh = models.CharField(_("description (Chinese)"), max_length=300, blank=True)
-    credential_schema = models.JSONField(_("credential schema"), default=list)
-    model_types = models.JSONField(_("model types"), default=list)
-    custom_models = models.BooleanField(
-        _("models added one by one"),
-        default=False,
-        help_text=_("Hosted providers whose models admins add as custom models."),
-    )
-    parameter_defaults = models.JSONField(_("parameter rules"), default=dict)
-    quirks = models.JSONField(_("wire-format quirks"), default=dict, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
@@ -50,22 +39,62 @@ class Provider(models.Model):
         verbose_name_plural = _("providers")
 
     def __str__(self) -> str:
-        return self.display_name
+        return self.name
+
+    @cached_property
+    def spec(self) -> ProviderSpec:
+        """This provider's catalog entry (``removed_spec`` when the slug has left the catalog)."""
+        return spec_get(self.slug) if self.in_catalog else removed_spec(self.slug)
 
     @property
-    def display_name(self) -> str:
-        language = get_language() or ""
-        return self.name_zh if language.lower().startswith("zh") and self.name_zh else self.name_en
+    def in_catalog(self) -> bool:
+        return spec_known(self.slug)
+
+    # Catalog facts under the attribute names the rest of ModelDesk reads.
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return str(self.spec.name)
+
+    display_name = name
+
+    @property
+    def description(self) -> str:
+        return str(self.spec.description)
+
+    @property
+    def protocol(self) -> Protocol:
+        return self.spec.protocol
+
+    @property
+    def default_base_url(self) -> str:
+        return self.spec.default_base_url
 
     @property
     def effective_base_url(self) -> str:
-        return self.base_url or self.default_base_url
+        return self.base_url or self.spec.default_base_url
 
-    def schema_field(self, name: str) -> dict[str, Any] | None:
-        return next((f for f in self.credential_schema if f["name"] == name), None)
+    @property
+    def model_types(self) -> tuple[ModelType, ...]:
+        return self.spec.model_types
+
+    @property
+    def custom_models(self) -> bool:
+        return self.spec.custom_models
+
+    @property
+    def quirks(self) -> Quirks:
+        return self.spec.quirks
+
+    @property
+    def credential_schema(self) -> tuple[CredentialField, ...]:
+        return self.spec.credential_fields
+
+    def schema_field(self, name: str) -> CredentialField | None:
+        return next((f for f in self.credential_schema if f.name == name), None)
 
     def secret_field_names(self) -> list[str]:
-        return [f["name"] for f in self.credential_schema if f.get("secret")]
+        return [f.name for f in self.credential_schema if f.secret]
 
 
 class ModelOrigin(models.TextChoices):

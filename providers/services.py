@@ -20,31 +20,20 @@ class CatalogLoadReport:
     providers_updated: int
     models_created: int
     models_updated: int
+    # Rows whose slug is no longer in the catalog that this load disabled (or moved to the end of the list).
+    providers_removed: int = 0
 
     @property
     def changed(self) -> bool:
-        return any((self.providers_created, self.providers_updated, self.models_created, self.models_updated))
-
-
-def _provider_fields(spec: ProviderSpec, position: int) -> dict[str, Any]:
-    """The catalog-owned fields of a provider. ``enabled`` and ``base_url`` are the admin's and never listed."""
-    return {
-        "name_en": spec.name_en,
-        "name_zh": spec.name_zh,
-        "protocol": str(spec.protocol),
-        "default_base_url": spec.default_base_url,
-        "description_en": spec.description_en,
-        "description_zh": spec.description_zh,
-        "credential_schema": [f.as_dict() for f in spec.credential_fields],
-        "model_types": [str(t) for t in spec.model_types],
-        "custom_models": spec.custom_models,
-        "parameter_defaults": {
-            "temperature": [spec.temperature.minimum, spec.temperature.maximum, spec.temperature.default],
-            "top_p": [spec.top_p.minimum, spec.top_p.maximum, spec.top_p.default],
-        },
-        "quirks": dict(spec.quirks),
-        "position": position,
-    }
+        return any(
+            (
+                self.providers_created,
+                self.providers_updated,
+                self.models_created,
+                self.models_updated,
+                self.providers_removed,
+            )
+        )
 
 
 def _model_fields(spec: ProviderSpec, model: PredefinedModel) -> dict[str, Any]:
@@ -88,28 +77,37 @@ def _sync(instance: Any, fields: dict[str, Any]) -> bool:
 
 @transaction.atomic
 def catalog_load(*, catalog: tuple[ProviderSpec, ...] = CATALOG) -> CatalogLoadReport:
-    """Copy the code catalog into the database. Idempotent: a second load changes nothing."""
-    counts = {"providers_created": 0, "providers_updated": 0, "models_created": 0, "models_updated": 0}
+    """Give every catalog entry its row and predefined models. Idempotent: a second load changes nothing.
+
+    A row holds only its slug and display position from the catalog; ``enabled`` and ``base_url`` are the
+    admin's and are never overwritten, with one exception: a row whose slug has left the catalog is disabled (and
+    listed last). Its credentials and models stay; it is enabled again only by an admin, once the slug is back.
+    """
+    counts = dict.fromkeys(("providers_created", "providers_updated", "models_created", "models_updated"), 0)
     existing = {p.slug: p for p in Provider.objects.all()}
     for position, spec in enumerate(catalog):
-        fields = _provider_fields(spec, position)
-        provider = existing.get(spec.slug)
+        provider = existing.pop(spec.slug, None)
         if provider is None:
-            provider = Provider.objects.create(slug=spec.slug, **fields)
+            provider = Provider.objects.create(slug=spec.slug, position=position)
             counts["providers_created"] += 1
-        elif _sync(provider, fields):
+        elif _sync(provider, {"position": position}):
             counts["providers_updated"] += 1
-        models_by_key = {(m.name, m.model_type): m for m in provider.models.all()}
-        for model in spec.models:
-            fields = _model_fields(spec, model)
-            row = models_by_key.get((model.name, str(model.model_type)))
-            if row is None:
-                ProviderModel.objects.create(
-                    provider=provider, name=model.name, model_type=str(model.model_type), **fields
-                )
-                counts["models_created"] += 1
-            elif _sync(row, fields):
-                counts["models_updated"] += 1
-    report = CatalogLoadReport(**counts)
+        _models_load(spec, provider, counts)
+    removed = sum(_sync(row, {"enabled": False, "position": len(catalog)}) for row in existing.values())
+    report = CatalogLoadReport(**counts, providers_removed=removed)
+    if removed:
+        logger.warning("providers no longer in the catalog, disabled: %s", ", ".join(sorted(existing)))
     logger.debug("provider catalog loaded: %s", report)
     return report
+
+
+def _models_load(spec: ProviderSpec, provider: Provider, counts: dict[str, int]) -> None:
+    models_by_key = {(m.name, m.model_type): m for m in provider.models.all()}
+    for model in spec.models:
+        fields = _model_fields(spec, model)
+        row = models_by_key.get((model.name, str(model.model_type)))
+        if row is None:
+            ProviderModel.objects.create(provider=provider, name=model.name, model_type=str(model.model_type), **fields)
+            counts["models_created"] += 1
+        elif _sync(row, fields):
+            counts["models_updated"] += 1

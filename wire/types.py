@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wire.quirks import Quirks
+
 
 @dataclass(frozen=True)
 class Target:
@@ -16,7 +18,7 @@ class Target:
     base_url: str
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     config: Mapping[str, str] = field(default_factory=dict)
-    quirks: Mapping[str, Any] = field(default_factory=dict)
+    quirks: Quirks = field(default_factory=Quirks)
 
     @property
     def api_key(self) -> str:

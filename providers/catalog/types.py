@@ -1,17 +1,22 @@
 """The shapes of the built-in provider catalog.
 
-The catalog is plain, frozen data declared in code (``providers.catalog.entries``). ``load_providers`` copies it
-into the database; nothing else reads these classes at request time.
+The catalog is plain, frozen data declared in code, one module per vendor. The database keeps only what admins
+own (``providers.models.Provider``); everything else is read from here at request time. Names, descriptions,
+labels and help texts are ``gettext_lazy`` strings: ``str()`` gives them in the active language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
-from django.utils.translation import get_language
+from django.utils import translation
+from django.utils.functional import Promise
+
+from wire.quirks import Quirks
+
+# A translatable text: a ``gettext_lazy`` string, or a plain one where there is nothing to translate.
+Text = str | Promise
 
 
 class ModelType(StrEnum):
@@ -22,7 +27,7 @@ class ModelType(StrEnum):
 
 
 class Protocol(StrEnum):
-    """The wire protocol an adapter speaks. One adapter per protocol (providers/adapters/)."""
+    """The wire protocol an adapter speaks. One adapter per protocol (``wire/adapters/``)."""
 
     OPENAI_COMPATIBLE = "openai_compatible"
     AZURE_OPENAI = "azure_openai"
@@ -48,29 +53,13 @@ class CredentialField:
     """
 
     name: str
-    label_en: str
-    label_zh: str
+    label: Text
     secret: bool = False
     required: bool = False
     kind: FieldKind = FieldKind.TEXT
     default: str = ""
-    help_en: str = ""
-    help_zh: str = ""
+    help: Text = ""
     choices: tuple[tuple[str, str], ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label_en": self.label_en,
-            "label_zh": self.label_zh,
-            "secret": self.secret,
-            "required": self.required,
-            "kind": str(self.kind),
-            "default": self.default,
-            "help_en": self.help_en,
-            "help_zh": self.help_zh,
-            "choices": [list(choice) for choice in self.choices],
-        }
 
 
 @dataclass(frozen=True)
@@ -99,29 +88,22 @@ class PredefinedModel:
 @dataclass(frozen=True)
 class ProviderSpec:
     slug: str
-    name_en: str
-    name_zh: str
+    name: Text
     protocol: Protocol
     default_base_url: str
     credential_fields: tuple[CredentialField, ...]
     model_types: tuple[ModelType, ...]
     models: tuple[PredefinedModel, ...] = ()
-    description_en: str = ""
-    description_zh: str = ""
+    description: Text = ""
     # Hosted/self-hosted providers whose models admins add one by one (huggingface, replicate, xinference ...).
     custom_models: bool = False
     temperature: ParameterRule = ParameterRule(0.0, 2.0, 1.0)
     top_p: ParameterRule = ParameterRule(0.0, 1.0, 1.0)
-    # Wire-format quirks as data, read by the adapters (see ../shared/provider-wire-formats.md).
-    quirks: Mapping[str, Any] = field(default_factory=dict)
+    # Wire-format quirks, read by the adapters (``wire/quirks.py`` documents each one).
+    quirks: Quirks = field(default_factory=Quirks)
 
-
-FieldSpec = dict[str, Any]
-
-
-def localized(spec: FieldSpec, key: str) -> str:
-    """``label`` or ``help`` in the active language, falling back to English."""
-    language = (get_language() or "en").lower()
-    if language.startswith("zh") and spec.get(f"{key}_zh"):
-        return str(spec[f"{key}_zh"])
-    return str(spec.get(f"{key}_en", ""))
+    @property
+    def english_name(self) -> str:
+        """The name in English, for log lines and error messages (which ModelDesk writes in English)."""
+        with translation.override("en"):
+            return str(self.name)

@@ -168,7 +168,7 @@ def test_each_error_class(point_at, slug, path, extra, fault, error_type):
         services.chat(credential=credential, model=f"echo-fault-{fault}", messages=HI, max_attempts=1, deadline=0.5)
     error = info.value
     assert error.error_type == error_type, str(error)
-    assert credential.provider.name_en in str(error) and f"echo-fault-{fault}" in str(error)
+    assert credential.provider.spec.english_name in str(error) and f"echo-fault-{fault}" in str(error)
 
 
 @pytest.mark.parametrize("slug, flavour", [("gemini", "gemini-"), ("zhipu", "zhipu-"), ("kimi", "moonshot-")])

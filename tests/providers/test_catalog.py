@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
 
-from providers.catalog.entries import CATALOG
+from providers.catalog import CATALOG, spec_get
 from providers.catalog.types import CredentialField, FieldKind, ProviderSpec
 
 REQUIRED_SLUGS = (
@@ -63,13 +65,21 @@ def test_every_slug_is_unique() -> None:
     assert duplicates == []
 
 
+def _in(language: str, text: object) -> str:
+    with translation.override(language):
+        return str(text)
+
+
+def _chinese(text: object) -> bool:
+    return any("\u4e00" <= character <= "\u9fff" for character in _in("zh-hans", text))
+
+
 @each_provider
 def test_every_provider_is_named_in_both_languages(spec: ProviderSpec) -> None:
-    """Every provider has an English and a Chinese name and a one-line description in each language."""
-    assert spec.name_en.strip()
-    assert spec.name_zh.strip()
-    assert spec.description_en.strip()
-    assert spec.description_zh.strip()
+    """Every provider has a name and a one-line description in English and, translated, in Chinese."""
+    for text in (spec.name, spec.description):
+        assert _in("en", text).strip() and _in("zh-hans", text).strip()
+    assert _chinese(spec.description), spec.slug
 
 
 @each_provider
@@ -107,10 +117,34 @@ def test_base_urls_are_http_urls_without_trailing_slash(spec: ProviderSpec) -> N
 
 @each_provider
 def test_every_field_label_has_both_languages(spec: ProviderSpec) -> None:
-    """Every credential field has an English and a Chinese label."""
+    """Every credential field has a label in English and in Chinese, and its help text is translated."""
     for f in spec.credential_fields:
-        assert f.label_en.strip(), f.name
-        assert f.label_zh.strip(), f.name
+        assert _in("en", f.label).strip() and _in("zh-hans", f.label).strip(), f.name
+        assert not f.help or _chinese(f.help), f.name
+
+
+def test_labels_come_out_in_chinese_when_chinese_is_active() -> None:
+    """Names, descriptions, labels and help texts are translated strings, in the active language."""
+    qwen, azure = spec_get("qwen"), spec_get("azure_openai")
+    api_key = next(f for f in qwen.credential_fields if f.name == "api_key")
+    with translation.override("zh-hans"):
+        assert (str(qwen.name), str(api_key.label)) == ("通义千问（阿里云百炼）", "API 密钥")
+        assert str(qwen.description) == "通过阿里云百炼（DashScope）OpenAI 兼容模式调用通义千问系列模型。"
+        assert str(api_key.help).endswith("密钥仅在创建时所在的地域可用。")
+        # "Endpoint" is 端点 elsewhere in ModelDesk; Azure's field keeps Azure's own term.
+        assert str(azure.credential_fields[0].label) == "终结点"
+    with translation.override("en"):
+        assert (str(qwen.name), str(api_key.label)) == ("Qwen (Alibaba Cloud DashScope)", "API key")
+    assert qwen.english_name == "Qwen (Alibaba Cloud DashScope)"
+
+
+def test_an_unknown_slug_names_itself_and_lists_the_valid_ones() -> None:
+    """``spec_get`` fails the way Django's registries do: it names what was asked for and what exists."""
+    with pytest.raises(ImproperlyConfigured) as info:
+        spec_get("openia")
+    message = str(info.value)
+    assert "'openia'" in message
+    assert all(repr(spec.slug) in message for spec in CATALOG)
 
 
 @each_provider
@@ -157,8 +191,8 @@ def test_region_base_urls_match_the_region_choices() -> None:
     checked = []
     for spec in CATALOG:
         region = _field(spec, "region")
-        region_base_urls = spec.quirks.get("region_base_urls")
-        if region is None or region_base_urls is None:
+        region_base_urls = spec.quirks.region_base_urls
+        if region is None or not region_base_urls:
             continue
         assert set(region_base_urls) == {value for value, _label in region.choices}, spec.slug
         assert all(_is_http_url(url) for url in region_base_urls.values()), spec.slug

@@ -24,4 +24,5 @@ def test_load_providers_twice_reports_no_changes_the_second_time():
         "providers_updated": 0,
         "models_created": 0,
         "models_updated": 0,
+        "providers_removed": 0,
     }

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
-from providers.catalog import CATALOG
+from providers.catalog import CATALOG, spec_get
 from providers.models import ModelOrigin, Provider, ProviderModel
 from providers.services import catalog_load
 
@@ -49,21 +50,28 @@ def test_admin_changes_survive_a_reload(catalog):
 
 
 def test_catalog_changes_reach_existing_rows(catalog):
+    """A predefined model's facts and a provider's position follow the catalog; the provider's own facts are
+    never copied, so there is nothing to update for them."""
     spec = next(s for s in CATALOG if s.slug == "openai")
-    changed = replace(spec, name_en="OpenAI Platform", models=(replace(spec.models[0], context_window=7),))
-    report = catalog_load(catalog=(changed,))
-    assert (report.providers_updated, report.models_updated) == (1, 1)
-    assert Provider.objects.get(slug="openai").name_en == "OpenAI Platform"
+    changed = replace(spec, models=(replace(spec.models[0], context_window=7),))
+    report = catalog_load(catalog=(CATALOG[1], changed, *CATALOG[2:]))
+    assert (report.providers_updated, report.models_updated) == (2, 1)  # openai and azure_openai swapped places
+    assert [p.slug for p in Provider.objects.all()[:2]] == ["azure_openai", "openai"]
     assert ProviderModel.objects.get(provider__slug="openai", name=spec.models[0].name).context_window == 7
 
 
-def test_catalog_rows_carry_schema_types_and_quirks(catalog):
+def test_a_provider_row_reads_its_facts_from_the_code_catalog(catalog):
+    """Names, protocol, types, schema and quirks come from the catalog entry of the row's slug."""
     qwen = Provider.objects.get(slug="qwen")
-    assert qwen.name_zh and qwen.protocol == "openai_compatible"
+    assert qwen.spec is spec_get("qwen") and qwen.in_catalog
+    assert qwen.protocol == "openai_compatible" and qwen.effective_base_url == qwen.spec.default_base_url
     assert "rerank" in qwen.model_types
-    assert "region_base_urls" in qwen.quirks
+    assert qwen.quirks.region_base_urls["ap-southeast-1"].startswith("https://dashscope-intl.")
     api_key = qwen.schema_field("api_key")
-    assert api_key["secret"] and api_key["label_zh"]
+    assert api_key is not None and api_key.secret and qwen.secret_field_names() == ["api_key"]
+    with translation.override("zh-hans"):
+        assert (qwen.name, str(api_key.label)) == ("通义千问（阿里云百炼）", "API 密钥")
+        assert str(qwen) == qwen.display_name == "通义千问（阿里云百炼）"
 
 
 # --- Default models ----------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from core.errors import BadResponse, ModelDeskError, ProviderUnavailable
 from wire.adapters import REGISTRY, adapter_for
 from wire.adapters.base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter
 from wire.adapters.errors import error_fields
+from wire.quirks import Quirks
 from wire.streaming import ndjson_events, sse_events
 from wire.types import (
     ChatDelta,
@@ -253,7 +254,7 @@ CASES = [(protocol, operation) for protocol, operations in SEEDS.items() for ope
 
 
 def make(protocol: str, **quirks: Any) -> Adapter:
-    target = Target("p", "Provider", "https://api.example.com/v1", {"api_key": "sk-test"}, {}, quirks)
+    target = Target("p", "Provider", "https://api.example.com/v1", {"api_key": "sk-test"}, {}, Quirks(**quirks))
     return adapter_for(protocol, target)
 
 

@@ -17,12 +17,13 @@ from core.errors import (
 )
 from wire.adapters import adapter_for
 from wire.adapters.errors import error_from_response
+from wire.quirks import Quirks
 from wire.streaming import ndjson_events, sse_events
 from wire.types import ChatParams, Message, Target
 
 
 def adapter(protocol: str = "openai_compatible", **quirks):
-    target = Target("p", "Provider", "https://api.example.com/v1", {"api_key": "sk-test"}, {}, quirks)
+    target = Target("p", "Provider", "https://api.example.com/v1", {"api_key": "sk-test"}, {}, Quirks(**quirks))
     return adapter_for(protocol, target)
 
 
@@ -122,7 +123,6 @@ def test_azure_urls_use_the_deployment_and_api_version():
         "https://r.openai.azure.com",
         {"api_key": "k"},
         {"api_version": "2024-10-21", "deployment": "prod-4o"},
-        {},
     )
     spec = adapter_for("azure_openai", target).chat_request(
         ChatParams(model="gpt-4o", messages=(Message("user", "hi"),)), stream=False

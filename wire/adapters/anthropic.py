@@ -15,6 +15,9 @@ from wire.adapters.reading import Node, parse_json
 from wire.types import ChatDelta, ChatParams, ChatResult, RemoteModel, RequestSpec, StreamEvent, Usage
 
 DEFAULT_MAX_TOKENS = 1024
+# The version of the Messages API this adapter speaks (https://docs.anthropic.com/en/api/versioning). It belongs to
+# the protocol, not to a provider: a newer version would change the wire format and need a changed adapter.
+ANTHROPIC_VERSION = "2023-06-01"
 
 
 def _usage(usage: Node | None) -> Usage | None:
@@ -32,7 +35,7 @@ class AnthropicAdapter(Adapter):
     operations = frozenset({CHAT, MODELS})
 
     def headers(self) -> dict[str, str]:
-        headers = {"anthropic-version": self.target.quirks.get("anthropic_version", "2023-06-01")}
+        headers = {"anthropic-version": ANTHROPIC_VERSION}
         if self.target.api_key:
             headers["x-api-key"] = self.target.api_key
         return headers

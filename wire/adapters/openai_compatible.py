@@ -1,4 +1,4 @@
-"""The OpenAI wire format, spoken by most providers. Provider quirks are read from ``target.quirks``.
+"""The OpenAI wire format, spoken by most providers. Provider quirks are read from ``target.quirks`` (typed).
 
 Handled generically, because several providers do it: SSE comment lines (DeepSeek keep-alive, Xinference
 pings), chunks with empty ``choices`` (Azure's filter chunk, the usage chunk), usage inside ``choices[0]``
@@ -83,11 +83,11 @@ class OpenAICompatibleAdapter(Adapter):
             "model": params.model,
             "messages": [{"role": m.role, "content": m.content} for m in params.messages],
         }
-        body.update(sampling(params, max_tokens=self.target.quirks.get("max_tokens_param", "max_tokens")))
+        body.update(sampling(params, max_tokens=self.target.quirks.max_tokens_param))
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
-        elif self.target.quirks.get("disable_thinking_when_not_streaming"):
+        elif self.target.quirks.disable_thinking_when_not_streaming:
             body["enable_thinking"] = False
         return RequestSpec(
             "POST",
@@ -141,7 +141,7 @@ class OpenAICompatibleAdapter(Adapter):
         return RequestSpec("GET", self.path_url("models"), headers=self.headers(), params=self.params())
 
     def models_response(self, body: Any) -> list[RemoteModel]:
-        prefix = str(self.target.quirks.get("model_id_prefix", ""))
+        prefix = self.target.quirks.model_id_prefix
         names = [item.required_text("id") for item in Node(body).arr("data")]
         return [RemoteModel(name=name.removeprefix(prefix)) for name in names]
 
@@ -166,8 +166,8 @@ class OpenAICompatibleAdapter(Adapter):
 
     def rerank_url(self) -> str:
         """Most servers serve ``{base}/rerank``; DashScope serves it beside the chat base (quirk data)."""
-        path = str(self.target.quirks.get("rerank_path", "rerank")).lstrip("/")
-        rewrite = self.target.quirks.get("rerank_base_rewrite")
+        path = self.target.quirks.rerank_path.lstrip("/")
+        rewrite = self.target.quirks.rerank_base_rewrite
         if rewrite:
             old, new = rewrite
             return f"{self.target.base_url.rstrip('/').replace(old, new)}/{path}"

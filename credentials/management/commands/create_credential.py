@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import translation
 
 from credentials.models import Credential
 from credentials.services import credential_save
@@ -114,15 +115,16 @@ class Command(BaseCommand):
         """Ask on a terminal for required secrets that are neither given nor stored."""
         stored = set(existing.secrets) if existing else set()
         missing = [
-            spec
-            for spec in provider.credential_schema
-            if spec.get("secret") and spec.get("required") and spec["name"] not in values and spec["name"] not in stored
+            field
+            for field in provider.credential_schema
+            if field.secret and field.required and field.name not in values and field.name not in stored
         ]
         if not missing:
             return {}
         if not sys.stdin.isatty():
-            names = ", ".join(spec["name"] for spec in missing)
+            names = ", ".join(field.name for field in missing)
             raise CommandError(
-                f"Missing secret {names}: pass --secret-env {missing[0]['name']}=ENVVAR (no terminal to prompt on)."
+                f"Missing secret {names}: pass --secret-env {missing[0].name}=ENVVAR (no terminal to prompt on)."
             )
-        return {spec["name"]: getpass.getpass(f"{spec['label_en']}: ") for spec in missing}
+        with translation.override("en"):  # the command speaks English, like its other messages
+            return {field.name: getpass.getpass(f"{field.label}: ") for field in missing}

@@ -9,7 +9,8 @@ from providers.services import catalog_load
 class Command(BaseCommand):
     help = (
         "Load the built-in provider catalog into the database. Idempotent: an admin's enabled flag and base "
-        "URL on each provider, and enabled flag on each predefined model, survive a reload."
+        "URL on each provider, and enabled flag on each predefined model, survive a reload. Providers no longer in "
+        "the catalog are disabled; their credentials and models are kept."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,4 +24,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Providers: {report.providers_created} created, {report.providers_updated} updated. "
             f"Models: {report.models_created} created, {report.models_updated} updated."
+            + (f" No longer in the catalog, disabled: {report.providers_removed}." if report.providers_removed else "")
         )

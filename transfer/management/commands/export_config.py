@@ -1,5 +1,4 @@
 import getpass
-import json
 import os
 import sys
 from typing import Any
@@ -7,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from core.errors import ModelDeskError
+from transfer.format import KINDS, document_render
 from transfer.services import ConfigExport, config_export
 
 
@@ -88,7 +88,7 @@ class Command(BaseCommand):
             export = config_export(with_secrets=options["with_secrets"], passphrase=passphrase)
         except ModelDeskError as exc:
             raise CommandError(str(exc)) from None
-        text = json.dumps(export.data, indent=2, ensure_ascii=False)
+        text = document_render(export.data)
         if options["output"] == "-":
             self.stdout.write(text)
             self._summarise(export, self.stderr, "standard output")  # stdout carries only the JSON
@@ -98,7 +98,7 @@ class Command(BaseCommand):
 
     def _summarise(self, export: ConfigExport, out: OutputWrapper, where: str) -> None:
         data = export.data
-        counts = ", ".join(f"{kind} {len(data[kind])}" for kind in ("providers", "models", "credentials", "defaults"))
+        counts = ", ".join(f"{kind} {len(data[kind])}" for kind in KINDS)
         secrets = "encrypted secrets included" if data["secrets"] else "no secrets"
         out.write(f"Exported to {where} ({secrets}): {counts}.", style_func=str)
         if export.without_secrets:

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import ModelDeskError
+from transfer.checker import config_import_plan
+from transfer.format import KINDS, ConfigFileError, document_parse, validation_reason
 from transfer.management.commands.export_config import parser_strict, passphrase_read
-from transfer.services import ImportReport, config_import, config_import_plan, validation_reason
-
-KINDS = ("providers", "models", "credentials", "defaults")
+from transfer.writer import ImportReport, config_import
 
 
 def file_read(path: str) -> Any:
@@ -20,9 +20,9 @@ def file_read(path: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"Cannot read {path}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}.") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:  # its message names a position, never the content
-        raise CommandError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from None
+        return document_parse(text, source=path)
+    except ConfigFileError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):

@@ -1,0 +1,41 @@
+"""Zhipu GLM on BigModel / Z.ai (https://docs.bigmodel.cn/).
+
+Max output from Zhipu's model pages (UNVERIFIED). Errors carry string business codes, mapped in
+``wire/adapters/errors.py``; reasoning arrives as ``reasoning_content`` deltas, which the OpenAI adapter reads for
+every provider.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from . import fields
+from .shapes import EMBEDDING, LLM, embedding, llm
+from .types import ParameterRule, Protocol, ProviderSpec
+
+SPEC = ProviderSpec(
+    slug="zhipu",
+    name=_("Zhipu GLM"),
+    protocol=Protocol.OPENAI_COMPATIBLE,
+    default_base_url="https://open.bigmodel.cn/api/paas/v4",
+    credential_fields=(
+        fields.api_key(_("Create one at bigmodel.cn (user center > API keys); for Z.ai use z.ai > API keys.")),
+        fields.base_url(
+            "https://open.bigmodel.cn/api/paas/v4",
+            help=_("Keep the default for bigmodel.cn. For Z.ai (international) use https://api.z.ai/api/paas/v4."),
+        ),
+    ),
+    model_types=(LLM, EMBEDDING),
+    models=(
+        llm("glm-5.1", 204_800, 131_072),
+        llm("glm-5", 204_800, 131_072),
+        llm("glm-4.7", 200_000, 131_072),
+        llm("glm-4.6", 200_000, 131_072),
+        llm("glm-4.5-air", 131_072, 98_304),
+        llm("glm-4-flash", 131_072, 16_384),
+        llm("glm-4-long", 1_048_576, 4_096),
+        embedding("embedding-3", 8_192),  # UNVERIFIED: context window
+    ),
+    description=_("Zhipu AI's GLM models (BigModel / Z.ai)."),
+    temperature=ParameterRule(0.0, 1.0, 0.75),  # the provider documents a 0-1 range
+)
