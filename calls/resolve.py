@@ -159,7 +159,8 @@ def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float
         config=dict(call.credential.config),
         quirks=spec.quirks,
     )
+    adapter = adapter_for(spec.protocol, target)
     policy = RetryPolicy.from_settings(max_attempts=max_attempts, deadline=deadline)
-    transport = Transport(policy, redact=redactor(secrets.values()))
+    transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error)
     call.stats, call.redact = transport.stats, transport.redact
-    return PreparedCall(call=call, adapter=adapter_for(spec.protocol, target), transport=transport)
+    return PreparedCall(call=call, adapter=adapter, transport=transport)

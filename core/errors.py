@@ -134,3 +134,9 @@ class ProviderUnavailable(ProviderError):
 
 class BadResponse(ProviderError):
     error_type, title = "bad_response", "Unusable response"
+
+
+def provider_error_class(error_type: str) -> type[ProviderError]:
+    """The ProviderError subclass of a stable error type name ("authentication", "rate_limited" ...)."""
+    classes = {cls.error_type: cls for cls in ProviderError.__subclasses__()}
+    return classes.get(error_type, ProviderError)

@@ -153,6 +153,8 @@ class _Checker:
         provider = self.providers.get(row["slug"])
         if provider is None:
             raise ValidationError("unknown provider, not in this ModelDesk's catalog")
+        if row["enabled"] and not provider.in_catalog:
+            raise ValidationError("this provider was removed from this ModelDesk's catalog and cannot be enabled")
         provider.base_url = row["base_url"].strip()
         provider.clean_fields()
         if provider.base_url:

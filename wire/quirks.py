@@ -34,6 +34,10 @@ class Quirks:
     region_base_urls: Mapping[str, str] = field(default_factory=dict)
     """Base URL per value of the credential's ``region`` field; a credential's own base URL wins. Qwen, Kimi."""
 
+    error_codes: Mapping[str, str] = field(default_factory=dict)
+    """Business error codes in the body -> ModelDesk's error type, where the HTTP status says less. Zhipu."""
+
     def __post_init__(self) -> None:
-        # Frozen means the mapping too: one Quirks instance is shared by every call to its provider.
+        # Frozen means the mappings too: one Quirks instance is shared by every call to its provider.
         object.__setattr__(self, "region_base_urls", MappingProxyType(dict(self.region_base_urls)))
+        object.__setattr__(self, "error_codes", MappingProxyType(dict(self.error_codes)))

@@ -112,12 +112,14 @@ class Transport:
         policy: RetryPolicy,
         *,
         redact: Callable[[str], str] | None = None,
+        errors: Callable[..., ProviderError] = error_from_response,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         client: httpx.Client | None = None,
     ) -> None:
         self.policy = policy
         self.redact: Callable[[str], str] = redact or (lambda text: text)
+        self.errors = errors  # the adapter's ``response_error``: it knows its provider's error codes
         self.limits: Limits | None = None
         self.sleep = sleep
         self.clock = clock
@@ -185,9 +187,7 @@ class Transport:
             limits.disarm()
             response.close()
         headers = {k.lower(): v for k, v in response.headers.items()}
-        error = error_from_response(
-            response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact
-        )
+        error = self.errors(response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact)
         error.retryable = status_is_retryable(response.status_code, headers)
         return error
 

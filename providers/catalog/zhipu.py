@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from wire.quirks import Quirks
+
 from . import fields
 from .shapes import EMBEDDING, LLM, embedding, llm
 from .types import ParameterRule, Protocol, ProviderSpec
@@ -26,6 +28,15 @@ SPEC = ProviderSpec(
         ),
     ),
     model_types=(LLM, EMBEDDING),
+    # Business codes: https://docs.bigmodel.cn/cn/faq/api-code (auth, model, context, rate limits and arrears).
+    quirks=Quirks(
+        error_codes={
+            **dict.fromkeys(("1000", "1001", "1002", "1003", "1004"), "authentication"),
+            "1211": "model_not_found",
+            "1261": "context_too_long",
+            **dict.fromkeys(("1113", "1302", "1303", "1305"), "rate_limited"),
+        }
+    ),
     models=(
         llm("glm-5.1", 204_800, 131_072),
         llm("glm-5", 204_800, 131_072),

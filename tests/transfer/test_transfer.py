@@ -343,3 +343,15 @@ def test_standard_output_carries_only_the_json(configured):
     assert data["format"] == "modeldesk-config" and data["version"] == 1
     assert {c["name"] for c in data["credentials"]} == {"house", "local", "main", "spare"}
     assert "Exported" in err.getvalue()
+
+
+def test_a_file_cannot_switch_on_a_provider_removed_from_the_catalog(configured, tmp_path):
+    """The row stays (and stays disabled) after its catalog entry is gone; an import must not enable it again."""
+    path, _, _ = export(tmp_path)
+    data = json.loads(path.read_text())
+    Provider.objects.create(slug="gone-vendor", enabled=False)
+    data["providers"].append({"slug": "gone-vendor", "enabled": True, "base_url": ""})
+    path.write_text(json.dumps(data))
+    with pytest.raises(CommandError, match="removed from this ModelDesk's catalog"):
+        run("import_config", str(path))
+    assert Provider.objects.get(slug="gone-vendor").enabled is False

@@ -10,10 +10,11 @@ other exception.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-from core.errors import OperationNotSupported
+from core.errors import OperationNotSupported, ProviderError
+from wire.adapters.errors import error_from_response
 from wire.types import (
     AudioFile,
     ChatDelta,
@@ -48,6 +49,14 @@ class Adapter:
 
     def unsupported(self, operation: str) -> OperationNotSupported:
         return OperationNotSupported(self.target.provider_name, operation)
+
+    def response_error(
+        self, status: int, text: str, *, retry_after: float | None, redact: Callable[[str], str]
+    ) -> ProviderError:
+        """The typed error for a failed response; a provider's business codes come from its quirks."""
+        return error_from_response(
+            status, text, retry_after=retry_after, redact=redact, codes=self.target.quirks.error_codes
+        )
 
     def require(self, operation: str) -> None:
         if operation not in self.operations:

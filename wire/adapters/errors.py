@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from core.errors import (
@@ -21,6 +22,7 @@ from core.errors import (
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    provider_error_class,
 )
 from wire.redaction import clean
 
@@ -31,13 +33,6 @@ _CONTEXT = re.compile(
 )
 _AUTH = re.compile(r"api[ _-]?key not valid|invalid api[ _-]?key|incorrect api key|invalid authentication", re.I)
 _MODEL = re.compile(r"model.*(not (be )?found|does not exist|not exist)|model_not_found|ModelNotFound", re.I)
-# Zhipu business codes (https://docs.bigmodel.cn/cn/faq/api-code): auth, model, context, rate/arrears.
-_ZHIPU = {
-    **dict.fromkeys(("1000", "1001", "1002", "1003", "1004"), AuthenticationFailed),
-    "1211": ModelNotFound,
-    "1261": ContextTooLong,
-    **dict.fromkeys(("1113", "1302", "1303", "1305"), RateLimited),
-}
 
 
 def parse_body(text: str) -> Any:
@@ -81,9 +76,9 @@ def _detail(text: str, body: Any, status: int, redact: Callable[[str], str] | No
     return clean(message, redact)
 
 
-def _error_class(status: int, message: str, code: str) -> type[ProviderError]:
-    if code in _ZHIPU:
-        return _ZHIPU[code]
+def _error_class(status: int, message: str, code: str, codes: Mapping[str, str]) -> type[ProviderError]:
+    if code in codes:  # the provider's own business codes (quirk data), before any guess from the status
+        return provider_error_class(codes[code])
     if status == 401 or _AUTH.search(message):
         return AuthenticationFailed
     if status in {402, 403}:
@@ -100,10 +95,15 @@ def _error_class(status: int, message: str, code: str) -> type[ProviderError]:
 
 
 def error_from_response(
-    status: int, text: str, *, retry_after: float | None = None, redact: Callable[[str], str] | None = None
+    status: int,
+    text: str,
+    *,
+    retry_after: float | None = None,
+    redact: Callable[[str], str] | None = None,
+    codes: Mapping[str, str] = MappingProxyType({}),
 ) -> ProviderError:
     """The typed error for a failed response; its detail never holds a secret of the call (nor a piece of one)."""
     body = parse_body(text)
     message, code = error_fields(body)
-    cls = _error_class(status, message or text, code)
+    cls = _error_class(status, message or text, code, codes)
     return cls(_detail(text, body, status, redact), status=status, retry_after=retry_after)
