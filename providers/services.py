@@ -85,14 +85,18 @@ def catalog_load(*, catalog: tuple[ProviderSpec, ...] = CATALOG) -> CatalogLoadR
     """
     counts = dict.fromkeys(("providers_created", "providers_updated", "models_created", "models_updated"), 0)
     existing = {p.slug: p for p in Provider.objects.all()}
+    missing = [Provider(slug=spec.slug, position=n) for n, spec in enumerate(catalog) if spec.slug not in existing]
+    created = {p.slug: p for p in Provider.objects.bulk_create(missing)}  # one insert, not one per provider
+    counts["providers_created"] = len(created)
+    known = {(m.provider_id, m.name, m.model_type): m for m in ProviderModel.objects.all()}
+    new_models: list[ProviderModel] = []
     for position, spec in enumerate(catalog):
-        provider = existing.pop(spec.slug, None)
-        if provider is None:
-            provider = Provider.objects.create(slug=spec.slug, position=position)
-            counts["providers_created"] += 1
-        elif _sync(provider, {"position": position}):
+        provider = created.get(spec.slug) or existing.pop(spec.slug)
+        if spec.slug not in created and _sync(provider, {"position": position}):
             counts["providers_updated"] += 1
-        _models_load(spec, provider, counts)
+        new_models += _models_load(spec, provider, known, counts)
+    ProviderModel.objects.bulk_create(new_models)
+    counts["models_created"] = len(new_models)
     removed = sum(_sync(row, {"enabled": False, "position": len(catalog)}) for row in existing.values())
     report = CatalogLoadReport(**counts, providers_removed=removed)
     if removed:
@@ -101,13 +105,16 @@ def catalog_load(*, catalog: tuple[ProviderSpec, ...] = CATALOG) -> CatalogLoadR
     return report
 
 
-def _models_load(spec: ProviderSpec, provider: Provider, counts: dict[str, int]) -> None:
-    models_by_key = {(m.name, m.model_type): m for m in provider.models.all()}
+def _models_load(
+    spec: ProviderSpec, provider: Provider, known: dict[tuple[int, str, str], ProviderModel], counts: dict[str, int]
+) -> list[ProviderModel]:
+    """Update the provider's predefined models that exist; return the ones to create."""
+    new = []
     for model in spec.models:
         fields = _model_fields(spec, model)
-        row = models_by_key.get((model.name, str(model.model_type)))
+        row = known.get((provider.pk, model.name, str(model.model_type)))
         if row is None:
-            ProviderModel.objects.create(provider=provider, name=model.name, model_type=str(model.model_type), **fields)
-            counts["models_created"] += 1
+            new.append(ProviderModel(provider=provider, name=model.name, model_type=str(model.model_type), **fields))
         elif _sync(row, fields):
             counts["models_updated"] += 1
+    return new

@@ -117,7 +117,7 @@ def _faults() -> list[str]:
 
 def _calls(sweep: Sweep, credential: Credential, model: str) -> None:
     """A good call and a stream, then one call per fault, and streams for the faults that shape streams."""
-    options = {"credential": credential, "max_attempts": 1, "deadline": 0.6}
+    options = {"credential": credential, "max_attempts": 1, "deadline": 0.3}
     sweep.add("chat", services.chat(model=model, messages=HI, **options))
     sweep.add("stream", [d.content for d in services.chat_stream(model=model, messages=HI, **options)])
     for fault in _faults():
@@ -235,8 +235,8 @@ def _database(sweep: Sweep) -> None:
 def test_no_fragment_of_a_key_is_anywhere(
     canary, sweep, fake_provider, admin_client, settings, debug_logs, task_payloads, django_user_model
 ):
-    settings.PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT = 0.3
-    settings.PROVIDER_STREAM_IDLE_TIMEOUT = 0.3
+    settings.PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT = 0.15
+    settings.PROVIDER_STREAM_IDLE_TIMEOUT = 0.15
     settings.CREDENTIAL_TEST_ON_SAVE = True  # the connection test runs as a task after each save
     from providers.services import catalog_load
 

@@ -30,39 +30,39 @@ def test_a_trickled_body_is_stopped_at_the_deadline(point_at):
     """A server sending one body byte every 0.2 s held a 3 s call for about a minute; now the deadline ends it."""
     credential = point_at("openai_compatible")
     error, took = timed(
-        lambda: services.chat(credential=credential, model="echo-1-fault-trickle", messages=HI, deadline=1.0)
+        lambda: services.chat(credential=credential, model="echo-1-fault-trickle", messages=HI, deadline=0.5)
     )
-    assert 0.9 <= took < 1.6
+    assert 0.45 <= took < 1.1
     assert error.error_type == "provider_unavailable"
-    assert "deadline of 1 s" in str(error)
+    assert "deadline of 0.5 s" in str(error)
     assert CallLog.objects.get().error_type == "provider_unavailable"
 
 
 def test_a_trickled_stream_is_stopped_at_the_deadline(point_at):
     credential = point_at("anthropic", "")
-    stream = services.chat_stream(credential=credential, model="claude-fault-trickle", messages=HI, deadline=0.7)
+    stream = services.chat_stream(credential=credential, model="claude-fault-trickle", messages=HI, deadline=0.4)
     error, took = timed(lambda: list(stream))
-    assert 0.6 <= took < 1.3
+    assert 0.35 <= took < 1.0
     assert "deadline" in str(error)
 
 
 def test_keep_alive_comments_do_not_reset_the_first_token_limit(point_at, settings):
     """DeepSeek-style keep-alive comments arrive every 0.1 s, but no token: the first-token limit ends the call."""
-    settings.PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT = 0.5
+    settings.PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT = 0.3
     credential = point_at("openai_compatible")
     stream = services.chat_stream(
         credential=credential, model="echo-1-fault-keepalive", messages=HI, max_attempts=1, deadline=30
     )
     error, took = timed(lambda: list(stream))
-    assert 0.45 <= took < 1.2
+    assert 0.25 <= took < 1.0
     assert error.error_type == "provider_unavailable"
-    assert "no first token within 0.5 s" in str(error)
+    assert "no first token within 0.3 s" in str(error)
     row = CallLog.objects.get()
     assert (row.operation, row.status) == ("chat_stream", "error")
 
 
 def test_a_stream_that_goes_quiet_after_its_first_token_fails_at_the_idle_limit(point_at, settings):
-    settings.PROVIDER_STREAM_IDLE_TIMEOUT = 0.4
+    settings.PROVIDER_STREAM_IDLE_TIMEOUT = 0.25
     credential = point_at("openai_compatible")
     stream = services.chat_stream(credential=credential, model="echo-1-fault-idle", messages=HI, max_attempts=1)
     received: list[str] = []
@@ -73,7 +73,7 @@ def test_a_stream_that_goes_quiet_after_its_first_token_fails_at_the_idle_limit(
     error, took = timed(read)
     assert received, "the first tokens arrive before the stream goes quiet"
     assert error.error_type == "bad_response"
-    assert "no event for 0.4 s" in str(error)
+    assert "no event for 0.25 s" in str(error)
     assert took < 1.5
 
 
@@ -81,7 +81,7 @@ def test_a_stalled_server_is_stopped_by_the_deadline_not_the_read_timeout(point_
     settings.PROVIDER_HTTP_READ_TIMEOUT = 30.0
     credential = point_at("openai_compatible")
     error, took = timed(
-        lambda: services.chat(credential=credential, model="echo-1-fault-stall", messages=HI, deadline=0.5)
+        lambda: services.chat(credential=credential, model="echo-1-fault-stall", messages=HI, deadline=0.3)
     )
     assert took < 1.2
     assert error.error_type == "provider_unavailable"
