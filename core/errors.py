@@ -70,6 +70,7 @@ class ProviderError(ModelDeskError):
 
     error_type = "provider_error"
     retryable = False
+    final = False  # True: never retried, whatever the status says (a billing error arrives as a 429)
     attempts = 0
 
     def __init__(
@@ -114,6 +115,12 @@ class PermissionDenied(ProviderError):
 
 class ModelNotFound(ProviderError):
     error_type, title = "model_not_found", "Model not found"
+
+
+class QuotaExceeded(ProviderError):
+    """The account's balance, credit or spend limit is used up. Never retried: only a person can fix it."""
+
+    error_type, title, final = "quota_exceeded", "Quota or balance used up", True
 
 
 class RateLimited(ProviderError):

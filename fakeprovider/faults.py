@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TypeAlias
 from urllib.parse import quote
 
-from fakeprovider.base import Call, Plan, Reply, Stall, Stream, dumps
+from fakeprovider.base import Call, Plan, Reply, Stall, Stream, dumps, json_reply
 
 # --- Faults. ---
 
@@ -85,12 +85,24 @@ def _echo_key_encoded(call: Call) -> Reply:
     return call.error(401, message=f"Bad key {quote(key, safe='')} for Authorization: Basic {basic}")
 
 
+# OpenAI's billing error: a 429 that no retry fixes (https://platform.openai.com/docs/guides/error-codes).
+QUOTA = {
+    "error": {
+        "message": "You exceeded your current quota, please check your plan and billing details.",
+        "type": "insufficient_quota",
+        "param": None,
+        "code": "insufficient_quota",
+    }
+}
+
+
 FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
     "429": lambda call, _: _with_headers(call.error(429), {"retry-after": call.headers.get("x-fake-retry-after", "1")}),
     "429ms": lambda call, _: _with_headers(
         call.error(429), {"retry-after-ms": call.headers.get("x-fake-retry-after-ms", "1500")}
     ),
     "context": lambda call, _: call.error(400, kind="context"),
+    "quota": lambda call, _: json_reply(QUOTA, 429),
     "stall": lambda call, _: Stall(),
     "cut": lambda call, produce: _cut(produce()),
     "midstream-error": lambda call, produce: _midstream_error(call, produce()),

@@ -188,7 +188,7 @@ class Transport:
             response.close()
         headers = {k.lower(): v for k, v in response.headers.items()}
         error = self.errors(response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact)
-        error.retryable = status_is_retryable(response.status_code, headers)
+        error.retryable = status_is_retryable(response.status_code, headers) and not error.final
         return error
 
     # --- retries ----------------------------------------------------------------------------------------------

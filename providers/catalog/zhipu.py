@@ -34,7 +34,8 @@ SPEC = ProviderSpec(
             **dict.fromkeys(("1000", "1001", "1002", "1003", "1004"), "authentication"),
             "1211": "model_not_found",
             "1261": "context_too_long",
-            **dict.fromkeys(("1113", "1302", "1303", "1305"), "rate_limited"),
+            "1113": "quota_exceeded",  # the account is in arrears (https://docs.z.ai/api-reference/api-code)
+            **dict.fromkeys(("1302", "1303", "1305"), "rate_limited"),
         }
     ),
     models=(

@@ -244,3 +244,12 @@ def test_each_error_class_for_rerank_and_replicate(point_at, slug, path, fault, 
         else:
             services.rerank(credential=credential, model=model, query="q", documents=["d"])
     assert info.value.error_type == error_type, str(info.value)
+
+
+def test_a_billing_429_is_not_retried_and_says_what_it_is(point_at, fake_provider):
+    """OpenAI sends a used-up quota as a 429 (insufficient_quota); retrying cannot fix it, so one attempt only."""
+    credential = point_at("openai_compatible")
+    with pytest.raises(ProviderError) as info:
+        services.chat(credential=credential, model="echo-fault-quota", messages=HI, max_attempts=3)
+    assert info.value.error_type == "quota_exceeded"
+    assert info.value.attempts == 1 and len(fake_provider.requests) == 1

@@ -13,6 +13,7 @@ from core.errors import (
     ModelNotFound,
     PermissionDenied,
     ProviderUnavailable,
+    QuotaExceeded,
     RateLimited,
 )
 from providers.catalog import spec_get
@@ -233,7 +234,7 @@ def test_cohere_rerank_maps_indexes_back_to_documents():
         ),
         (404, {"error": "model 'x' not found"}, ModelNotFound),
         (403, {"type": "error", "error": {"type": "permission_error", "message": "no"}}, PermissionDenied),
-        (402, {"error": {"message": "Insufficient Balance"}}, PermissionDenied),
+        (402, {"error": {"message": "Insufficient Balance", "type": "unknown_error"}}, QuotaExceeded),
         (529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}, ProviderUnavailable),
         (401, {"message": "invalid api token"}, AuthenticationFailed),
         (400, {"detail": "bad input"}, None),
@@ -267,3 +268,26 @@ def test_an_unknown_protocol_names_the_registered_ones():
 def test_without_its_codes_a_zhipu_code_is_only_what_the_status_says():
     error = error_from_response(400, json.dumps({"error": {"code": "1261", "message": "Prompt exceeds max length"}}))
     assert error.error_type == "bad_request"
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        # https://platform.openai.com/docs/guides/error-codes (checked 2026-12-01): billing errors are 429s.
+        (429, {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "code": None}}),
+        (
+            429,
+            {"error": {"message": "No credits left", "type": "insufficient_quota", "code": "credit_balance_exhausted"}},
+        ),
+        # https://api-docs.deepseek.com/quick_start/error_codes: 402 - Insufficient Balance.
+        (402, {"error": {"message": "Insufficient Balance", "type": "unknown_error", "code": "invalid_request_error"}}),
+        # https://docs.anthropic.com/en/api/errors: 402 billing_error.
+        (402, {"type": "error", "error": {"type": "billing_error", "message": "Your credit balance is too low."}}),
+        # https://docs.z.ai/api-reference/api-code: 1113, the account is in arrears (sent as a 429).
+        (429, {"error": {"code": "1113", "message": "Your account is in arrears, please recharge and try again"}}),
+    ],
+)
+def test_billing_errors_are_quota_exceeded_and_final(status, body):
+    codes = spec_get("zhipu").quirks.error_codes
+    error = error_from_response(status, json.dumps(body), codes=codes)
+    assert error.error_type == "quota_exceeded" and error.final

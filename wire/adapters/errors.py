@@ -21,6 +21,7 @@ from core.errors import (
     PermissionDenied,
     ProviderError,
     ProviderUnavailable,
+    QuotaExceeded,
     RateLimited,
     provider_error_class,
 )
@@ -30,6 +31,19 @@ _CONTEXT = re.compile(
     r"context[_ ]length|maximum context|token limit|prompt is too long|input length|too many tokens|"
     r"exceeds the maximum length|maximum number of tokens|context window|reduce the length",
     re.I,
+)
+# Billing, not rate limits: OpenAI's 429 codes (https://platform.openai.com/docs/guides/error-codes), DeepSeek's
+# 402 (https://api-docs.deepseek.com/quick_start/error_codes), Anthropic's 402 billing_error
+# (https://docs.anthropic.com/en/api/errors); checked 2026-12-01.
+_QUOTA_CODES = frozenset(
+    {
+        "insufficient_quota",
+        "credit_balance_exhausted",
+        "organization_spend_limit_exceeded",
+        "project_spend_limit_exceeded",
+        "organization_usage_limit_exceeded",
+        "billing_error",
+    }
 )
 _AUTH = re.compile(r"api[ _-]?key not valid|invalid api[ _-]?key|incorrect api key|invalid authentication", re.I)
 _MODEL = re.compile(r"model.*(not (be )?found|does not exist|not exist)|model_not_found|ModelNotFound", re.I)
@@ -79,6 +93,8 @@ def _detail(text: str, body: Any, status: int, redact: Callable[[str], str] | No
 def _error_class(status: int, message: str, code: str, codes: Mapping[str, str]) -> type[ProviderError]:
     if code in codes:  # the provider's own business codes (quirk data), before any guess from the status
         return provider_error_class(codes[code])
+    if status == 402 or code in _QUOTA_CODES:
+        return QuotaExceeded
     if status == 401 or _AUTH.search(message):
         return AuthenticationFailed
     if status in {402, 403}:
