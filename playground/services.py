@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from celery import group
 from django.db import transaction
 
 from calls import services as provider_services
+from calls.recording import StreamCancelled
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from providers.models import ProviderModel
@@ -199,7 +200,7 @@ def playground_run(request: RunRequest) -> RunResult:
     return result
 
 
-def playground_stream(request: RunRequest) -> Iterator[tuple[str, dict[str, Any]]]:
+def playground_stream(request: RunRequest) -> Generator[tuple[str, dict[str, Any]], None, None]:
     """Events for the streaming endpoint: ``start``, then ``delta`` pieces, then ``done`` or ``error``."""
     turn = turn_start(request)
     yield "start", {"conversation": str(turn.conversation.pk)}
@@ -211,6 +212,9 @@ def playground_stream(request: RunRequest) -> Iterator[tuple[str, dict[str, Any]
         if stream.outcome is None:
             raise RuntimeError("the stream ended without an outcome")
         result = turn_succeed(turn, stream.outcome)
+    except GeneratorExit:  # the reader went away (closed tab, Ctrl-C): the message keeps why it has no reply
+        turn_fail(turn, StreamCancelled())
+        raise
     except Exception as exc:  # the stream always ends with an event, and the message keeps its error
         result = turn_fail(turn, _typed(exc))
         yield "error", {"conversation": str(result.conversation.pk), "error": result.error, "output": result.output}

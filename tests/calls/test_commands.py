@@ -154,3 +154,23 @@ def test_issue_acceptance_flow_from_a_terminal(catalog, fake_provider, admin_use
     fake_provider.stop()
     with pytest.raises(CommandError, match="failed: fake"):
         call_command("check_credentials", stdout=StringIO())
+
+
+def test_chat_runs_without_any_superuser_as_a_service_user_that_cannot_log_in(point_at, django_user_model):
+    """A fresh install driven from cron or CI has no admin yet; chat still works and keeps its conversation."""
+    point_at("openai_compatible", name="fake")
+    assert not django_user_model.objects.exists()
+    output = json.loads(run("chat", "--credential", "fake", "--model", "echo-1", "--json", "hi"))
+    assert output[0]["content"] == "Echo: hi"
+    from playground.models import Conversation
+
+    owner = Conversation.objects.get().user
+    assert owner.username == "modeldesk-cli" and not owner.has_usable_password() and not owner.is_staff
+    run("chat", "--credential", "fake", "--model", "echo-1", "again")
+    assert django_user_model.objects.count() == 1
+
+
+def test_chat_names_an_unknown_user(point_at):
+    point_at("openai_compatible", name="fake")
+    with pytest.raises(CommandError, match="No user 'nobody'"):
+        run("chat", "--credential", "fake", "--model", "echo-1", "--user", "nobody", "hi")

@@ -129,3 +129,21 @@ def test_stream_error_event_keeps_the_conversation(player, llm):
     events = list(playground_stream(request))
     assert events[-1][0] == "error" and events[-1][1]["error"]["type"] == "provider_unavailable"
     assert Message.objects.get().content == "x"
+
+
+def test_a_stream_closed_by_its_reader_keeps_the_message_with_why(llm, django_user_model):
+    """Ctrl-C in `chat`, or a closed browser tab: the user's message says the reply was stopped, and the call is
+    recorded as cancelled."""
+    from calls.models import CallLog
+    from playground.models import Message
+    from playground.services import RunRequest, playground_stream
+
+    user = django_user_model.objects.create_user(username="u", password="pw-for-tests-only")
+    request = RunRequest(user=user, credential=llm, model="echo-1", system="", message="hello there friend")
+    events = playground_stream(request)
+    assert next(events)[0] == "start"
+    assert next(events)[0] == "delta"
+    events.close()
+    stored = Message.objects.get()
+    assert stored.content == "hello there friend" and "stopped reading" in stored.error
+    assert CallLog.objects.get().error_type == "cancelled"

@@ -1,4 +1,6 @@
+import contextlib
 import json
+import os
 import sys
 from typing import Any
 
@@ -14,6 +16,21 @@ from playground.services import RunRequest, RunResult, playground_run, playgroun
 from playground.variables import VariableError, render
 
 HISTORY_MAX_ROUNDS = 100  # as in the playground form
+
+
+SERVICE_USER = "modeldesk-cli"
+
+
+def service_user() -> Any:
+    """The owner of conversations started from a terminal, cron or CI when no --user is given and no admin exists.
+
+    It cannot log in (no usable password) and has no rights; it only keeps those conversations together.
+    """
+    user, created = get_user_model().objects.get_or_create(username=SERVICE_USER)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
 
 
 def _variables(items: list[str]) -> dict[str, Any]:
@@ -46,11 +63,20 @@ class Command(BaseCommand):
         parser.add_argument("--var", action="append", default=[], metavar="KEY=VALUE", help="A {{variable}} value.")
         parser.add_argument("--history", type=int, default=0, metavar="N", help="Load the last N rounds.")
         parser.add_argument("--conversation", help="Continue this conversation (its id).")
-        parser.add_argument("--user", help="Whose conversation this is (default: the first superuser).")
+        parser.add_argument(
+            "--user", help=f"Whose conversation this is (default: the first superuser, else {SERVICE_USER!r})."
+        )
         parser.add_argument("--stream", action="store_true", help="Print the reply as it is generated.")
         parser.add_argument("--json", action="store_true", help="Print the JSON output instead of the reply.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._handle(options)
+        except BrokenPipeError:  # `chat --stream | head`: the reader has gone; end quietly, as Unix tools do
+            with contextlib.suppress(OSError, ValueError):  # no more writes reach the closed pipe at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    def _handle(self, options: dict[str, Any]) -> None:
         try:
             validate_model_name(options["model"])
         except ValidationError as exc:
@@ -75,10 +101,12 @@ class Command(BaseCommand):
 
     def _user(self, username: str | None) -> Any:
         users = get_user_model().objects
-        user = users.filter(username=username).first() if username else users.filter(is_superuser=True).first()
-        if user is None:
-            raise CommandError(f"No user {username!r}." if username else "No superuser yet: run ensure_admin.")
-        return user
+        if username:
+            user = users.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"No user {username!r}.")
+            return user
+        return users.filter(is_superuser=True).order_by("pk").first() or service_user()
 
     def _turn(
         self,
@@ -110,12 +138,18 @@ class Command(BaseCommand):
 
     def _stream(self, request: RunRequest) -> RunResult:
         conversation_id, output, error = None, None, None
-        for event, data in playground_stream(request):
-            if event == "delta":
-                self.stdout.write(data["content"], ending="")
-                self.stdout.flush()
-            elif event in {"done", "error"}:
-                conversation_id, output, error = data["conversation"], data.get("output"), data.get("error")
+        events = playground_stream(request)
+        try:
+            for event, data in events:
+                if event == "start":
+                    conversation_id = data["conversation"]
+                elif event == "delta":
+                    self.stdout.write(data["content"], ending="")
+                    self.stdout.flush()
+                elif event in {"done", "error"}:
+                    conversation_id, output, error = data["conversation"], data.get("output"), data.get("error")
+        finally:
+            events.close()  # Ctrl-C or a closed pipe: the call is recorded as cancelled, the message keeps why
         self.stdout.write("")
         conversation = conversation_get(user=request.user, conversation_id=conversation_id)
         assert conversation is not None
@@ -140,5 +174,8 @@ class Command(BaseCommand):
                 result = self._turn(base, options, text, variables, conversation, rounds=rounds)
             except CommandError as exc:
                 self.stderr.write(f"error: {exc}")
+                continue
+            except KeyboardInterrupt:  # Ctrl-C stops this reply, not the session
+                self.stderr.write("\n(stopped)")
                 continue
             conversation = result.conversation
