@@ -110,7 +110,11 @@ class CredentialAdmin(credentials_admin.CredentialAdmin):
     def _test(self, request: HttpRequest, credential: Credential) -> None:
         check = credential_test(credential=credential, user=request.user)
         if check.ok:
-            message = _("%(name)s: ok in %(ms)d ms.") % {"name": credential.name, "ms": check.latency_ms}
+            message = _("%(name)s: ok in %(ms)d ms (%(tried)s).") % {
+                "name": credential.name,
+                "ms": check.latency_ms,
+                "tried": check.tried,
+            }
             self.message_user(request, message, messages.SUCCESS)
         else:
             self.message_user(request, f"{credential.name}: {check.error}", messages.ERROR)

@@ -73,6 +73,7 @@ class CredentialCheck:
     latency_ms: int
     error: str = ""
     error_type: str = ""
+    tried: str = ""  # what the test did, e.g. "chat gpt-4o-mini, 1 token"
 
 
 @dataclass(frozen=True)
@@ -225,36 +226,56 @@ def remote_models_list(*, credential: Credential | str, user: Any = None) -> lis
         return ready.transport.call(ready.adapter.models_request(), ready.adapter.models_response)
 
 
-def _cheapest_check(ready: PreparedCall) -> None:
-    """The provider's cheapest real call: its model list, else a one-token chat, rerank or embedding."""
-    call, adapter, transport = ready.call, ready.adapter, ready.transport
-    if MODELS in adapter.operations:
-        transport.call(adapter.models_request(), adapter.models_response)
-        return
+TEST_TYPES = ("llm", "text-embedding", "rerank")
+
+
+def _test_model(call: Call) -> ProviderModel | None:
+    """The model a real call with this credential would use: its default model, else the first enabled one."""
     provider = call.provider
-    model_type = next(t for t in ("llm", "rerank", "text-embedding") if t in provider.model_types)
-    model = provider.models.filter(model_type=model_type, enabled=True).values_list("name", flat=True).first()
+    for model_type in (t for t in TEST_TYPES if t in provider.model_types):
+        default = DefaultModel.objects.filter(model_type=model_type, credential=call.credential).first()
+        if default is not None and default.model.enabled:
+            return default.model
+        model = provider.models.filter(model_type=model_type, enabled=True).order_by("pk").first()
+        if model is not None:
+            return model
+    return None
+
+
+def _runtime_check(ready: PreparedCall) -> str:
+    """The request a real call makes, through the same adapter, transport and error mapping; says what it tried.
+
+    A 1-token chat on the model a call would use (an embedding or a rerank for providers without llm models).
+    Only a credential with no model at all falls back to the model list, and says so.
+    """
+    call, adapter, transport = ready.call, ready.adapter, ready.transport
+    model = _test_model(call)
     if model is None:
-        raise ConfigurationError(f"{provider.display_name} has no enabled {model_type} model to test with.")
-    call.model = model
-    if model_type == "llm":
-        params = ChatParams(model=model, messages=(Message("user", "ping"),), max_tokens=1)
+        if MODELS not in adapter.operations:
+            raise ConfigurationError(f"{call.provider.display_name} has no enabled model to test with. Add one.")
+        transport.call(adapter.models_request(), adapter.models_response)
+        return "model list (no model to test with yet)"
+    call.model = model.name
+    if model.model_type == "llm":
+        params = ChatParams(model=model.name, messages=(Message("user", "ping"),), max_tokens=1)
         transport.call(adapter.chat_request(params, stream=False), adapter.chat_response)
-    elif model_type == "rerank":
-        transport.call(
-            adapter.rerank_request(model, "ping", ["ping"], 1), lambda b: adapter.rerank_response(b, ["ping"])
-        )
-    else:
-        transport.call(adapter.embed_request(model, ["ping"]), adapter.embed_response)
+        return f"chat {model.name}, 1 token"
+    if model.model_type == "rerank":
+        spec = adapter.rerank_request(model.name, "ping", ["ping"], 1)
+        transport.call(spec, lambda body: adapter.rerank_response(body, ["ping"]))
+        return f"rerank {model.name}"
+    transport.call(adapter.embed_request(model.name, ["ping"]), adapter.embed_response)
+    return f"embeddings {model.name}"
 
 
 def credential_test(*, credential: Credential, user: Any = None) -> CredentialCheck:
-    """Run the same code path as real calls and store the result on the credential."""
+    """Make the request a real call makes (``_runtime_check``) and store the result on the credential."""
     call = Call(operation="test_credential", credential=credential, model="", user=user)
     error: ModelDeskError | None = None
+    tried = ""
     try:
         with recorded(call):
-            _cheapest_check(call_prepare(call, max_attempts=settings.CREDENTIAL_TEST_MAX_ATTEMPTS))
+            tried = _runtime_check(call_prepare(call, max_attempts=settings.CREDENTIAL_TEST_MAX_ATTEMPTS))
     except ModelDeskError as exc:
         error = exc
     info = call.info()
@@ -263,6 +284,7 @@ def credential_test(*, credential: Credential, user: Any = None) -> CredentialCh
         latency_ms=info.latency_ms,
         error=str(error) if error else "",
         error_type=error.error_type if error else "",
+        tried=tried or (f"a call to {call.model}" if call.model else ""),
     )
     Credential.objects.filter(pk=credential.pk).update(
         check_status=CheckStatus.OK if check.ok else CheckStatus.FAILED,

@@ -307,9 +307,21 @@ class AzureWire(OpenAIWire):
         return call.headers.get("api-key") or bearer(call.headers)
 
     def precheck(self, call: Call) -> Reply | None:
-        return None if "api-version" in call.query else call.error(404)
+        if "api-version" not in call.query:
+            return call.error(404)
+        if call.params.get("model", "").startswith("missing"):  # a deployment this resource does not have
+            return json_reply(DEPLOYMENT_NOT_FOUND, 404)
+        return None
 
 
+# Azure OpenAI's 404 for a deployment the resource does not have.
+DEPLOYMENT_NOT_FOUND = {
+    "error": {
+        "code": "DeploymentNotFound",
+        "message": "The API deployment for this resource does not exist. If you created the deployment within the "
+        "last 5 minutes, please wait a moment and try again.",
+    }
+}
 OPENAI = OpenAIWire()
 AZURE = AzureWire()
 V1 = "(?:/v1)?"

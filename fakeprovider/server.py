@@ -21,6 +21,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 from fakeprovider import anthropic, ollama, openai, replicate, rerank
 from fakeprovider.base import (
@@ -66,6 +67,8 @@ class FakeProviderServer:
         self.log = log
         # A fault for every request that names none (calls without a model name: model lists, connection tests).
         self.fault = ""
+        # Paths this server does not serve at all (many self-hosted servers have no ``/models``).
+        self.missing_paths: set[str] = set()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._counters: dict[str, int] = {}
@@ -129,6 +132,8 @@ class FakeProviderServer:
         """Record a request and decide the answer: route, precheck, credential, fault, handler."""
         with self._lock:
             self._requests.append(request)
+        if urlsplit(request.path).path.endswith(tuple(self.missing_paths)) and self.missing_paths:
+            return json_reply({"detail": "Not Found"}, 404)
         for route in self.routes:
             if (params := route.match(request)) is not None:
                 return self._answer(Call(request, route.wire, params), route.handler)

@@ -35,6 +35,7 @@ class Command(BaseCommand):
                     "provider": credential.provider.slug,
                     "status": "ok" if check.ok else "failed",
                     "latency_ms": check.latency_ms,
+                    "tried": check.tried,
                     "error": check.error,
                 }
             )
@@ -52,9 +53,12 @@ class Command(BaseCommand):
             return
         name_width = max(4, *(len(row["name"]) for row in rows))
         provider_width = max(8, *(len(row["provider"]) for row in rows))
-        self.stdout.write(f"{'NAME':<{name_width}}  {'PROVIDER':<{provider_width}}  STATUS  LATENCY  ERROR")
+        tried_width = max(5, *(len(row["tried"]) for row in rows))
+        self.stdout.write(
+            f"{'NAME':<{name_width}}  {'PROVIDER':<{provider_width}}  STATUS  LATENCY  {'TRIED':<{tried_width}}  ERROR"
+        )
         for row in rows:
             self.stdout.write(
                 f"{row['name']:<{name_width}}  {row['provider']:<{provider_width}}  "
-                f"{row['status']:<6}  {row['latency_ms']:>5} ms  {row['error']}"
+                f"{row['status']:<6}  {row['latency_ms']:>5} ms  {row['tried']:<{tried_width}}  {row['error']}"
             )
