@@ -100,11 +100,18 @@ def storable(text: str) -> str:
     return text.replace("\x00", "\ufffd")
 
 
-def _output(turn: Turn, content: str, info: provider_services.CallInfo | None) -> list[dict[str, Any]]:
+def _output(
+    turn: Turn,
+    content: str,
+    info: provider_services.CallInfo | None,
+    outcome: provider_services.ChatOutcome | None = None,
+) -> list[dict[str, Any]]:
     usage = info.usage if info else None
+    extra: dict[str, Any] = {"reasoning": outcome.reasoning} if outcome is not None and outcome.reasoning else {}
     return [
         {
             "content": content,
+            **extra,
             "history": [{"role": m.role, "content": m.content} for m in turn.messages],
             "usage": {
                 "input_tokens": usage.input_tokens if usage else None,
@@ -115,6 +122,8 @@ def _output(turn: Turn, content: str, info: provider_services.CallInfo | None) -
             "latency_ms": info.latency_ms if info else None,
             "attempts": info.attempts if info else None,
             "history_rounds_loaded": turn.rounds_loaded,
+            # "length" means the reply was cut at max tokens: a truncated reply must not look complete.
+            "finish_reason": outcome.finish_reason if outcome is not None else None,
         }
     ]
 
@@ -132,7 +141,7 @@ def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResul
         latency_ms=info.latency_ms,
     )
     turn.conversation.save(update_fields=["updated_at"])
-    return RunResult(turn.conversation, _output(turn, outcome.content, info))
+    return RunResult(turn.conversation, _output(turn, outcome.content, info, outcome))
 
 
 def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:

@@ -147,3 +147,25 @@ def test_a_stream_closed_by_its_reader_keeps_the_message_with_why(llm, django_us
     stored = Message.objects.get()
     assert stored.content == "hello there friend" and "stopped reading" in stored.error
     assert CallLog.objects.get().error_type == "cancelled"
+
+
+def test_the_json_output_keeps_reasoning_apart_and_says_how_the_reply_ended(point_at, django_user_model):
+    """A DeepSeek-style reply: the reasoning is not the content, and finish_reason says the reply is whole."""
+    from playground.services import RunRequest, playground_run, playground_stream
+
+    credential = point_at("deepseek")
+    user = django_user_model.objects.create_user(username="u", password="pw-for-tests-only")
+    request = RunRequest(user=user, credential=credential, model="deepseek-echo", system="", message="hi")
+    output = playground_run(request).output[0]
+    assert output["reasoning"] and output["reasoning"] not in output["content"]
+    assert output["finish_reason"] == "stop"
+    done = [data for event, data in playground_stream(request) if event == "done"][0]["output"][0]
+    assert done["reasoning"] and done["finish_reason"] == "stop"
+
+
+def test_a_reply_without_reasoning_has_no_reasoning_key(llm, django_user_model):
+    from playground.services import RunRequest, playground_run
+
+    user = django_user_model.objects.create_user(username="u", password="pw-for-tests-only")
+    output = playground_run(RunRequest(user=user, credential=llm, model="echo-1", system="", message="hi")).output[0]
+    assert "reasoning" not in output and output["finish_reason"] == "stop"
