@@ -159,7 +159,7 @@ def test_the_json_output_keeps_reasoning_apart_and_says_how_the_reply_ended(poin
     output = playground_run(request).output[0]
     assert output["reasoning"] and output["reasoning"] not in output["content"]
     assert output["finish_reason"] == "stop"
-    done = [data for event, data in playground_stream(request) if event == "done"][0]["output"][0]
+    done = next(data for event, data in playground_stream(request) if event == "done")["output"][0]
     assert done["reasoning"] and done["finish_reason"] == "stop"
 
 
