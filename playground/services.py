@@ -19,6 +19,7 @@ from calls.recording import StreamCancelled
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from providers.models import ProviderModel
+from wire.redaction import storable
 from wire.types import Message as ChatMessage
 
 from .models import TITLE_LENGTH, Conversation, Message, Role
@@ -93,11 +94,6 @@ def turn_start(request: RunRequest) -> Turn:
     messages.append(ChatMessage("user", request.message))
     user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=request.message)
     return Turn(request, conversation, user_message, messages, len(rounds))
-
-
-def storable(text: str) -> str:
-    """A provider's text as every database keeps it: PostgreSQL refuses NUL, so it becomes U+FFFD."""
-    return text.replace("\x00", "\ufffd")
 
 
 def _output(

@@ -150,7 +150,12 @@ def clean(text: str, redact: Callable[[str], str] | None = None, *, limit: int =
 
     A NUL becomes U+FFFD: PostgreSQL cannot store it, and one such row would fail a whole call-log batch.
     """
-    return truncate(redact(text) if redact is not None else text, limit).replace("\x00", "\ufffd")
+    return storable(truncate(redact(text) if redact is not None else text, limit))
+
+
+def storable(text: str) -> str:
+    """Text as every database keeps it: PostgreSQL refuses NUL, so it becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd")
 
 
 def redact_live(text: str) -> str:

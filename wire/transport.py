@@ -45,6 +45,10 @@ class CallStats:
         return int((self.first_token_at - self.started) * 1000) if self.first_token_at is not None else None
 
 
+def deadline_error(policy: RetryPolicy) -> ProviderUnavailable:
+    return ProviderUnavailable(f"no complete answer within the call's deadline of {policy.deadline:g} s")
+
+
 class Limits:
     """The time limits of one attempt, read as ``time.monotonic()``: the call's deadline always; for a stream
     also the first-token limit until the first token, then the idle limit between events.
@@ -96,11 +100,9 @@ class Limits:
         """The error for the limit that was reached, if one was (else the read failed for another reason)."""
         reason = self.alarm.rang or self.reached
         if reason == "deadline":
-            return ProviderUnavailable(f"no complete answer within the call's deadline of {self.policy.deadline:g} s")
-        if reason == "first_token":
-            error = ProviderUnavailable(f"no first token within {self.policy.first_token_timeout:g} s")
-            error.retryable = True
-            return error
+            return deadline_error(self.policy)
+        if reason == "first_token":  # retryable, as every ProviderUnavailable: the next attempt may start sooner
+            return ProviderUnavailable(f"no first token within {self.policy.first_token_timeout:g} s")
         if reason == "idle":
             return BadResponse(f"the stream stalled: no event for {self.policy.idle_timeout:g} s")
         return None
@@ -150,7 +152,7 @@ class Transport:
         the body mean the answer was cut off or stalled. From the headers on, ``self.limits`` watches the time.
         """
         if self._remaining() <= 0:
-            raise ProviderUnavailable(f"no answer within the call's deadline of {self.policy.deadline:g} s")
+            raise deadline_error(self.policy)
         request = self.client.build_request(
             spec.method,
             spec.url,
