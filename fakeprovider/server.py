@@ -132,7 +132,7 @@ class FakeProviderServer:
         """Record a request and decide the answer: route, precheck, credential, fault, handler."""
         with self._lock:
             self._requests.append(request)
-        if urlsplit(request.path).path.endswith(tuple(self.missing_paths)) and self.missing_paths:
+        if self.missing_paths and urlsplit(request.path).path.endswith(tuple(self.missing_paths)):
             return json_reply({"detail": "Not Found"}, 404)
         for route in self.routes:
             if (params := route.match(request)) is not None:
