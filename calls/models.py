@@ -106,6 +106,14 @@ class CallLog(models.Model):
     ttft_ms = models.PositiveIntegerField(_("time to first token (ms)"), null=True, blank=True)
     tokens_in = models.PositiveIntegerField(_("tokens in"), null=True, blank=True)
     tokens_out = models.PositiveIntegerField(_("tokens out"), null=True, blank=True)
+    tokens_cached = models.PositiveIntegerField(_("cached tokens in"), null=True, blank=True)
+    tokens_reasoning = models.PositiveIntegerField(_("reasoning tokens"), null=True, blank=True)
+    usage_estimated = models.BooleanField(
+        _("usage estimated"), default=False, help_text=_("The provider reported no usage; ModelDesk counted it.")
+    )
+    finish_reason = models.CharField(_("finish reason"), max_length=32, blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=8, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

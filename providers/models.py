@@ -110,10 +110,30 @@ class ModelTypeChoices(models.TextChoices):
     SPEECH2TEXT = ModelType.SPEECH2TEXT.value, _("Speech to text")
 
 
+class MaxTokensParam(models.TextChoices):
+    PROVIDER = "", _("the provider's")
+    MAX_TOKENS = "max_tokens", "max_tokens"
+    MAX_COMPLETION_TOKENS = "max_completion_tokens", "max_completion_tokens"
+
+
 class ProviderModel(models.Model):
-    """A model one provider serves, addressed by the id its API uses."""
+    """A model one provider serves, addressed by the id its API uses.
+
+    A model with a ``credential`` belongs to that credential's server only (self-hosted providers and Azure
+    deployments, ``ProviderSpec.per_server_models``); without one it is offered to every credential of the provider.
+    Price fields are an admin's overrides: blank means the catalog's price (or genai-prices').
+    """
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="models", verbose_name=_("provider"))
+    credential = models.ForeignKey(
+        "credentials.Credential",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="models",
+        verbose_name=_("server (credential)"),
+        help_text=_("The credential whose server serves this model. Blank: every credential of the provider."),
+    )
     name = models.CharField(_("model name"), max_length=200, help_text=_("The id the provider's API uses."))
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     model_type = models.CharField(_("type"), max_length=32, choices=ModelTypeChoices.choices)
@@ -132,6 +152,30 @@ class ProviderModel(models.Model):
     max_tokens_min = models.PositiveIntegerField(_("max_tokens min"), null=True, blank=True)
     max_tokens_max = models.PositiveIntegerField(_("max_tokens max"), null=True, blank=True)
     max_tokens_default = models.PositiveIntegerField(_("max_tokens default"), null=True, blank=True)
+    accepts_temperature = models.BooleanField(
+        _("accepts temperature"), default=True, help_text=_("Off: the API rejects any temperature.")
+    )
+    accepts_top_p = models.BooleanField(_("accepts top_p"), default=True)
+    temperature_or_top_p = models.BooleanField(
+        _("temperature or top_p, not both"), default=False, help_text=_("The API rejects the two together.")
+    )
+    max_tokens_param = models.CharField(
+        _("token limit field"), max_length=32, choices=MaxTokensParam.choices, default="", blank=True
+    )
+    supports_reasoning = models.BooleanField(_("reasoning"), default=False)
+    input_price = models.DecimalField(
+        _("input price"), max_digits=12, decimal_places=6, null=True, blank=True, help_text=_("Per 1M tokens.")
+    )
+    output_price = models.DecimalField(
+        _("output price"), max_digits=12, decimal_places=6, null=True, blank=True, help_text=_("Per 1M tokens.")
+    )
+    cached_input_price = models.DecimalField(
+        _("cached input price"), max_digits=12, decimal_places=6, null=True, blank=True, help_text=_("Per 1M tokens.")
+    )
+    price_currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("ISO code, e.g. USD or CNY. Blank with a price: USD.")
+    )
+    retires_on = models.DateField(_("retires on"), null=True, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     origin = models.CharField(_("origin"), max_length=16, choices=ModelOrigin.choices, default=ModelOrigin.CUSTOM)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -145,8 +189,15 @@ class ProviderModel(models.Model):
         verbose_name_plural = _("models")
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "name", "model_type"], name="providermodel_unique_per_provider_type"
-            )
+                fields=["provider", "name", "model_type"],
+                condition=models.Q(credential__isnull=True),
+                name="providermodel_unique_per_provider_type",
+            ),
+            models.UniqueConstraint(
+                fields=["credential", "name", "model_type"],
+                condition=models.Q(credential__isnull=False),
+                name="providermodel_unique_per_server_type",
+            ),
         ]
 
     def __str__(self) -> str:

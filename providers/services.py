@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from .catalog import CATALOG, PredefinedModel, ProviderSpec
 from .models import ModelOrigin, Provider, ProviderModel
@@ -46,6 +47,12 @@ def _model_fields(spec: ProviderSpec, model: PredefinedModel) -> dict[str, Any]:
         "supports_tool_call": model.tool_call,
         "supports_json_mode": model.json_mode,
         "supports_streaming": model.streaming,
+        "supports_reasoning": model.reasoning,
+        "accepts_temperature": model.accepts_temperature,
+        "accepts_top_p": model.accepts_top_p,
+        "temperature_or_top_p": model.temperature_or_top_p,
+        "max_tokens_param": model.max_tokens_param,
+        "retires_on": model.retires_on,
         "origin": ModelOrigin.PREDEFINED,
     }
     if model.model_type == "llm":
@@ -88,7 +95,7 @@ def catalog_load(*, catalog: tuple[ProviderSpec, ...] = CATALOG) -> CatalogLoadR
     missing = [Provider(slug=spec.slug, position=n) for n, spec in enumerate(catalog) if spec.slug not in existing]
     created = {p.slug: p for p in Provider.objects.bulk_create(missing)}  # one insert, not one per provider
     counts["providers_created"] = len(created)
-    known = {(m.provider_id, m.name, m.model_type): m for m in ProviderModel.objects.all()}
+    known = {(m.provider_id, m.name, m.model_type): m for m in ProviderModel.objects.filter(credential__isnull=True)}
     new_models: list[ProviderModel] = []
     for position, spec in enumerate(catalog):
         provider = created.get(spec.slug) or existing.pop(spec.slug)
@@ -108,13 +115,27 @@ def catalog_load(*, catalog: tuple[ProviderSpec, ...] = CATALOG) -> CatalogLoadR
 def _models_load(
     spec: ProviderSpec, provider: Provider, known: dict[tuple[int, str, str], ProviderModel], counts: dict[str, int]
 ) -> list[ProviderModel]:
-    """Update the provider's predefined models that exist; return the ones to create."""
+    """Update the provider's predefined models that exist; return the ones to create.
+
+    A model past its retirement date is disabled, on every load: the provider no longer serves it.
+    """
     new = []
+    today = timezone.localdate()
     for model in spec.models:
         fields = _model_fields(spec, model)
+        retired = model.retires_on is not None and model.retires_on <= today
         row = known.get((provider.pk, model.name, str(model.model_type)))
         if row is None:
-            new.append(ProviderModel(provider=provider, name=model.name, model_type=str(model.model_type), **fields))
-        elif _sync(row, fields):
+            new.append(
+                ProviderModel(
+                    provider=provider,
+                    name=model.name,
+                    model_type=str(model.model_type),
+                    enabled=not retired,
+                    **fields,
+                )
+            )
+            continue
+        if _sync(row, {**fields, **({"enabled": False} if retired else {})}):
             counts["models_updated"] += 1
     return new

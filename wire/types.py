@@ -26,9 +26,68 @@ class Target:
 
 
 @dataclass(frozen=True)
+class TextPart:
+    text: str
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """An image by URL (``https://…``) or inline: base64 ``data`` with its ``media_type`` (``image/png``)."""
+
+    url: str = ""
+    data: str = field(default="", repr=False)
+    media_type: str = ""
+
+    @property
+    def data_url(self) -> str:
+        """The image as one URL: the URL itself, or a ``data:`` URL for inline data (OpenAI's wire form)."""
+        return self.url or f"data:{self.media_type};base64,{self.data}"
+
+
+Part = TextPart | ImagePart
+
+
+@dataclass(frozen=True)
 class Message:
+    """One turn. ``content`` is text, or a tuple of parts (text and images) for vision models."""
+
     role: str
-    content: str
+    content: str | tuple[Part, ...]
+
+    @property
+    def text(self) -> str:
+        """The text of the message: its content, or its text parts joined."""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return (TextPart(self.content),) if isinstance(self.content, str) else self.content
+
+    @property
+    def has_images(self) -> bool:
+        return any(isinstance(p, ImagePart) for p in self.parts)
+
+
+@dataclass(frozen=True)
+class Thinking:
+    """How much a reasoning model thinks before it answers. ``enabled=False`` turns thinking off where a model
+    can; ``effort`` is low/medium/high (OpenAI's words); ``budget_tokens`` caps thinking (Claude, Qwen)."""
+
+    enabled: bool = True
+    effort: str | None = None
+    budget_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class ResponseFormat:
+    """Structured output: ``json_object`` (JSON mode) or ``json_schema`` with a schema and its name."""
+
+    type: str
+    schema: Mapping[str, Any] | None = None
+    name: str = "output"
+    strict: bool = True
 
 
 @dataclass(frozen=True)
@@ -38,20 +97,44 @@ class ChatParams:
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    response_format: ResponseFormat | None = None
+    thinking: Thinking | None = None
+    # The body field for the token limit when this model's rules name one (``max_completion_tokens``);
+    # blank: the provider's (``Quirks.max_tokens_param``).
+    max_tokens_param: str = ""
 
 
 @dataclass(frozen=True)
 class Usage:
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cached_input_tokens: int | None = None  # part of input_tokens read from the provider's prompt cache
+    reasoning_tokens: int | None = None  # part of output_tokens spent thinking
+    estimated: bool = False  # counted by ModelDesk because the provider reported none
 
     def merge(self, other: Usage | None) -> Usage:
         if other is None:
             return self
+
+        def pick(name: str) -> int | None:
+            value = getattr(other, name)
+            return value if value is not None else getattr(self, name)
+
         return Usage(
-            input_tokens=other.input_tokens if other.input_tokens is not None else self.input_tokens,
-            output_tokens=other.output_tokens if other.output_tokens is not None else self.output_tokens,
+            input_tokens=pick("input_tokens"),
+            output_tokens=pick("output_tokens"),
+            cached_input_tokens=pick("cached_input_tokens"),
+            reasoning_tokens=pick("reasoning_tokens"),
+            estimated=self.estimated or other.estimated,
         )
+
+    @property
+    def empty(self) -> bool:
+        return self.input_tokens is None and self.output_tokens is None
 
 
 @dataclass(frozen=True)

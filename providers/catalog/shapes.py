@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .types import ModelType, ParameterRule, PredefinedModel
+from datetime import date
+from decimal import Decimal
+
+from .types import ModelType, ParameterRule, PredefinedModel, Price
 
 LLM = ModelType.LLM
 EMBEDDING = ModelType.TEXT_EMBEDDING
@@ -24,6 +27,14 @@ def llm(
     tool_call: bool = True,
     json_mode: bool = True,
     temperature: ParameterRule | None = None,
+    top_p: ParameterRule | None = None,
+    accepts_temperature: bool = True,
+    accepts_top_p: bool = True,
+    temperature_or_top_p: bool = False,
+    max_tokens_param: str = "",
+    reasoning: bool = False,
+    price: Price | None = None,
+    retires_on: date | None = None,
 ) -> PredefinedModel:
     return PredefinedModel(
         name=name,
@@ -35,15 +46,46 @@ def llm(
         tool_call=tool_call,
         json_mode=json_mode,
         temperature=temperature,
+        top_p=top_p,
+        accepts_temperature=accepts_temperature,
+        accepts_top_p=accepts_top_p,
+        temperature_or_top_p=temperature_or_top_p,
+        max_tokens_param=max_tokens_param,
+        reasoning=reasoning,
+        price=price,
+        retires_on=retires_on,
     )
 
 
-def embedding(name: str, context_window: int | None = None) -> PredefinedModel:
-    return PredefinedModel(name=name, model_type=EMBEDDING, context_window=context_window, streaming=False)
+def price(input: str, output: str, cached_input: str | None = None, currency: str = "USD") -> Price:  # noqa: A002
+    """A price per 1M tokens, written as decimal strings so that no float rounding creeps in."""
+    return Price(Decimal(input), Decimal(output), Decimal(cached_input) if cached_input else None, currency)
 
 
-def rerank(name: str, context_window: int | None = None) -> PredefinedModel:
-    return PredefinedModel(name=name, model_type=RERANK, context_window=context_window, streaming=False)
+def embedding(
+    name: str, context_window: int | None = None, *, price: Price | None = None, retires_on: date | None = None
+) -> PredefinedModel:
+    return PredefinedModel(
+        name=name,
+        model_type=EMBEDDING,
+        context_window=context_window,
+        streaming=False,
+        price=price,
+        retires_on=retires_on,
+    )
+
+
+def rerank(
+    name: str, context_window: int | None = None, *, price: Price | None = None, retires_on: date | None = None
+) -> PredefinedModel:
+    return PredefinedModel(
+        name=name,
+        model_type=RERANK,
+        context_window=context_window,
+        streaming=False,
+        price=price,
+        retires_on=retires_on,
+    )
 
 
 def stt(name: str, *, streaming: bool = False) -> PredefinedModel:

@@ -8,6 +8,8 @@ labels and help texts are ``gettext_lazy`` strings: ``str()`` gives them in the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from django.utils import translation
@@ -70,6 +72,25 @@ class ParameterRule:
 
 
 @dataclass(frozen=True)
+class Price:
+    """What a model costs per 1M tokens, in ``currency`` (ISO 4217: USD, CNY). ``cached_input``: prompt-cache reads.
+
+    Where the price comes from is the provider's ``ProviderSpec.price_source`` (checked on ``checked``).
+    """
+
+    input: Decimal
+    output: Decimal
+    cached_input: Decimal | None = None
+    currency: str = "USD"
+
+    def __post_init__(self) -> None:
+        for name in ("input", "output", "cached_input"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Decimal):
+                object.__setattr__(self, name, Decimal(str(value)))
+
+
+@dataclass(frozen=True)
 class PredefinedModel:
     name: str
     model_type: ModelType = ModelType.LLM
@@ -83,6 +104,16 @@ class PredefinedModel:
     # None means "use the provider's rule"; only llm models use parameter rules.
     temperature: ParameterRule | None = None
     top_p: ParameterRule | None = None
+    # Parameter rules the model's API enforces (a request that breaks one is refused before it is sent).
+    accepts_temperature: bool = True  # False: the API rejects any temperature (Claude Opus 4.7+)
+    accepts_top_p: bool = True
+    temperature_or_top_p: bool = False  # the API rejects both together (Claude Sonnet 4.5+, Opus 4.1+)
+    max_tokens_param: str = ""  # the body field for the token limit, when not the provider's
+    reasoning: bool = False  # a reasoning model: thinking can be controlled (``Thinking``)
+    # None: genai-prices' price for this provider and model, when it has one.
+    price: Price | None = None
+    # The provider's announced shutdown date; the model is disabled on the first catalog load after it.
+    retires_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +132,15 @@ class ProviderSpec:
     top_p: ParameterRule = ParameterRule(0.0, 1.0, 1.0)
     # Wire-format quirks, read by the adapters (``wire/quirks.py`` documents each one).
     quirks: Quirks = field(default_factory=Quirks)
+    # Every credential is its own server (self-hosted, Azure deployments): discovered and custom models belong
+    # to the credential that found them, not to every credential of the provider.
+    per_server_models: bool = False
+    # Where the predefined models (and their prices) were read, and when.
+    models_source: str = ""
+    price_source: str = ""
+    checked: date | None = None
+    # genai-prices' provider id, where it covers this provider (prices of models without a catalog ``price``).
+    genai_prices_id: str = ""
 
     @property
     def english_name(self) -> str:
