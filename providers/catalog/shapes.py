@@ -57,7 +57,7 @@ def llm(
     )
 
 
-def price(input: str, output: str, cached_input: str | None = None, currency: str = "USD") -> Price:  # noqa: A002
+def price(input: str, output: str, cached_input: str | None = None, currency: str = "USD") -> Price:
     """A price per 1M tokens, written as decimal strings so that no float rounding creeps in."""
     return Price(Decimal(input), Decimal(output), Decimal(cached_input) if cached_input else None, currency)
 
