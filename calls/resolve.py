@@ -68,6 +68,7 @@ class Call:
     model: str
     user: Any = None
     usage: Usage = field(default_factory=Usage)
+    finish_reason: str = ""  # why the reply ended (stop, length, ...), as the provider said it
     stats: CallStats = field(default_factory=CallStats)
     redact: Callable[[str], str] = _unredacted
 

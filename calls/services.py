@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,7 +20,16 @@ from core.validators import model_name_problem
 from credentials.models import CheckStatus, Credential
 from providers.models import ModelOrigin, ProviderModel
 from wire.adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
-from wire.types import AudioFile, ChatDelta, ChatParams, Message, RemoteModel, RerankHit
+from wire.types import (
+    AudioFile,
+    ChatDelta,
+    ChatParams,
+    Message,
+    RemoteModel,
+    RerankHit,
+    ResponseFormat,
+    Thinking,
+)
 
 from .models import DefaultModel
 from .recording import recorded
@@ -86,12 +95,25 @@ class DiscoverReport:
 Who = Credential | str | None
 
 
-def _chat_params(
-    messages: Sequence[Message], model: str, temperature: float | None, top_p: float | None, max_tokens: int | None
-) -> ChatParams:
-    return ChatParams(
-        model=model, messages=tuple(messages), temperature=temperature, top_p=top_p, max_tokens=max_tokens
-    )
+class Sampling(TypedDict, total=False):
+    """The chat parameters a caller may set; each one left out (or None) is left to the model's default."""
+
+    temperature: float | None
+    top_p: float | None
+    max_tokens: int | None
+    stop: Sequence[str]
+    seed: int | None
+    presence_penalty: float | None
+    frequency_penalty: float | None
+    response_format: ResponseFormat | None
+    thinking: Thinking | None
+
+
+def _chat_params(messages: Sequence[Message], model: str, sampling: Sampling) -> ChatParams:
+    values: dict[str, Any] = {name: value for name, value in sampling.items() if value is not None}
+    if "stop" in values:
+        values["stop"] = tuple(values["stop"])
+    return ChatParams(model=model, messages=tuple(messages), **values)
 
 
 def chat(
@@ -99,17 +121,15 @@ def chat(
     messages: Sequence[Message],
     credential: Who = None,
     model: str | None = None,
-    temperature: float | None = None,
-    top_p: float | None = None,
-    max_tokens: int | None = None,
     max_attempts: int | None = None,
     deadline: float | None = None,
     user: Any = None,
+    **sampling: Unpack[Sampling],
 ) -> ChatOutcome:
     call = call_resolve(operation="chat", credential=credential, model=model, user=user)
     with recorded(call):
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
-        params = _chat_params(messages, call.model, temperature, top_p, max_tokens)
+        params = _chat_params(messages, call.model, sampling)
         result = ready.transport.call(ready.adapter.chat_request(params, stream=False), ready.adapter.chat_response)
         call.usage = result.usage
     return ChatOutcome(
@@ -161,18 +181,16 @@ def chat_stream(
     messages: Sequence[Message],
     credential: Who = None,
     model: str | None = None,
-    temperature: float | None = None,
-    top_p: float | None = None,
-    max_tokens: int | None = None,
     max_attempts: int | None = None,
     deadline: float | None = None,
     user: Any = None,
+    **sampling: Unpack[Sampling],
 ) -> ChatStream:
     """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
     call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
     with recorded(call, success=False):
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
-    return ChatStream(ready, _chat_params(messages, call.model, temperature, top_p, max_tokens))
+    return ChatStream(ready, _chat_params(messages, call.model, sampling))
 
 
 def embed(*, inputs: list[str], credential: Who = None, model: str | None = None, user: Any = None) -> EmbedOutcome:

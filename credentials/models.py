@@ -36,6 +36,9 @@ class Credential(models.Model):
     last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
     last_latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    last_check_tried = models.CharField(
+        _("last check tried"), max_length=300, blank=True, help_text=_("What the connection test did.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -79,6 +79,25 @@ class Adapter:
     def models_response(self, body: Any) -> list[RemoteModel]:
         raise self.unsupported(MODELS)
 
+    def model_info_request(self, model: str) -> RequestSpec | None:
+        """A request for one listed model's details (its context window), where the server has one; else None."""
+        return None
+
+    def model_info_response(self, model: str, body: Any) -> RemoteModel:
+        """The details ``model_info_request`` asked for; only called when it returned a request."""
+        raise self.unsupported(MODELS)
+
+    # --- checks and long-running predictions ------------------------------------------------------------------
+    def probe_request(self) -> RequestSpec | None:
+        """A cheap authenticated request that tests a credential with no model to call (Replicate's account);
+        None: the protocol has none, and the connection test lists models instead."""
+        return None
+
+    def poll_request(self, body: Any) -> RequestSpec | None:
+        """For a response that is not final yet (a prediction still running), the request that reads it again;
+        None when ``body`` is final. The service polls until the response is final or the deadline passes."""
+        return None
+
     def embed_request(self, model: str, inputs: list[str]) -> RequestSpec:
         raise self.unsupported(EMBED)
 
