@@ -34,6 +34,7 @@ from wire.types import (
 from .models import DefaultModel
 from .recording import recorded
 from .resolve import Call, CallInfo, PreparedCall, call_prepare, call_resolve
+from .rules import chat_rules, rules_apply
 
 logger = logging.getLogger(__name__)
 
@@ -109,11 +110,13 @@ class Sampling(TypedDict, total=False):
     thinking: Thinking | None
 
 
-def _chat_params(messages: Sequence[Message], model: str, sampling: Sampling) -> ChatParams:
+def _chat_params(call: Call, messages: Sequence[Message], sampling: Sampling) -> ChatParams:
+    """The request's parameters, checked against the model's rules (``InvalidInput``) and completed from them."""
     values: dict[str, Any] = {name: value for name, value in sampling.items() if value is not None}
     if "stop" in values:
         values["stop"] = tuple(values["stop"])
-    return ChatParams(model=model, messages=tuple(messages), **values)
+    params = ChatParams(model=call.model, messages=tuple(messages), **values)
+    return rules_apply(chat_rules(credential=call.credential, model=call.model), params)
 
 
 def chat(
@@ -128,8 +131,8 @@ def chat(
 ) -> ChatOutcome:
     call = call_resolve(operation="chat", credential=credential, model=model, user=user)
     with recorded(call):
+        params = _chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
-        params = _chat_params(messages, call.model, sampling)
         result = ready.transport.call(ready.adapter.chat_request(params, stream=False), ready.adapter.chat_response)
         call.usage = result.usage
     return ChatOutcome(
@@ -189,8 +192,9 @@ def chat_stream(
     """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
     call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
     with recorded(call, success=False):
+        params = _chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
-    return ChatStream(ready, _chat_params(messages, call.model, sampling))
+    return ChatStream(ready, params)
 
 
 def embed(*, inputs: list[str], credential: Who = None, model: str | None = None, user: Any = None) -> EmbedOutcome:

@@ -239,6 +239,10 @@ PROVIDER_RETRY_AFTER_CAP = env.float("PROVIDER_RETRY_AFTER_CAP", default=60.0)
 PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT = env.float("PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT", default=120.0)
 PROVIDER_STREAM_IDLE_TIMEOUT = env.float("PROVIDER_STREAM_IDLE_TIMEOUT", default=60.0)
 # A connection test makes at most this many attempts, so a dead endpoint is reported quickly.
+# The reply limit of a model without rules (typed by hand, or discovered on a small self-hosted server).
+CHAT_DEFAULT_MAX_TOKENS = env.int("CHAT_DEFAULT_MAX_TOKENS", default=1024)
+# The context window assumed for a model that reports none; history trimming keeps within it.
+CHAT_DEFAULT_CONTEXT_WINDOW = env.int("CHAT_DEFAULT_CONTEXT_WINDOW", default=4096)
 CREDENTIAL_TEST_MAX_ATTEMPTS = env.int("CREDENTIAL_TEST_MAX_ATTEMPTS", default=2)
 # Saving a credential enqueues its connection test (eagerly, in-process, without a broker).
 CREDENTIAL_TEST_ON_SAVE = env.bool("CREDENTIAL_TEST_ON_SAVE", default=True)
