@@ -42,7 +42,11 @@ class DefaultModel(models.Model):
                 )
             elif not model.enabled:
                 errors["model"] = str(_("%(model)s is disabled. Enable it first.") % {"model": model})
-        if model is not None and credential is not None and credential.provider_id != model.provider_id:
+        if model is not None and credential is not None and model.credential_id not in (None, credential.pk):
+            errors["credential"] = str(
+                _("%(model)s is served only by the credential %(owner)s.") % {"model": model, "owner": model.credential}
+            )
+        elif model is not None and credential is not None and credential.provider_id != model.provider_id:
             errors["credential"] = str(
                 _(
                     "The credential %(credential)s belongs to %(cred_provider)s, "

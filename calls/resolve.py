@@ -161,7 +161,9 @@ def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float
         quirks=spec.quirks,
     )
     adapter = adapter_for(spec.protocol, target)
-    policy = RetryPolicy.from_settings(max_attempts=max_attempts, deadline=deadline)
+    policy = RetryPolicy.from_settings(
+        max_attempts=max_attempts, deadline=deadline, retry_timeouts=not spec.self_hosted
+    )
     transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error)
     call.stats, call.redact = transport.stats, transport.redact
     return PreparedCall(call=call, adapter=adapter, transport=transport)

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
-from core.errors import ConfigurationError, ModelDeskError
+from core.errors import BadResponse, ConfigurationError, ModelDeskError
 from core.validators import model_name_problem
 from credentials.models import CheckStatus, Credential
 from providers.models import ModelOrigin, ProviderModel
 from wire.adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
+from wire.redaction import escape_control
 from wire.types import (
     AudioFile,
     ChatDelta,
@@ -35,6 +37,8 @@ from .models import DefaultModel
 from .recording import recorded
 from .resolve import Call, CallInfo, PreparedCall, call_prepare, call_resolve
 from .rules import chat_rules, rules_apply
+from .selectors import models_for_credential
+from .usage import usage_or_estimate
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +95,7 @@ class DiscoverReport:
     created: int
     existing: int
     skipped: int
+    missing: tuple[str, ...] = ()  # known (predefined or discovered) models the provider no longer lists
 
 
 Who = Credential | str | None
@@ -134,7 +139,8 @@ def chat(
         params = _chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
         result = ready.transport.call(ready.adapter.chat_request(params, stream=False), ready.adapter.chat_response)
-        call.usage = result.usage
+        call.usage = usage_or_estimate(result.usage, params.messages, result.content + result.reasoning)
+        call.finish_reason = result.finish_reason or ""
     return ChatOutcome(
         content=result.content, reasoning=result.reasoning, finish_reason=result.finish_reason, info=call.info()
     )
@@ -154,28 +160,47 @@ class ChatStream:
 
     def _deltas(self) -> Iterator[ChatDelta]:
         adapter, transport = self.ready.adapter, self.ready.transport
-        if adapter.streams:
-            yield from transport.chat_stream(adapter, adapter.chat_request(self.params, stream=True))
+        if not adapter.streams:
+            yield from self._whole_reply()
             return
+        try:
+            yield from transport.chat_stream(adapter, adapter.chat_request(self.params, stream=True))
+        except BadResponse:
+            if transport.stats.first_token_at is not None:
+                raise
+            # The stream ended before its first token: a server that refuses a prompt after sending the stream's
+            # headers (llama.cpp's "exceeds context window") says why only in a reply that does not stream.
+            logger.info("%s/%s: stream ended before its first token, asking once without streaming", *self._who())
+            yield from self._whole_reply()
+
+    def _who(self) -> tuple[str, str]:
+        return self.call.provider.slug, self.call.model
+
+    def _whole_reply(self) -> Iterator[ChatDelta]:
+        adapter, transport = self.ready.adapter, self.ready.transport
         result = transport.call(adapter.chat_request(self.params, stream=False), adapter.chat_response)
         transport.stats.first_token_at = transport.clock()
-        yield ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason="stop")
+        finish = result.finish_reason or "stop"
+        yield ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason=finish)
 
     def __iter__(self) -> Iterator[ChatDelta]:
         call = self.call
         content: list[str] = []
         reasoning: list[str] = []
-        finish: str | None = None
         with recorded(call):
             for delta in self._deltas():
                 call.usage = call.usage.merge(delta.usage)
-                finish = delta.finish_reason or finish
+                call.finish_reason = delta.finish_reason or call.finish_reason
                 if delta.content or delta.reasoning:
                     content.append(delta.content)
                     reasoning.append(delta.reasoning)
                     yield delta
+            call.usage = usage_or_estimate(call.usage, self.params.messages, "".join(content + reasoning))
         self.outcome = ChatOutcome(
-            content="".join(content), reasoning="".join(reasoning), finish_reason=finish, info=call.info()
+            content="".join(content),
+            reasoning="".join(reasoning),
+            finish_reason=call.finish_reason or None,
+            info=call.info(),
         )
 
 
@@ -252,13 +277,18 @@ TEST_TYPES = ("llm", "text-embedding", "rerank")
 
 
 def _test_model(call: Call) -> ProviderModel | None:
-    """The model a real call with this credential would use: its default model, else the first enabled one."""
+    """The model a real call with this credential would use: its default model, else the first enabled one it
+    can serve (its own server's models first)."""
     provider = call.provider
     for model_type in (t for t in TEST_TYPES if t in provider.model_types):
         default = DefaultModel.objects.filter(model_type=model_type, credential=call.credential).first()
         if default is not None and default.model.enabled:
             return default.model
-        model = provider.models.filter(model_type=model_type, enabled=True).order_by("pk").first()
+        model = (
+            models_for_credential(call.credential, model_type=model_type)
+            .order_by(F("credential").asc(nulls_last=True), "pk")
+            .first()
+        )
         if model is not None:
             return model
     return None
@@ -268,18 +298,19 @@ def _runtime_check(ready: PreparedCall) -> str:
     """The request a real call makes, through the same adapter, transport and error mapping; says what it tried.
 
     A 1-token chat on the model a call would use (an embedding or a rerank for providers without llm models).
-    Only a credential with no model at all falls back to the model list, and says so.
+    Only a credential with no model at all falls back to the protocol's probe (Replicate's account) or the model
+    list, and says so.
     """
     call, adapter, transport = ready.call, ready.adapter, ready.transport
     model = _test_model(call)
     if model is None:
-        if MODELS not in adapter.operations:
-            raise ConfigurationError(f"{call.provider.display_name} has no enabled model to test with. Add one.")
-        transport.call(adapter.models_request(), adapter.models_response)
-        return "model list (no model to test with yet)"
+        return _no_model_check(ready)
     call.model = model.name
     if model.model_type == "llm":
-        params = ChatParams(model=model.name, messages=(Message("user", "ping"),), max_tokens=1)
+        params = rules_apply(
+            chat_rules(credential=call.credential, model=model.name),
+            ChatParams(model=model.name, messages=(Message("user", "ping"),), max_tokens=1),
+        )
         transport.call(adapter.chat_request(params, stream=False), adapter.chat_response)
         return f"chat {model.name}, 1 token"
     if model.model_type == "rerank":
@@ -290,8 +321,21 @@ def _runtime_check(ready: PreparedCall) -> str:
     return f"embeddings {model.name}"
 
 
+def _no_model_check(ready: PreparedCall) -> str:
+    call, adapter, transport = ready.call, ready.adapter, ready.transport
+    probe = adapter.probe_request()
+    if probe is not None:
+        transport.call(probe, lambda body: body)
+        return "account check (no model to test with yet)"
+    if MODELS not in adapter.operations:
+        raise ConfigurationError(f"{call.provider.display_name} has no enabled model to test with. Add one.")
+    transport.call(adapter.models_request(), adapter.models_response)
+    return "model list (no model to test with yet)"
+
+
 def credential_test(*, credential: Credential, user: Any = None) -> CredentialCheck:
-    """Make the request a real call makes (``_runtime_check``) and store the result on the credential."""
+    """Make the request a real call makes (``_runtime_check``) and store the result, and what was tried, on the
+    credential."""
     call = Call(operation="test_credential", credential=credential, model="", user=user)
     error: ModelDeskError | None = None
     tried = ""
@@ -301,18 +345,20 @@ def credential_test(*, credential: Credential, user: Any = None) -> CredentialCh
     except ModelDeskError as exc:
         error = exc
     info = call.info()
+    tried = tried or (f"a call to {call.model}" if call.model else "")
     check = CredentialCheck(
         ok=error is None,
         latency_ms=info.latency_ms,
         error=str(error) if error else "",
         error_type=error.error_type if error else "",
-        tried=tried or (f"a call to {call.model}" if call.model else ""),
+        tried=f"{tried}, {info.latency_ms} ms" if tried else "",
     )
     Credential.objects.filter(pk=credential.pk).update(
         check_status=CheckStatus.OK if check.ok else CheckStatus.FAILED,
         last_checked_at=timezone.now(),
         last_latency_ms=check.latency_ms,
         last_error=check.error,
+        last_check_tried=escape_control(check.tried)[:300],
     )
     return check
 
@@ -332,27 +378,57 @@ def _guess_type(remote: RemoteModel) -> str:
     return next((kind for hint, kind in _TYPE_HINTS if hint in name), "llm")
 
 
+def _details(ready: PreparedCall, remote: RemoteModel) -> RemoteModel:
+    """A listed model with the details the server reports on request (its context window); a server that
+    cannot tell keeps the listing as it was."""
+    if remote.context_window is not None:
+        return remote
+    spec = ready.adapter.model_info_request(remote.name)
+    if spec is None:
+        return remote
+    try:
+        return ready.transport.call(spec, lambda body: ready.adapter.model_info_response(remote.name, body))
+    except ModelDeskError as error:
+        logger.info("no details for %s: %s", remote.name, error)
+        return remote
+
+
 def models_discover(*, credential: Credential, user: Any = None) -> DiscoverReport:
-    """Create ``discovered`` models from the provider's model list; existing rows are left as they are."""
-    remote = remote_models_list(credential=credential, user=user)
-    provider = credential.provider
-    existing = set(provider.models.values_list("name", "model_type"))
-    created = skipped = 0
-    for item in remote:
-        model_type = _guess_type(item)
-        if model_type not in provider.model_types or not item.name or model_name_problem(item.name):
-            skipped += 1
-            continue
-        if (item.name, model_type) in existing:
-            continue
-        ProviderModel.objects.create(
-            provider=provider,
-            name=item.name,
-            display_name=item.display_name or item.name,
-            model_type=model_type,
-            context_window=item.context_window,
-            origin=ModelOrigin.DISCOVERED,
-        )
-        existing.add((item.name, model_type))
-        created += 1
-    return DiscoverReport(created=created, existing=len(remote) - created - skipped, skipped=skipped)
+    """Create ``discovered`` models from the provider's model list; existing rows are left as they are.
+
+    On providers where every credential is its own server (``per_server_models``) the new models belong to this
+    credential; elsewhere to the provider. The report names the known models the provider no longer lists.
+    """
+    call = call_resolve(operation="list_models", credential=credential, model="", user=user)
+    with recorded(call):
+        ready = call_prepare(call)
+        ready.adapter.require(MODELS)
+        remote = ready.transport.call(ready.adapter.models_request(), ready.adapter.models_response)
+        owner = credential if credential.provider.spec.per_server_models else None
+        known = models_for_credential(credential, enabled=None)
+        existing = {(m.name, m.model_type) for m in known}
+        created = skipped = 0
+        for item in remote:
+            model_type = _guess_type(item)
+            if model_type not in credential.provider.model_types or not item.name or model_name_problem(item.name):
+                skipped += 1
+                continue
+            if (item.name, model_type) in existing:
+                continue
+            item = _details(ready, item)
+            ProviderModel.objects.create(
+                provider=credential.provider,
+                credential=owner,
+                name=item.name,
+                display_name=item.display_name or item.name,
+                model_type=model_type,
+                context_window=item.context_window,
+                origin=ModelOrigin.DISCOVERED,
+            )
+            existing.add((item.name, model_type))
+            created += 1
+    listed = {item.name for item in remote}
+    missing = sorted({m.name for m in known if m.name not in listed and m.origin != ModelOrigin.CUSTOM})
+    return DiscoverReport(
+        created=created, existing=len(remote) - created - skipped, skipped=skipped, missing=tuple(missing)
+    )

@@ -71,6 +71,7 @@ class ProviderError(ModelDeskError):
     error_type = "provider_error"
     retryable = False
     final = False  # True: never retried, whatever the status says (a billing error arrives as a 429)
+    timed_out = False  # True: no answer within a timeout (the server may still be working on the request)
     attempts = 0
 
     def __init__(

@@ -44,7 +44,7 @@ class CredentialAdmin(admin.ModelAdmin):
     search_fields = ["name", "provider__slug"]
     list_select_related = ["provider"]
     ordering = ["name"]
-    status_fields = ["status", "last_checked_at", "last_latency_ms", "last_error"]
+    status_fields = ["status", "last_checked_at", "last_check_tried", "last_latency_ms", "last_error"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Credential]:
         return credential_list()

@@ -56,10 +56,16 @@ class RetryPolicy:
     retry_after_cap: float = 60.0
     first_token_timeout: float = 120.0  # a stream's first token (keep-alive comments do not count)
     idle_timeout: float = 60.0  # between a stream's events, once the first token is in
+    # False for self-hosted servers: a timed-out attempt may still be generating there, and a retry would queue
+    # behind it (llama.cpp-style servers serve one request at a time).
+    retry_timeouts: bool = True
 
     @classmethod
-    def from_settings(cls, *, max_attempts: int | None = None, deadline: float | None = None) -> RetryPolicy:
+    def from_settings(
+        cls, *, max_attempts: int | None = None, deadline: float | None = None, retry_timeouts: bool = True
+    ) -> RetryPolicy:
         return cls(
+            retry_timeouts=retry_timeouts,
             first_token_timeout=settings.PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT,
             idle_timeout=settings.PROVIDER_STREAM_IDLE_TIMEOUT,
             max_attempts=max(1, max_attempts if max_attempts is not None else settings.PROVIDER_MAX_ATTEMPTS),

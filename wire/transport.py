@@ -166,7 +166,7 @@ class Transport:
         try:
             response = http.send(self.client, request, stream=True)
         except httpx.TimeoutException:
-            raise self._unavailable("no answer within the timeout") from None
+            raise self._unavailable("no answer within the timeout", timed_out=True) from None
         except httpx.TransportError as exc:
             raise self._unavailable(f"could not connect ({type(exc).__name__})") from None
         alarm = alarm_for(response.extensions.get("network_stream"))
@@ -175,9 +175,10 @@ class Transport:
             raise self._status_error(response, self.limits)
         return response
 
-    def _unavailable(self, detail: str) -> ProviderError:
+    def _unavailable(self, detail: str, *, timed_out: bool = False) -> ProviderError:
         error = ProviderUnavailable(detail)
         error.retryable = True
+        error.timed_out = timed_out
         return error
 
     def _status_error(self, response: httpx.Response, limits: Limits) -> ProviderError:
@@ -208,6 +209,8 @@ class Transport:
     def _retry_delay(self, error: ProviderError) -> float | None:
         if not error.retryable or self.stats.attempts >= self.policy.max_attempts:
             return None
+        if error.timed_out and not self.policy.retry_timeouts:
+            return None  # a one-request-at-a-time server is still generating: a retry would queue behind it
         delay = self.policy.delay(self.stats.attempts - 1, error.retry_after)
         if delay is None or self.stats.elapsed() + delay >= self.policy.deadline:
             return None
@@ -232,7 +235,7 @@ class Transport:
                 limits.check()
                 text = response.text
             except httpx.TimeoutException:
-                raise limits.error() or self._unavailable("the answer stalled and timed out") from None
+                raise limits.error() or self._unavailable("the answer stalled and timed out", timed_out=True) from None
             except httpx.HTTPError:
                 raise limits.error() or BadResponse("the connection closed before the full answer arrived") from None
             finally:

@@ -135,6 +135,8 @@ class ProviderSpec:
     # Every credential is its own server (self-hosted, Azure deployments): discovered and custom models belong
     # to the credential that found them, not to every credential of the provider.
     per_server_models: bool = False
+    # A server the team runs itself, often one request at a time: a timed-out attempt is not retried there.
+    self_hosted: bool = False
     # Where the predefined models (and their prices) were read, and when.
     models_source: str = ""
     price_source: str = ""

@@ -24,9 +24,16 @@ class Command(BaseCommand):
         except ModelDeskError as error:
             raise CommandError(str(error)) from None
         if options["json"]:
-            self.stdout.write(json.dumps(report.__dict__))
-        else:
+            self.stdout.write(json.dumps({**report.__dict__, "missing": list(report.missing)}))
+            return
+        self.stdout.write(
+            f"{credential.name}: {report.created} new models, {report.existing} already known, "
+            f"{report.skipped} skipped (type not offered by {credential.provider.slug})."
+        )
+        if report.missing:
             self.stdout.write(
-                f"{credential.name}: {report.created} new models, {report.existing} already known, "
-                f"{report.skipped} skipped (type not offered by {credential.provider.slug})."
+                self.style.WARNING(
+                    f"{len(report.missing)} known models are no longer listed by the provider: "
+                    + ", ".join(report.missing)
+                )
             )
