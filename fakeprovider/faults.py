@@ -96,7 +96,19 @@ QUOTA = {
 }
 
 
+# llama-cpp-python's server refuses an over-long prompt after it has sent a stream's headers: the stream ends
+# with no chunk at all. Asked without streaming, it says why (the message the issue quotes, gemma-3-270m, 2048).
+CONTEXT_WINDOW_MESSAGE = "Requested tokens (2510) exceed context window of 2048"
+
+
+def _refused_after_headers(call: Call, plan: Reply | Stream) -> Reply | Stream:
+    if isinstance(plan, Stream):
+        return replace(plan, prelude=[], chunks=[], coda=[])
+    return call.error(400, message=CONTEXT_WINDOW_MESSAGE)
+
+
 FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
+    "empty-stream-context": lambda call, produce: _refused_after_headers(call, produce()),
     "429": lambda call, _: _with_headers(call.error(429), {"retry-after": call.headers.get("x-fake-retry-after", "1")}),
     "429ms": lambda call, _: _with_headers(
         call.error(429), {"retry-after-ms": call.headers.get("x-fake-retry-after-ms", "1500")}
