@@ -6,21 +6,25 @@ the provider (Test connection, Fetch models) need the call layer, so they are ad
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.db.models import Count, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ModelDeskError
 from credentials import admin as credentials_admin
-from credentials.models import Credential
+from credentials.models import CheckStatus, Credential
 from credentials.selectors import credential_list
 
 from .models import CallLog, DefaultModel
@@ -55,9 +59,11 @@ class CallLogAdmin(admin.ModelAdmin):
         "latency_ms",
         "ttft_ms",
         "tokens",
+        "finish",
+        "call_cost",
         "user",
     ]
-    list_filter = ["status", "operation", "provider", "model", "error_type", "created_at"]
+    list_filter = ["status", "operation", "provider", "model", "error_type", "finish_reason", "currency", "created_at"]
     search_fields = ["model", "message", "credential__name", "user__username"]
     list_select_related = ["provider", "credential", "user"]
     date_hierarchy = "created_at"
@@ -69,10 +75,24 @@ class CallLogAdmin(admin.ModelAdmin):
         return format_html('<span class="md-status md-status-{}" title="{}">{}</span>', css, obj.message, label)
 
     @admin.display(description=_("tokens in / out"))
-    def tokens(self, obj: CallLog) -> str:
-        if obj.tokens_in is None and obj.tokens_out is None:
-            return "—"
-        return " / ".join("?" if count is None else str(count) for count in (obj.tokens_in, obj.tokens_out))
+    def tokens(self, obj: CallLog) -> SafeString:
+        return tokens_cell(obj)
+
+    @admin.display(description=_("finish"), ordering="finish_reason")
+    def finish(self, obj: CallLog) -> str:
+        return obj.finish_reason or "—"
+
+    @admin.display(description=_("cost"), ordering="cost")
+    def call_cost(self, obj: CallLog) -> str:
+        return cost_label(obj.cost, obj.currency)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        """The list, with the cost of the filtered rows per currency under it (one query)."""
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if isinstance(context, dict) and "cl" in context:
+            context["cost_totals"] = cost_totals(context["cl"].queryset)
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -98,6 +118,51 @@ class CredentialAdmin(credentials_admin.CredentialAdmin):
             name="credentials_credential_test",
         )
         return [test, *super().get_urls()]
+
+    def save_model(self, request: HttpRequest, obj: Credential, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        request._modeldesk_saved_credential = obj.pk  # type: ignore[attr-defined]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """After a save, the connection test's result beside Django's "saved" message: a failure is a warning.
+
+        The test runs once the save has committed (``calls.receivers``): in-process without a broker, so its
+        result is known here; with a broker it runs in the background, and the page says so.
+        """
+        started = timezone.now()
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        saved = getattr(request, "_modeldesk_saved_credential", None)
+        if saved is not None and settings.CREDENTIAL_TEST_ON_SAVE:
+            self._report_save_test(request, saved, started)
+        return response
+
+    def _report_save_test(self, request: HttpRequest, pk: Any, started: Any) -> None:
+        credential = Credential.objects.filter(pk=pk).first()
+        if credential is None:
+            return
+        if credential.last_checked_at is None or credential.last_checked_at < started:
+            self.message_user(
+                request,
+                _("%(name)s: the connection test runs in the background; its result appears under Status.")
+                % {"name": credential.name},
+                messages.INFO,
+            )
+        elif credential.check_status == CheckStatus.OK:
+            message = _("%(name)s: connection test passed (%(tried)s).")
+            self.message_user(
+                request, message % {"name": credential.name, "tried": credential.last_check_tried}, messages.SUCCESS
+            )
+        else:
+            message = _("%(name)s was saved, but its connection test failed: %(error)s")
+            self.message_user(
+                request, message % {"name": credential.name, "error": credential.last_error}, messages.WARNING
+            )
 
     def test_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
         """The change page's "Test connection" button (POST only)."""
@@ -144,3 +209,58 @@ class CredentialAdmin(credentials_admin.CredentialAdmin):
                 "skipped": report.skipped,
             }
             self.message_user(request, message, messages.SUCCESS)
+
+
+# The call log's cost and token cells, and the total under its list.
+
+
+def cost_label(cost: Decimal | None, currency: str) -> str:
+    """0.00315 USD -> "0.003150 USD": six places, enough for a single short call; "—" without a price."""
+    if cost is None:
+        return "—"
+    return f"{cost.quantize(Decimal('0.000001'))} {currency}".strip()
+
+
+def tokens_cell(row: CallLog) -> SafeString:
+    """ "1200 / 80", with the cached part of the input and the reasoning part of the output in brackets, and "≈"
+    when ModelDesk counted the tokens because the provider reported none."""
+    if row.tokens_in is None and row.tokens_out is None:
+        return format_html("{}", "—")
+    parts = [
+        format_html("{}{}", _count(count), format_html(" ({} {})", part, label) if part else "")
+        for count, part, label in (
+            (row.tokens_in, row.tokens_cached, _("cached")),
+            (row.tokens_out, row.tokens_reasoning, _("reasoning")),
+        )
+    ]
+    cell = format_html_join(" / ", "{}", ((p,) for p in parts))
+    if row.usage_estimated:
+        return format_html('<span title="{}">≈ {}</span>', _("estimated by ModelDesk"), cell)
+    return cell
+
+
+def _count(count: int | None) -> str:
+    return "?" if count is None else str(count)
+
+
+@dataclass(frozen=True)
+class CostTotal:
+    currency: str
+    total: Decimal
+    calls: int
+
+    @property
+    def label(self) -> str:
+        return cost_label(self.total, self.currency)
+
+
+def cost_totals(rows: QuerySet[CallLog]) -> list[CostTotal]:
+    """The summed cost of ``rows`` per currency, rows without a cost left out. One query."""
+    sums = (
+        rows.exclude(cost=None)
+        .order_by()
+        .values("currency")
+        .annotate(total=Sum("cost"), calls=Count("pk"))
+        .order_by("currency")
+    )
+    return [CostTotal(currency=s["currency"], total=s["total"], calls=s["calls"]) for s in sums]

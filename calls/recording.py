@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 from core.errors import InternalError, ModelDeskError, ProviderError
+from providers.pricing import call_cost, call_price
 from wire.redaction import escape_control
 
 from . import call_log
 from .models import CallLog, CallStatus
-from .resolve import Call
+from .resolve import OPERATION_TYPES, Call
 
 logger = logging.getLogger("calls")
 
@@ -44,7 +46,12 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         ttft_ms=info.ttft_ms,
         tokens_in=info.usage.input_tokens,
         tokens_out=info.usage.output_tokens,
+        tokens_cached=info.usage.cached_input_tokens,
+        tokens_reasoning=info.usage.reasoning_tokens,
+        usage_estimated=info.usage.estimated,
+        finish_reason=escape_control(call.finish_reason or "")[:32],
     )
+    row.cost, row.currency = _cost(call)
     call_log.write(row)
     log = logger.warning if error else logger.info
     log(
@@ -58,6 +65,23 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         f": {message}" if message else "",
     )
     return row
+
+
+COST_PLACES = Decimal("0.00000001")  # CallLog.cost's decimal places
+
+
+def _cost(call: Call) -> tuple[Decimal | None, str]:
+    """The call's cost and its currency, from its model's price (one query); (None, "") without a price or usage."""
+    if call.usage.empty or not call.model:
+        return None, ""
+    price = call_price(
+        provider=call.provider,
+        credential_id=call.credential.pk,
+        name=call.model,
+        model_type=OPERATION_TYPES.get(call.operation),
+    )
+    cost = call_cost(price, call.usage) if price is not None else None
+    return (None, "") if cost is None or price is None else (cost.quantize(COST_PLACES), price.currency)
 
 
 class StreamCancelled(ModelDeskError):
