@@ -1,4 +1,10 @@
-"""The Anthropic Messages API: ``POST /v1/messages`` (JSON or named-event SSE) and ``GET /v1/models``."""
+"""The Anthropic Messages API: ``POST /v1/messages`` (JSON or named-event SSE) and ``GET /v1/models``.
+
+Honoured: image blocks (``base64`` or ``url`` source; the reply starts "[1 image] "), ``stop_sequences`` (the reply
+is cut before the first one), ``thinking`` (``enabled`` with a budget of at least 1024 below ``max_tokens``, or
+``adaptive``: a thinking block comes first, empty when ``display`` is ``omitted``; ``disabled``: none).
+A model whose name contains ``-cached`` reports all but one prompt token as read from the prompt cache.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +38,9 @@ ERROR_MESSAGES = {
     529: "Overloaded",
 }
 CONTEXT_MESSAGE = "prompt is too long: 250000 tokens > 200000 maximum"
+THINKING = "The user wants an echo."
+SIGNATURE = "sig_fake"
+IMAGE_SOURCES = {"base64": ("media_type", "data"), "url": ("url",)}
 
 
 class AnthropicWire(Wire):
@@ -53,17 +62,86 @@ class AnthropicWire(Wire):
 def messages(call: Call) -> Reply | Stream:
     _require_version(call)
     turns = _validated_turns(call.body)
-    reply = echo(turns)
+    thinking = _thinking(call.body)
+    reply, sequence = _stopped(_images_note(turns) + echo(turns), call.body.get("stop_sequences"))
     system = text_of(call.body.get("system"))
-    usage = {
-        "input_tokens": prompt_tokens(turns, *([system] if system else [])),
-        "output_tokens": tokens(reply),
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
-    }
+    usage = _usage(call, prompt_tokens(turns, *([system] if system else [])), reply, thinking)
     if call.body.get("stream"):
-        return _stream(call, reply, usage)
-    return json_reply(_message(call, [{"type": "text", "text": reply}], "end_turn", usage), headers=HEADERS)
+        return _stream(call, reply, thinking, sequence, usage)
+    content = [_thinking_block(thinking)] if thinking is not None else []
+    content.append({"type": "text", "text": reply})
+    return json_reply(_message(call, content, usage, sequence, done=True), headers=HEADERS)
+
+
+def _usage(call: Call, prompt: int, reply: str, thinking: str | None) -> dict[str, Any]:
+    """Thinking counts as output; with ``-cached`` in the model name the prompt is read from the cache."""
+    read = prompt - 1 if "-cached" in call.model else 0
+    output = tokens(reply) + (tokens(THINKING) if thinking is not None else 0)
+    usage: dict[str, Any] = {
+        "input_tokens": prompt - read,
+        "output_tokens": output,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": read,
+    }
+    if thinking is not None:
+        usage["output_tokens_details"] = {"thinking_tokens": tokens(THINKING)}
+    return usage
+
+
+def _thinking(body: Mapping[str, Any]) -> str | None:
+    """The thinking text to send (blank when omitted), or None when the request does not ask for thinking."""
+    config = body.get("thinking")
+    if config is None:
+        return None
+    kind = config.get("type") if isinstance(config, dict) else None
+    if kind == "disabled":
+        return None
+    if kind == "enabled":
+        budget = config.get("budget_tokens")
+        if not isinstance(budget, int) or budget < 1024:
+            raise BadRequest("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+        if budget >= body["max_tokens"]:
+            raise BadRequest("`max_tokens` must be greater than `thinking.budget_tokens`.")
+    elif kind != "adaptive":
+        raise BadRequest("thinking.type: Input should be 'enabled', 'adaptive' or 'disabled'")
+    return "" if config.get("display") == "omitted" else THINKING
+
+
+def _thinking_block(thinking: str) -> dict[str, str]:
+    return {"type": "thinking", "thinking": thinking, "signature": SIGNATURE}
+
+
+def _stopped(reply: str, stops: Any) -> tuple[str, str | None]:
+    """The reply cut before the first stop sequence it contains, and that sequence (None: none found)."""
+    found = [(reply.find(s), s) for s in stops or () if isinstance(s, str) and s and s in reply]
+    if not found:
+        return reply, None
+    at, sequence = min(found)
+    return reply[:at], sequence
+
+
+def _stop_fields(sequence: str | None) -> dict[str, Any]:
+    return {"stop_reason": "stop_sequence" if sequence else "end_turn", "stop_sequence": sequence}
+
+
+def _images_note(turns: list[Any]) -> str:
+    """ "[2 images] " when the last user turn holds image blocks (each source checked), else nothing."""
+    users = [turn for turn in turns if turn.get("role") == "user"]
+    content = users[-1].get("content") if users else None
+    blocks = [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+    sources = [block.get("source") for block in blocks if block.get("type") == "image"]
+    for source in sources:
+        _check_image_source(source)
+    if not sources:
+        return ""
+    return f"[{len(sources)} image{'s' if len(sources) > 1 else ''}] "
+
+
+def _check_image_source(source: Any) -> None:
+    kind = source.get("type") if isinstance(source, dict) else None
+    needed = IMAGE_SOURCES.get(kind) if isinstance(kind, str) else None
+    if needed is None or not all(source.get(name) for name in needed):
+        raise BadRequest("image.source: needs type base64 (with media_type and data) or url (with url)")
 
 
 def _validated_turns(body: Mapping[str, Any]) -> list[Any]:
@@ -82,40 +160,54 @@ def _validated_turns(body: Mapping[str, Any]) -> list[Any]:
     return turns
 
 
-def _message(call: Call, content: list[Any], stop_reason: str | None, usage: dict[str, int]) -> dict[str, Any]:
+def _message(
+    call: Call, content: list[Any], usage: dict[str, Any], sequence: str | None = None, *, done: bool = False
+) -> dict[str, Any]:
+    """The message object; ``done=False`` is the one ``message_start`` carries, before it has stopped."""
+    stop = _stop_fields(sequence) if done else {"stop_reason": None, "stop_sequence": None}
     return {
         "id": "msg_fake",
         "type": "message",
         "role": "assistant",
         "model": call.model,
         "content": content,
-        "stop_reason": stop_reason,
-        "stop_sequence": None,
+        **stop,
         "usage": usage,
     }
 
 
-def _stream(call: Call, reply: str, usage: dict[str, int]) -> Stream:
-    """Input tokens arrive in ``message_start``, the final output tokens in ``message_delta``."""
-    start = _message(call, [], None, {**usage, "output_tokens": 1})
-    prelude = [
-        _event("message_start", message=start),
-        _event("content_block_start", index=0, content_block={"type": "text", "text": ""}),
-        _event("ping"),
+def _stream(call: Call, reply: str, thinking: str | None, sequence: str | None, usage: dict[str, Any]) -> Stream:
+    """Input tokens arrive in ``message_start``, the final output tokens in ``message_delta``. A thinking block
+    (``thinking_delta`` pieces, then its ``signature_delta``) comes before the text block."""
+    start_usage = {key: value for key, value in usage.items() if key != "output_tokens_details"}
+    prelude = [_event("message_start", message=_message(call, [], {**start_usage, "output_tokens": 1}))]
+    chunks = _thinking_events(thinking) if thinking is not None else []
+    text = 1 if thinking is not None else 0
+    text_start = _event("content_block_start", index=text, content_block={"type": "text", "text": ""})
+    (chunks if thinking is not None else prelude).append(text_start)
+    prelude.append(_event("ping"))
+    chunks += [
+        _event("content_block_delta", index=text, delta={"type": "text_delta", "text": piece})
+        for piece in pieces(reply)
     ]
-    chunks = [
-        _event("content_block_delta", index=0, delta={"type": "text_delta", "text": piece}) for piece in pieces(reply)
-    ]
+    final = {key: value for key, value in usage.items() if key in ("output_tokens", "output_tokens_details")}
     coda = [
-        _event("content_block_stop", index=0),
-        _event(
-            "message_delta",
-            delta={"stop_reason": "end_turn", "stop_sequence": None},
-            usage={"output_tokens": usage["output_tokens"]},
-        ),
+        _event("content_block_stop", index=text),
+        _event("message_delta", delta=_stop_fields(sequence), usage=final),
         _event("message_stop"),
     ]
     return Stream("text/event-stream; charset=utf-8", prelude, chunks, coda, headers=HEADERS)
+
+
+def _thinking_events(thinking: str) -> list[bytes]:
+    """One thinking block at index 0: its start, the thinking in pieces, the signature, its stop."""
+    deltas = [{"type": "thinking_delta", "thinking": piece} for piece in pieces(thinking)]
+    deltas.append({"type": "signature_delta", "signature": SIGNATURE})
+    return [
+        _event("content_block_start", index=0, content_block={"type": "thinking", "thinking": "", "signature": ""}),
+        *(_event("content_block_delta", index=0, delta=delta) for delta in deltas),
+        _event("content_block_stop", index=0),
+    ]
 
 
 def _event(type_: str, **fields: Any) -> bytes:

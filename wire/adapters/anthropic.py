@@ -1,6 +1,18 @@
-"""Anthropic Messages API: top-level ``system``, required ``max_tokens``, named SSE events.
+"""Anthropic Messages API: top-level ``system``, required ``max_tokens``, content blocks, named SSE events.
 
 Reference: https://docs.anthropic.com/en/api/messages
+
+What ModelDesk's chat parameters become here:
+
+- images: ``image`` blocks with a ``base64`` source (JPEG, PNG, GIF, WebP) or a ``url`` source;
+- ``stop``: ``stop_sequences``; ``seed`` and the presence/frequency penalties have no counterpart and are refused;
+- ``response_format``: ``json_schema`` becomes ``output_config.format`` (structured outputs); Claude has no JSON
+  mode without a schema, so ``json_object`` is refused;
+- ``thinking``: a ``budget_tokens`` gives manual extended thinking (``{"type": "enabled"}``, at least 1024 and
+  below ``max_tokens``); without a budget, adaptive thinking (``{"type": "adaptive"}``, the only mode of
+  Opus 4.7 and later) with summarized thinking text; ``enabled=False`` sends ``{"type": "disabled"}``; ``effort``
+  becomes ``output_config.effort``. While Claude thinks it takes no temperature other than 1 and a top_p only
+  from 0.95 to 1.
 """
 
 from __future__ import annotations
@@ -8,27 +20,153 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from core.errors import BadResponse, ProviderUnavailable
+from core.errors import BadResponse, InvalidInput, ProviderUnavailable
 from wire.adapters.base import CHAT, MODELS, Adapter, sampling
 from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node, parse_json
-from wire.types import ChatDelta, ChatParams, ChatResult, RemoteModel, RequestSpec, StreamEvent, Usage
+from wire.types import (
+    ChatDelta,
+    ChatParams,
+    ChatResult,
+    ImagePart,
+    Message,
+    RemoteModel,
+    RequestSpec,
+    ResponseFormat,
+    StreamEvent,
+    TextPart,
+    Thinking,
+    Usage,
+)
 
 DEFAULT_MAX_TOKENS = 1024
 # The version of the Messages API this adapter speaks (https://docs.anthropic.com/en/api/versioning). It belongs to
 # the protocol, not to a provider: a newer version would change the wire format and need a changed adapter.
 ANTHROPIC_VERSION = "2023-06-01"
+MIN_THINKING_BUDGET = 1024
+# Thinking counts within max_tokens. Without a max_tokens from the caller, a thinking budget gets the default
+# reply allowance on top, and adaptive thinking (which sets no budget) gets room to think and answer.
+ADAPTIVE_MAX_TOKENS = 16000
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+THINKING_TOP_P = (0.95, 1.0)
 
 
 def _usage(usage: Node | None) -> Usage | None:
+    """Anthropic's ``input_tokens`` leaves out the prompt-cache reads and writes; ours includes them."""
     if usage is None:
         return None
-    return Usage(input_tokens=usage.opt_int("input_tokens"), output_tokens=usage.opt_int("output_tokens"))
+    fresh = usage.opt_int("input_tokens")
+    read = usage.opt_int("cache_read_input_tokens")
+    written = usage.opt_int("cache_creation_input_tokens")
+    details = usage.opt_obj("output_tokens_details")
+    return Usage(
+        input_tokens=None if fresh is None else fresh + (read or 0) + (written or 0),
+        output_tokens=usage.opt_int("output_tokens"),
+        cached_input_tokens=read,
+        reasoning_tokens=details.opt_int("thinking_tokens") if details else None,
+    )
 
 
 def _blocks_text(blocks: list[Node], kind: str) -> str:
     """The text of the content blocks of one type (``text`` or ``thinking``); other block types are skipped."""
     return "".join(block.text(kind) for block in blocks if block.obj().text("type") == kind)
+
+
+# --- building the request -------------------------------------------------------------------------------------
+def _refuse_unsupported(params: ChatParams) -> None:
+    unsupported = [
+        name for name in ("seed", "presence_penalty", "frequency_penalty") if getattr(params, name) is not None
+    ]
+    if unsupported:
+        raise InvalidInput(f"Claude's Messages API has no {', '.join(unsupported)}; leave it unset for this model.")
+
+
+def _image_block(part: ImagePart) -> dict[str, Any]:
+    if part.data:
+        if part.media_type not in IMAGE_TYPES:
+            raise InvalidInput(
+                f"Claude takes images as {', '.join(IMAGE_TYPES)}, not {part.media_type or 'an unnamed type'}."
+            )
+        source = {"type": "base64", "media_type": part.media_type, "data": part.data}
+        return {"type": "image", "source": source}
+    if not part.url.startswith(("https://", "http://")):
+        raise InvalidInput("Claude takes an image by http(s) URL or as base64 data with its media type.")
+    return {"type": "image", "source": {"type": "url", "url": part.url}}
+
+
+def _content(message: Message) -> str | list[dict[str, Any]]:
+    """Text stays a string; parts become text and image blocks, leaving out empty text (Claude refuses it)."""
+    if isinstance(message.content, str):
+        return message.content
+    return [
+        _image_block(part) if isinstance(part, ImagePart) else {"type": "text", "text": part.text}
+        for part in message.content
+        if not (isinstance(part, TextPart) and not part.text)
+    ]
+
+
+def _system(params: ChatParams) -> str:
+    systems = [m for m in params.messages if m.role == "system"]
+    if any(m.has_images for m in systems):
+        raise InvalidInput("Claude takes images in the conversation's messages, not in the system prompt.")
+    return "\n\n".join(m.text for m in systems)
+
+
+def _max_tokens(params: ChatParams) -> int:
+    """``max_tokens`` covers thinking and reply alike, so a thinking budget must stay below it."""
+    thinking = params.thinking
+    budget = thinking.budget_tokens if thinking and thinking.enabled else None
+    if budget is None:
+        adaptive = thinking is not None and thinking.enabled
+        return params.max_tokens or (ADAPTIVE_MAX_TOKENS if adaptive else DEFAULT_MAX_TOKENS)
+    if params.max_tokens is None:
+        return budget + DEFAULT_MAX_TOKENS
+    if params.max_tokens <= budget:
+        raise InvalidInput(
+            f"max_tokens ({params.max_tokens}) must be larger than the thinking budget ({budget}): "
+            "Claude counts its thinking within max_tokens."
+        )
+    return params.max_tokens
+
+
+def _thinking(thinking: Thinking) -> dict[str, Any]:
+    if not thinking.enabled:
+        return {"type": "disabled"}
+    if thinking.budget_tokens is None:
+        # Opus 4.7 and later omit the thinking text unless asked for its summary.
+        return {"type": "adaptive", "display": "summarized"}
+    if thinking.budget_tokens < MIN_THINKING_BUDGET:
+        raise InvalidInput(f"Claude's thinking budget is at least {MIN_THINKING_BUDGET} tokens.")
+    return {"type": "enabled", "budget_tokens": thinking.budget_tokens}
+
+
+def _check_sampling_while_thinking(params: ChatParams) -> None:
+    if params.temperature is not None and params.temperature != 1:
+        raise InvalidInput("Claude takes no temperature while it thinks; leave temperature unset or turn thinking off.")
+    low, high = THINKING_TOP_P
+    if params.top_p is not None and not low <= params.top_p <= high:
+        raise InvalidInput(f"While Claude thinks, top_p must be between {low} and {high}.")
+
+
+def _format(response_format: ResponseFormat) -> dict[str, Any]:
+    if response_format.type != "json_schema":
+        raise InvalidInput("Claude has no JSON mode without a schema; ask for a JSON schema instead.")
+    if not response_format.schema:
+        raise InvalidInput("A json_schema response format needs its schema.")
+    return {"type": "json_schema", "schema": dict(response_format.schema)}
+
+
+def _output_config(params: ChatParams) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    if params.response_format is not None:
+        config["format"] = _format(params.response_format)
+    effort = params.thinking.effort if params.thinking else None
+    if effort is not None:
+        if effort not in EFFORTS:
+            raise InvalidInput(f"Claude's effort is one of {', '.join(EFFORTS)}, not {effort!r}.")
+        config["effort"] = effort
+    return config
 
 
 class AnthropicAdapter(Adapter):
@@ -41,15 +179,23 @@ class AnthropicAdapter(Adapter):
         return headers
 
     def chat_request(self, params: ChatParams, *, stream: bool) -> RequestSpec:
-        system = "\n\n".join(m.content for m in params.messages if m.role == "system")
+        _refuse_unsupported(params)
         body: dict[str, Any] = {
             "model": params.model,
-            "max_tokens": params.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": [{"role": m.role, "content": m.content} for m in params.messages if m.role != "system"],
+            "max_tokens": _max_tokens(params),
+            "messages": [{"role": m.role, "content": _content(m)} for m in params.messages if m.role != "system"],
         }
-        if system:
+        if system := _system(params):
             body["system"] = system
         body.update(sampling(params, max_tokens=None))
+        if params.stop:
+            body["stop_sequences"] = list(params.stop)
+        if params.thinking is not None:
+            body["thinking"] = _thinking(params.thinking)
+            if params.thinking.enabled:
+                _check_sampling_while_thinking(params)
+        if output_config := _output_config(params):
+            body["output_config"] = output_config
         if stream:
             body["stream"] = True
         return RequestSpec("POST", self.url("v1/messages"), headers=self.headers(), json=body)
@@ -80,12 +226,14 @@ class AnthropicAdapter(Adapter):
         raise BadResponse("the stream ended before message_stop")
 
     def _event_delta(self, kind: str, data: Node) -> ChatDelta | None:
-        """The delta one event carries; events without one (pings, block starts and stops) give None."""
+        """The delta one event carries; events without one (pings, block starts and stops, the signature of a
+        thinking block, tool-input fragments) give None."""
         if kind == "message_start":
             return ChatDelta(usage=_usage(data.obj("message").opt_obj("usage")))
         if kind == "content_block_delta":
             delta = data.get("delta")
-            return ChatDelta(content=delta.text("text"), reasoning=delta.text("thinking"))
+            content, reasoning = delta.text("text"), delta.text("thinking")
+            return ChatDelta(content=content, reasoning=reasoning) if content or reasoning else None
         if kind == "message_delta":
             return ChatDelta(
                 usage=_usage(data.opt_obj("usage")), finish_reason=data.get("delta").opt_text("stop_reason")

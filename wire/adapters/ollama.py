@@ -1,18 +1,39 @@
-"""Ollama's native API: ``/api/chat`` streaming NDJSON, ``/api/tags``, ``/api/embed``.
+"""Ollama's native API: ``/api/chat`` streaming NDJSON, ``/api/tags``, ``/api/show``, ``/api/embed``.
 
 Reference: https://github.com/ollama/ollama/blob/main/docs/api.md
+
+What ModelDesk's chat parameters become here: images go in a message's ``images`` as base64 (Ollama fetches no
+URLs); sampling, ``stop``, ``seed`` and the penalties go in ``options`` (``max_tokens`` as ``num_predict``);
+``response_format`` becomes ``format`` (``"json"``, or the JSON schema itself); ``thinking`` becomes the top-level
+``think``: true or false, or a level (low, medium, high, max) when an effort is set. Ollama has no thinking budget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-from core.errors import BadResponse, ProviderUnavailable
+from core.errors import BadResponse, InvalidInput, ProviderUnavailable
 from wire.adapters.base import CHAT, EMBED, MODELS, Adapter, sampling
 from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node, parse_json
-from wire.types import ChatDelta, ChatParams, ChatResult, EmbeddingResult, RemoteModel, RequestSpec, StreamEvent, Usage
+from wire.types import (
+    ChatDelta,
+    ChatParams,
+    ChatResult,
+    EmbeddingResult,
+    ImagePart,
+    Message,
+    RemoteModel,
+    RequestSpec,
+    ResponseFormat,
+    StreamEvent,
+    Thinking,
+    Usage,
+)
+
+THINK_LEVELS = ("low", "medium", "high", "max")
 
 
 def _usage(body: Node) -> Usage:
@@ -22,11 +43,53 @@ def _usage(body: Node) -> Usage:
 def _line_delta(line: Node) -> ChatDelta:
     """One NDJSON line's delta; the final (``done``) line carries usage and why the reply stopped."""
     message = line.get("message")
+    delta = ChatDelta(content=message.text("content"), reasoning=message.text("thinking"))
     if line.flag("done"):
-        return ChatDelta(
-            content=message.text("content"), usage=_usage(line), finish_reason=line.opt_text("done_reason")
-        )
-    return ChatDelta(content=message.text("content"), reasoning=message.text("thinking"))
+        return replace(delta, usage=_usage(line), finish_reason=line.opt_text("done_reason"))
+    return delta
+
+
+def _message(message: Message) -> dict[str, Any]:
+    body: dict[str, Any] = {"role": message.role, "content": message.text}
+    images = [part for part in message.parts if isinstance(part, ImagePart)]
+    if any(not image.data for image in images):
+        raise InvalidInput("Ollama takes images as base64 data only, not by URL; send the image itself.")
+    if images:
+        body["images"] = [image.data for image in images]
+    return body
+
+
+def _options(params: ChatParams) -> dict[str, Any]:
+    options = sampling(params, max_tokens="num_predict")
+    extra = {
+        "seed": params.seed,
+        "presence_penalty": params.presence_penalty,
+        "frequency_penalty": params.frequency_penalty,
+    }
+    options.update({name: value for name, value in extra.items() if value is not None})
+    if params.stop:
+        options["stop"] = list(params.stop)
+    return options
+
+
+def _format(response_format: ResponseFormat) -> str | dict[str, Any]:
+    if response_format.type == "json_object":
+        return "json"
+    if response_format.type == "json_schema" and response_format.schema:
+        return dict(response_format.schema)
+    raise InvalidInput("Ollama's format is JSON mode (json_object) or a JSON schema (json_schema with its schema).")
+
+
+def _think(thinking: Thinking) -> bool | str:
+    if not thinking.enabled:
+        return False
+    if thinking.budget_tokens is not None:
+        raise InvalidInput("Ollama has no thinking budget; set an effort (low, medium, high, max) instead.")
+    if thinking.effort is None:
+        return True
+    if thinking.effort not in THINK_LEVELS:
+        raise InvalidInput(f"Ollama's thinking levels are {', '.join(THINK_LEVELS)}, not {thinking.effort!r}.")
+    return thinking.effort
 
 
 class OllamaAdapter(Adapter):
@@ -34,14 +97,17 @@ class OllamaAdapter(Adapter):
     stream_format = "ndjson"
 
     def chat_request(self, params: ChatParams, *, stream: bool) -> RequestSpec:
-        options = sampling(params, max_tokens="num_predict")
         body: dict[str, Any] = {
             "model": params.model,
-            "messages": [{"role": m.role, "content": m.content} for m in params.messages],
+            "messages": [_message(m) for m in params.messages],
             "stream": stream,  # Ollama streams unless told otherwise
         }
-        if options:
+        if options := _options(params):
             body["options"] = options
+        if params.response_format is not None:
+            body["format"] = _format(params.response_format)
+        if params.thinking is not None:
+            body["think"] = _think(params.thinking)
         return RequestSpec("POST", self.url("api/chat"), headers=self.headers(), json=body)
 
     def chat_response(self, body: Any) -> ChatResult:
@@ -71,6 +137,20 @@ class OllamaAdapter(Adapter):
 
     def models_response(self, body: Any) -> list[RemoteModel]:
         return [RemoteModel(name=item.required_text("name")) for item in Node(body).arr("models")]
+
+    def model_info_request(self, model: str) -> RequestSpec | None:
+        return RequestSpec("POST", self.url("api/show"), headers=self.headers(), json={"model": model})
+
+    def model_info_response(self, model: str, body: Any) -> RemoteModel:
+        """The context window is ``model_info["<architecture>.context_length"]``, the architecture being
+        ``model_info["general.architecture"]``; ``capabilities`` tells embedding models from chat models."""
+        root = Node(body)
+        info = root.opt_obj("model_info")
+        architecture = info.text("general.architecture") if info else ""
+        context = info.opt_int(f"{architecture}.context_length") if info and architecture else None
+        capabilities = {item.text() for item in root.opt_arr("capabilities")}
+        kind = "text-embedding" if "embedding" in capabilities else "llm" if "completion" in capabilities else None
+        return RemoteModel(name=model, model_type=kind, context_window=context)
 
     def embed_request(self, model: str, inputs: list[str]) -> RequestSpec:
         return RequestSpec(
