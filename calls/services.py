@@ -21,6 +21,7 @@ from core.validators import model_name_problem
 from credentials.models import CheckStatus, Credential
 from providers.models import ModelOrigin, ProviderModel
 from wire.adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
+from wire.polling import call_until_final
 from wire.redaction import escape_control
 from wire.types import (
     AudioFile,
@@ -138,7 +139,8 @@ def chat(
     with recorded(call):
         params = _chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
-        result = ready.transport.call(ready.adapter.chat_request(params, stream=False), ready.adapter.chat_response)
+        spec = ready.adapter.chat_request(params, stream=False)
+        result = call_until_final(ready.transport, ready.adapter, spec, ready.adapter.chat_response)
         call.usage = usage_or_estimate(result.usage, params.messages, result.content + result.reasoning)
         call.finish_reason = result.finish_reason or ""
     return ChatOutcome(
@@ -178,7 +180,8 @@ class ChatStream:
 
     def _whole_reply(self) -> Iterator[ChatDelta]:
         adapter, transport = self.ready.adapter, self.ready.transport
-        result = transport.call(adapter.chat_request(self.params, stream=False), adapter.chat_response)
+        spec = adapter.chat_request(self.params, stream=False)
+        result = call_until_final(transport, adapter, spec, adapter.chat_response)
         transport.stats.first_token_at = transport.clock()
         finish = result.finish_reason or "stop"
         yield ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason=finish)
@@ -311,7 +314,7 @@ def _runtime_check(ready: PreparedCall) -> str:
             chat_rules(credential=call.credential, model=model.name),
             ChatParams(model=model.name, messages=(Message("user", "ping"),), max_tokens=1),
         )
-        transport.call(adapter.chat_request(params, stream=False), adapter.chat_response)
+        call_until_final(transport, adapter, adapter.chat_request(params, stream=False), adapter.chat_response)
         return f"chat {model.name}, 1 token"
     if model.model_type == "rerank":
         spec = adapter.rerank_request(model.name, "ping", ["ping"], 1)
@@ -325,8 +328,8 @@ def _no_model_check(ready: PreparedCall) -> str:
     call, adapter, transport = ready.call, ready.adapter, ready.transport
     probe = adapter.probe_request()
     if probe is not None:
-        transport.call(probe, lambda body: body)
-        return "account check (no model to test with yet)"
+        account = transport.call(probe, adapter.probe_response)
+        return f"account {account} (no model to test with yet)" if account else "account check (no model yet)"
     if MODELS not in adapter.operations:
         raise ConfigurationError(f"{call.provider.display_name} has no enabled model to test with. Add one.")
     transport.call(adapter.models_request(), adapter.models_response)

@@ -1,5 +1,5 @@
 """Rerank routes: Jina ``/v1/rerank``, Cohere ``/v2/rerank`` and DashScope ``/compatible-api/v1/reranks``.
-A document's score is the fraction of the query's words it contains."""
+A document's score is the fraction of the query's words it contains. Cohere's ``/v2/embed`` lives here too."""
 
 from __future__ import annotations
 
@@ -7,11 +7,26 @@ import re
 from typing import Any
 
 from fakeprovider.base import BadRequest, Call, Reply, Route, Wire, json_reply, phrase
-from fakeprovider.echo import tokens
+from fakeprovider.echo import DEFAULT_DIMENSIONS, tokens, vector
 
 COHERE_FIELDS = frozenset(
     {"model", "query", "documents", "top_n", "max_tokens_per_doc", "priority", "return_documents"}
 )
+COHERE_EMBED_FIELDS = frozenset(
+    {
+        "model",
+        "input_type",
+        "texts",
+        "images",
+        "inputs",
+        "max_tokens",
+        "output_dimension",
+        "embedding_types",
+        "truncate",
+        "priority",
+    }
+)
+COHERE_INPUT_TYPES = frozenset({"search_document", "search_query", "classification", "clustering", "image"})
 
 
 def score(query: str, document: str) -> float:
@@ -49,15 +64,55 @@ def jina(call: Call) -> Reply:
 
 def cohere(call: Call) -> Reply:
     """Cohere v2 rejects unknown fields and never returns documents."""
-    unknown = sorted(set(call.body) - COHERE_FIELDS)
-    if unknown:
-        message = f"unknown field: parameter '{unknown[0]}' is not a valid field"
-        return json_reply({"id": "err_fake", "message": message}, 422)
+    if rejected := _unknown_field(call, COHERE_FIELDS):
+        return rejected
     if not call.model:
         raise BadRequest("invalid request: model must be specified")
     texts, ranking, _ = _ranked(call)
     meta = {"api_version": {"version": "2"}, "billed_units": {"search_units": 1}}
     return json_reply({"id": "rerank-fake", "results": _results(texts, ranking, False), "meta": meta})
+
+
+def _unknown_field(call: Call, known: frozenset[str]) -> Reply | None:
+    unknown = sorted(set(call.body) - known)
+    if not unknown:
+        return None
+    message = f"unknown field: parameter '{unknown[0]}' is not a valid field"
+    return json_reply({"id": "err_fake", "message": message}, 422)
+
+
+def _embed_texts(call: Call) -> tuple[list[str], int]:
+    """The texts to embed and the vectors' dimensions; a request Cohere would refuse is a ``BadRequest``."""
+    body = call.body
+    texts, dimensions = body.get("texts"), body.get("output_dimension") or DEFAULT_DIMENSIONS
+    if not call.model:
+        raise BadRequest("invalid request: model must be specified")
+    if body.get("input_type") not in COHERE_INPUT_TYPES:
+        raise BadRequest("invalid request: input_type must be one of " + ", ".join(sorted(COHERE_INPUT_TYPES)))
+    if not isinstance(texts, list) or not texts or not all(isinstance(text, str) for text in texts):
+        raise BadRequest("invalid request: texts must be a non-empty list of strings")
+    if body.get("embedding_types", ["float"]) != ["float"]:
+        raise BadRequest("the fake provider only serves float embeddings")
+    if isinstance(dimensions, bool) or not isinstance(dimensions, int) or not 1 <= dimensions <= 4096:
+        raise BadRequest("invalid request: output_dimension must be a positive integer")
+    return texts, dimensions
+
+
+def cohere_embed(call: Call) -> Reply:
+    """Cohere v2 embed: ``input_type`` is required; vectors come keyed by type (only ``float`` here)."""
+    if rejected := _unknown_field(call, COHERE_EMBED_FIELDS):
+        return rejected
+    texts, dimensions = _embed_texts(call)
+    meta = {"api_version": {"version": "2"}, "billed_units": {"input_tokens": sum(tokens(t) for t in texts)}}
+    return json_reply(
+        {
+            "id": "embed-fake",
+            "embeddings": {"float": [vector(text, dimensions) for text in texts]},
+            "texts": texts,
+            "meta": meta,
+            "response_type": "embeddings_by_type",
+        }
+    )
 
 
 def dashscope(call: Call) -> Reply:
@@ -110,5 +165,6 @@ class DashScopeWire(Wire):
 ROUTES = [
     Route("POST", "(?:/v1)?/rerank", JinaWire(), jina),
     Route("POST", "/v2/rerank", CohereWire(), cohere),
+    Route("POST", "/v2/embed", CohereWire(), cohere_embed),
     Route("POST", "/compatible-api/v1/reranks", DashScopeWire(), dashscope),
 ]

@@ -34,6 +34,8 @@ FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")), deadli
 
 # --- strategies -----------------------------------------------------------------------------------------------
 FIELD_NAMES = [
+    "float",
+    "billed_units",
     "choices",
     "message",
     "delta",
@@ -172,6 +174,14 @@ OPENAI_EMBED = {
     "usage": {"prompt_tokens": 3, "total_tokens": 3},
 }
 TRANSCRIPTION = {"text": "hello", "usage": {"type": "tokens", "input_tokens": 5, "output_tokens": 2}}
+# Cohere /v2/embed (https://docs.cohere.com/reference/embed, checked 2026-12-02).
+COHERE_EMBED = {
+    "id": "e",
+    "embeddings": {"float": [[0.1, 0.2], [3, -4]]},
+    "texts": ["a", "b"],
+    "meta": {"api_version": {"version": "2"}, "billed_units": {"input_tokens": 2}},
+}
+
 RERANKS = (
     {
         "results": [{"index": 1, "relevance_score": 0.9}, {"index": 0, "relevance_score": 0.1}],
@@ -234,7 +244,7 @@ SEEDS: dict[str, dict[str, tuple[Any, ...]]] = {
     "anthropic": {CHAT: (ANTHROPIC_CHAT,), MODELS: (ANTHROPIC_MODELS,)},
     "ollama": {CHAT: (OLLAMA_CHAT,), MODELS: (OLLAMA_MODELS,), EMBED: (OLLAMA_EMBED,)},
     "jina": {EMBED: (OPENAI_EMBED,), RERANK: RERANKS},
-    "cohere": {RERANK: RERANKS},
+    "cohere": {RERANK: RERANKS, EMBED: (COHERE_EMBED,)},
     "replicate": {CHAT: REPLICATE},
 }
 STREAMS = {

@@ -93,6 +93,14 @@ class Adapter:
         None: the protocol has none, and the connection test lists models instead."""
         return None
 
+    def probe_response(self, body: Any) -> str:
+        """Who the probe says the credential belongs to (an account name), or "" when it does not say."""
+        return ""
+
+    def cancel_request(self, body: Any) -> RequestSpec | None:
+        """For a prediction given up on, the request that cancels it; None when there is nothing to cancel."""
+        return None
+
     def poll_request(self, body: Any) -> RequestSpec | None:
         """For a response that is not final yet (a prediction still running), the request that reads it again;
         None when ``body`` is final. The service polls until the response is final or the deadline passes."""
