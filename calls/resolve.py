@@ -69,6 +69,7 @@ class Call:
     user: Any = None
     usage: Usage = field(default_factory=Usage)
     finish_reason: str = ""  # why the reply ended (stop, length, ...), as the provider said it
+    context_window: int | None = None  # the model's, where ModelDesk knows it
     stats: CallStats = field(default_factory=CallStats)
     redact: Callable[[str], str] = _unredacted
 

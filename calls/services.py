@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from core.errors import BadResponse, ConfigurationError, ModelDeskError
+from core.errors import BadResponse, ConfigurationError, ContextTooLong, ModelDeskError
 from core.validators import model_name_problem
 from credentials.models import CheckStatus, Credential
 from providers.models import ModelOrigin, ProviderModel
@@ -39,7 +40,7 @@ from .recording import recorded
 from .resolve import Call, CallInfo, PreparedCall, call_prepare, call_resolve
 from .rules import chat_rules, rules_apply
 from .selectors import models_for_credential
-from .usage import usage_or_estimate
+from .usage import estimate_tokens, usage_or_estimate
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,30 @@ def _chat_params(call: Call, messages: Sequence[Message], sampling: Sampling) ->
     if "stop" in values:
         values["stop"] = tuple(values["stop"])
     params = ChatParams(model=call.model, messages=tuple(messages), **values)
-    return rules_apply(chat_rules(credential=call.credential, model=call.model), params)
+    rules = chat_rules(credential=call.credential, model=call.model)
+    call.context_window = rules.context_window
+    return rules_apply(rules, params)
+
+
+@contextmanager
+def _sizes_on_overflow(call: Call, params: ChatParams) -> Iterator[None]:
+    """A "context too long" error says how much was sent and what the model is known to hold, so that the user
+    knows whether to shorten the prompt, load less history, lower max tokens, or set the model's window."""
+    try:
+        yield
+    except ContextTooLong as error:
+        sent = sum(estimate_tokens(m.text) for m in params.messages)
+        window = (
+            f"{call.context_window} tokens, as set on the model"
+            if call.context_window
+            else "not set in ModelDesk (set it on the model's admin page)"
+        )
+        error.detail = (
+            f"{error.detail} [ModelDesk sent about {sent} tokens of messages and asked for up to "
+            f"{params.max_tokens or 'the default number of'} reply tokens; the model's context window is {window}.]"
+        )
+        error.args = (error.describe(),)
+        raise
 
 
 def chat(
@@ -140,7 +164,8 @@ def chat(
         params = _chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
         spec = ready.adapter.chat_request(params, stream=False)
-        result = call_until_final(ready.transport, ready.adapter, spec, ready.adapter.chat_response)
+        with _sizes_on_overflow(call, params):
+            result = call_until_final(ready.transport, ready.adapter, spec, ready.adapter.chat_response)
         call.usage = usage_or_estimate(result.usage, params.messages, result.content + result.reasoning)
         call.finish_reason = result.finish_reason or ""
     return ChatOutcome(
@@ -190,7 +215,7 @@ class ChatStream:
         call = self.call
         content: list[str] = []
         reasoning: list[str] = []
-        with recorded(call):
+        with recorded(call), _sizes_on_overflow(call, self.params):
             for delta in self._deltas():
                 call.usage = call.usage.merge(delta.usage)
                 call.finish_reason = delta.finish_reason or call.finish_reason
