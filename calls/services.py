@@ -451,6 +451,7 @@ def models_discover(*, credential: Credential, user: Any = None) -> DiscoverRepo
                 display_name=item.display_name or item.name,
                 model_type=model_type,
                 context_window=item.context_window,
+                max_tokens_param=item.max_tokens_param,
                 origin=ModelOrigin.DISCOVERED,
             )
             existing.add((item.name, model_type))

@@ -44,13 +44,15 @@ def _form_field(field: CredentialField, state: SecretState | None, placeholder: 
     if field.kind == FieldKind.SELECT:
         return forms.ChoiceField(label=label, choices=list(field.choices), required=required, help_text=help_text)
     validators = [validate_http_url] if field.kind == FieldKind.URL else []
-    widget = None
+    widget: forms.Widget | None = None
     if field.kind == FieldKind.URL:
         attrs = {"class": "vURLField"}
         if is_placeholder_default(field):
             attrs["placeholder"] = placeholder or field.default
             help_text = " ".join(filter(None, [_("Leave blank to use the provider's base URL."), help_text]))
         widget = forms.URLInput(attrs=attrs)
+    if field.kind == FieldKind.LINES:
+        widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "class": "vLargeTextField"})
     return forms.CharField(
         label=label,
         required=required and not field.default,

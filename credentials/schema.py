@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.errors import ConfigurationError
 from core.validators import validate_http_url
 from providers.catalog.types import CredentialField, FieldKind
 
@@ -37,8 +38,15 @@ def clean_value(field: CredentialField, value: str) -> str:
                 "Paste the real key, or leave the field blank to keep the stored one."
             )
         )
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    line_breaks = "\n" if field.kind == FieldKind.LINES else ""
+    value = value.replace("\r\n", "\n") if line_breaks else value
+    if any((ord(c) < 32 or ord(c) == 127) and c not in line_breaks for c in value):
         raise ValidationError(_("Remove the control characters (such as line breaks) from this value."))
+    if field.parse is not None:
+        try:
+            field.parse(value)
+        except ConfigurationError as error:
+            raise ValidationError(str(error)) from None
     if field.kind == FieldKind.URL:
         validate_http_url(value)
     if field.kind == FieldKind.SELECT:

@@ -1,9 +1,18 @@
-"""The OpenAI-compatible protocol: chat, models, embeddings and transcriptions, Azure's deployment routes, and the
-stream and error quirks of providers that speak it (the flavours: Azure, DeepSeek, Moonshot, Zhipu, Gemini, vLLM)."""
+"""The OpenAI-compatible protocol: chat, models, embeddings and transcriptions, Azure's deployment and v1 routes, and
+the stream and error quirks of providers that speak it (the flavours: Azure, DeepSeek, Moonshot, Zhipu, Gemini, vLLM).
+
+Model-name switches (any flavour): ``reasoner`` reasons in ``reasoning_content`` before answering (DeepSeek's way);
+``think`` opens its content with ``<think>…</think>`` (MiniMax's way), or, when the request has
+``reasoning_split: true``, sends the thinking as ``reasoning_details``; ``nousage`` reports no usage at all, not
+even with ``stream_options.include_usage``. A ``response_format`` of ``json_object`` or ``json_schema`` makes the
+reply a JSON object (``{"echo": …}``); image parts are counted in a ``[1 image] `` prefix.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -29,7 +38,9 @@ def chat(call: Call) -> Reply | Stream:
     messages = call.body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise BadRequest("Missing required parameter: 'messages'.")
-    reply = echo(messages)
+    reply = _images_note(messages) + echo(messages)
+    if _json_reply(call):
+        reply = json.dumps({"echo": reply}, ensure_ascii=False)
     used = tokens(reply)
     usage = {
         "prompt_tokens": prompt_tokens(messages),
@@ -41,19 +52,70 @@ def chat(call: Call) -> Reply | Stream:
     return json_reply(_completion(call, reply, usage))
 
 
+def _mode(call: Call) -> str:
+    """How the reply carries its thinking: "reasoner", "inline" (``<think>``), "split" (``reasoning_details``), ""."""
+    name = call.model.lower()
+    if call.flavor == "deepseek" or "reasoner" in name:
+        return "reasoner"
+    if "think" in name:
+        return "split" if call.body.get("reasoning_split") is True else "inline"
+    return ""
+
+
+def _json_reply(call: Call) -> bool:
+    response_format = call.body.get("response_format")
+    return isinstance(response_format, dict) and response_format.get("type") in {"json_object", "json_schema"}
+
+
+def _images_note(messages: list[Any]) -> str:
+    """ "[2 images] " when the last user message has ``image_url`` parts (each data URL decoded), else nothing."""
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    content = users[-1].get("content") if users else None
+    parts = [p for p in content if isinstance(p, dict)] if isinstance(content, list) else []
+    urls = [part.get("image_url") for part in parts if part.get("type") == "image_url"]
+    for url in urls:
+        _check_image_url(url)
+    if not urls:
+        return ""
+    return f"[{len(urls)} image{'s' if len(urls) > 1 else ''}] "
+
+
+def _check_image_url(image_url: Any) -> None:
+    url = image_url.get("url") if isinstance(image_url, dict) else None
+    if not isinstance(url, str) or not url.startswith(("data:", "http://", "https://")):
+        raise BadRequest("Invalid image_url: expected an object with an http(s) or data URL.")
+    if url.startswith("data:"):
+        header, _, data = url.partition(",")
+        try:
+            base64.b64decode(data, validate=True)
+        except (TypeError, binascii.Error):
+            raise BadRequest("Invalid base64 image data in image_url.") from None
+        if not header.endswith(";base64") or not header.removeprefix("data:").startswith("image/"):
+            raise BadRequest("Invalid image_url: a data URL must be data:image/...;base64,...")
+
+
+def _thinking_text(reply: str) -> str:
+    return f"<think>\n{REASONING}\n</think>\n\n{reply}"
+
+
 def _completion(call: Call, reply: str, usage: dict[str, int]) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": reply}
-    if call.flavor == "deepseek":
+    mode = _mode(call)
+    message: dict[str, Any] = {"role": "assistant", "content": _thinking_text(reply) if mode == "inline" else reply}
+    if mode == "reasoner":
         message["reasoning_content"] = REASONING
+    if mode == "split":
+        message["reasoning_details"] = [{"type": "reasoning.text", "id": "reasoning-text-1", "text": REASONING}]
     details = {"prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
-    return {
+    completion: dict[str, Any] = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": CREATED,
         "model": call.model,
         "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
-        "usage": {**usage, **details},
     }
+    if "nousage" not in call.model.lower():
+        completion["usage"] = {**usage, **details}
+    return completion
 
 
 def _chat_stream(call: Call, reply: str, usage: dict[str, int]) -> Stream:
@@ -67,16 +129,26 @@ def _chat_stream(call: Call, reply: str, usage: dict[str, int]) -> Stream:
         prelude.insert(0, sse(AZURE_FILTER_CHUNK))
     if flavor == "deepseek":
         prelude[:0] = [b": keep-alive\n\n", b": keep-alive\n\n"]
-    chunks = [_chunk(call, delta) for delta in _deltas(flavor, reply)]
-    coda = [_chunk(call, {}, finish_reason="stop", choice_usage=usage if flavor == "moonshot" else None)]
-    if flavor != "moonshot" and _include_usage(call):
+    chunks = [_chunk(call, delta) for delta in _deltas(_mode(call), reply)]
+    reports = "nousage" not in call.model.lower()
+    coda = [_chunk(call, {}, finish_reason="stop", choice_usage=usage if flavor == "moonshot" and reports else None)]
+    if flavor != "moonshot" and reports and _include_usage(call):
         coda.append(sse({**_chunk_fields(call), "choices": [], "usage": usage}))
     coda.append(b"data: [DONE]\n\n")
     return Stream("text/event-stream; charset=utf-8", prelude, chunks, coda)
 
 
-def _deltas(flavor: str, reply: str) -> list[dict[str, Any]]:
-    if flavor != "deepseek":
+def _deltas(mode: str, reply: str) -> list[dict[str, Any]]:
+    """Four-character pieces; an inline ``<think>`` block is cut the same way, so its tags span chunks."""
+    if mode == "inline":
+        return [{"content": piece} for piece in pieces(_thinking_text(reply))]
+    if mode == "split":  # MiniMax sends each delta's new reasoning text
+        details = [
+            {"content": "", "reasoning_details": [{"type": "reasoning.text", "id": "reasoning-text-1", "text": p}]}
+            for p in pieces(REASONING)
+        ]
+        return details + [{"content": piece} for piece in pieces(reply)]
+    if mode != "reasoner":
         return [{"content": piece} for piece in pieces(reply)]
     thinking = [{"content": None, "reasoning_content": piece} for piece in pieces(REASONING)]
     return thinking + [{"content": piece, "reasoning_content": None} for piece in pieces(reply)]
@@ -314,6 +386,15 @@ class AzureWire(OpenAIWire):
         return None
 
 
+class AzureV1Wire(AzureWire):
+    """Azure's GA v1 API (``/openai/v1/…``): no ``api-version``; the body's ``model`` names the deployment."""
+
+    def precheck(self, call: Call) -> Reply | None:
+        if call.request.method == "POST" and call.model.startswith("missing"):
+            return json_reply(DEPLOYMENT_NOT_FOUND, 404)
+        return None
+
+
 # Azure OpenAI's 404 for a deployment the resource does not have.
 DEPLOYMENT_NOT_FOUND = {
     "error": {
@@ -324,6 +405,7 @@ DEPLOYMENT_NOT_FOUND = {
 }
 OPENAI = OpenAIWire()
 AZURE = AzureWire()
+AZURE_V1 = AzureV1Wire()
 V1 = "(?:/v1)?"
 DEPLOYMENT = "/openai/deployments/(?P<model>[^/]+)"
 
@@ -336,4 +418,10 @@ ROUTES = [
     Route("POST", f"{DEPLOYMENT}/embeddings", AZURE, embeddings),
     Route("POST", f"{DEPLOYMENT}/audio/transcriptions", AZURE, transcriptions),
     Route("GET", "/openai/models", AZURE, models),
+    # The v1 model list names Azure's base models, not the resource's deployments (ModelDesk lists those from the
+    # credential); it is served so a key can be checked.
+    Route("POST", "/openai/v1/chat/completions", AZURE_V1, chat),
+    Route("POST", "/openai/v1/embeddings", AZURE_V1, embeddings),
+    Route("POST", "/openai/v1/audio/transcriptions", AZURE_V1, transcriptions),
+    Route("GET", "/openai/v1/models", AZURE_V1, models),
 ]

@@ -22,6 +22,11 @@ class Quirks:
     disable_thinking_when_not_streaming: bool = False
     """Send ``enable_thinking: false`` on non-streaming chats. Qwen: thinking models reject them otherwise."""
 
+    thinking_style: str = ""
+    """How a chat asks for more or less thinking (``wire.thinking.STYLES``): ``reasoning_effort`` (OpenAI, Gemini,
+    Azure), ``enable_thinking`` (Qwen), ``thinking_type`` (Zhipu, Doubao, Kimi), ``thinking_type_effort``
+    (DeepSeek), ``reasoning_split`` (MiniMax: always sent). Blank: the provider has no control; nothing is sent."""
+
     model_id_prefix: str = ""
     """Stripped from the ids the model list returns. Gemini: ``models/``."""
 

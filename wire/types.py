@@ -160,6 +160,9 @@ class RemoteModel:
     model_type: str | None = None
     display_name: str = ""
     context_window: int | None = None
+    # The chat body field for this model's token limit, where discovery knows it (Azure reasoning deployments:
+    # ``max_completion_tokens``); blank: the provider's.
+    max_tokens_param: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,19 @@
 
 ``model`` is a model ID or an ``ep-...`` inference endpoint ID created in the Ark console. The model list is
 served at ``{base}/models``, as OpenAI's is.
+
+Checked 2026-12-02: Ark's model list (https://www.volcengine.com/docs/82379/1330310) and price page
+(https://www.volcengine.com/docs/82379/1544106) could not be read, so the models below are as before and
+UNVERIFIED, and no price is recorded; the Seed 2.1 models (doubao-seed-2-1-*) are reported but not confirmed.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils.translation import gettext_lazy as _
+
+from wire.quirks import Quirks
 
 from . import fields
 from .shapes import EMBEDDING, LLM, embedding, llm
@@ -36,7 +44,12 @@ SPEC = ProviderSpec(
         llm("doubao-seed-1-6-flash-250828", 262_144, 32_768, vision=True),  # UNVERIFIED: documented as 256K
         embedding("doubao-embedding-text-240715", 4_096),  # UNVERIFIED: name and context
     ),
+    models_source="https://www.volcengine.com/docs/82379/1330310",
+    checked=date(2026, 12, 2),
     description=_("ByteDance's Doubao models on Volcengine Ark."),
     # Admins add ep-... endpoint IDs one by one.
     custom_models=True,
+    # thinking: {"type": "enabled"|"disabled"|"auto"}, checked 2026-12-02 on a reseller's copy of Ark's parameter
+    # (https://www.compshare.cn/docs/modelverse/models/text_api/thinking/doubao); Ark's own page was not reachable.
+    quirks=Quirks(thinking_style="thinking_type"),
 )

@@ -16,6 +16,7 @@ SPEC = ProviderSpec(
     slug="huggingface",
     name=_("Hugging Face"),
     protocol=Protocol.OPENAI_COMPATIBLE,
+    per_server_models=True,
     default_base_url="https://router.huggingface.co/v1",
     credential_fields=(
         fields.api_key(

@@ -1,6 +1,12 @@
-"""Jina AI's reranker and embeddings APIs (https://jina.ai/reranker/)."""
+"""Jina AI's reranker and embeddings APIs (https://jina.ai/reranker/).
+
+Checked 2026-12-02: Jina's model pages could not be read, so the models below are as before and UNVERIFIED.
+Jina bills by tokens from a prepaid balance; no per-model price is recorded.
+"""
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
@@ -22,5 +28,7 @@ SPEC = ProviderSpec(
         rerank("jina-reranker-v2-base-multilingual", 8_192),  # UNVERIFIED: context (Dify default 8192)
         embedding("jina-embeddings-v3", 8_192),
     ),
+    models_source="https://jina.ai/reranker/",
+    checked=date(2026, 12, 2),
     description=_("Jina AI's reranker and embedding models."),
 )

@@ -15,6 +15,8 @@ SPEC = ProviderSpec(
     slug="ollama",
     name=_("Ollama"),
     protocol=Protocol.OLLAMA,
+    per_server_models=True,
+    self_hosted=True,
     default_base_url="http://127.0.0.1:11434",
     credential_fields=(
         fields.base_url(

@@ -1,10 +1,14 @@
 """OpenAI (https://platform.openai.com/docs/api-reference).
 
-Context windows from OpenAI's documentation; max output from its model pages (https://platform.openai.com/docs/models,
-UNVERIFIED).
+Models checked 2026-12-02 against https://developers.openai.com/api/docs/models and shutdown dates against
+https://developers.openai.com/api/docs/deprecations. Prices are genai-prices' (provider id ``openai``); OpenAI's
+price page is https://developers.openai.com/api/docs/pricing. GPT-5 and GPT-6 models are reasoning models: they
+accept temperature only with reasoning effort "none", so the catalog fixes it at the default.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +17,8 @@ from wire.quirks import Quirks
 from . import fields
 from .shapes import EMBEDDING, FIXED_TEMPERATURE, LLM, STT, embedding, llm, stt
 from .types import CredentialField, Protocol, ProviderSpec
+
+DEC_11, JAN_14 = date(2026, 12, 11), date(2027, 1, 14)  # shutdown dates, deprecations page
 
 SPEC = ProviderSpec(
     slug="openai",
@@ -35,14 +41,29 @@ SPEC = ProviderSpec(
     ),
     model_types=(LLM, EMBEDDING, STT),
     models=(
-        llm("gpt-5.5", 1_050_000, 128_000, vision=True),  # UNVERIFIED: max output
-        llm("gpt-5", 400_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE),
-        llm("gpt-5-mini", 400_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE),
-        llm("gpt-4.1", 1_047_576, 32_768, vision=True),
-        llm("gpt-4.1-mini", 1_047_576, 32_768, vision=True),
-        llm("gpt-4o", 128_000, 16_384, vision=True),
-        llm("gpt-4o-mini", 128_000, 16_384, vision=True),
-        llm("o3", 200_000, 100_000, vision=True, temperature=FIXED_TEMPERATURE),
+        llm("gpt-6-astra", 1_050_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True),
+        llm("gpt-6.1-sol", 1_050_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True),
+        llm("gpt-6.1-terra", 1_050_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True),
+        llm("gpt-6-sol", 1_050_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True),
+        llm("gpt-6-luna", 1_050_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True),
+        llm("gpt-5.5", 1_050_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True),
+        # Shut down on 2026-12-11 (replacements: gpt-6.1-sol and gpt-6.1-terra).
+        llm("gpt-5", 400_000, 128_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True, retires_on=DEC_11),
+        llm(
+            "gpt-5-mini",
+            400_000,
+            128_000,
+            vision=True,
+            temperature=FIXED_TEMPERATURE,
+            reasoning=True,
+            retires_on=DEC_11,
+        ),
+        llm("o3", 200_000, 100_000, vision=True, temperature=FIXED_TEMPERATURE, reasoning=True, retires_on=DEC_11),
+        # Shut down on 2027-01-14 (replacement: gpt-6-luna).
+        llm("gpt-4.1", 1_047_576, 32_768, vision=True, retires_on=JAN_14),
+        llm("gpt-4.1-mini", 1_047_576, 32_768, vision=True, retires_on=JAN_14),
+        llm("gpt-4o", 128_000, 16_384, vision=True, retires_on=JAN_14),
+        llm("gpt-4o-mini", 128_000, 16_384, vision=True, retires_on=JAN_14),
         # Embedding input limits: 8,191 tokens (OpenAI's documentation).
         embedding("text-embedding-3-small", 8_191),
         embedding("text-embedding-3-large", 8_191),
@@ -51,6 +72,10 @@ SPEC = ProviderSpec(
         stt("gpt-4o-transcribe", streaming=True),
         stt("gpt-4o-mini-transcribe", streaming=True),
     ),
+    models_source="https://developers.openai.com/api/docs/models",
+    price_source="https://developers.openai.com/api/docs/pricing",
+    checked=date(2026, 12, 2),
+    genai_prices_id="openai",
     description=_("GPT, o-series, embedding and Whisper models from OpenAI."),
-    quirks=Quirks(max_tokens_param="max_completion_tokens"),
+    quirks=Quirks(max_tokens_param="max_completion_tokens", thinking_style="reasoning_effort"),
 )

@@ -12,6 +12,8 @@ SPEC = ProviderSpec(
     slug="openai_compatible",
     name=_("OpenAI-compatible"),
     protocol=Protocol.OPENAI_COMPATIBLE,
+    per_server_models=True,
+    self_hosted=True,
     default_base_url="",
     credential_fields=(
         fields.server_url(_("The server's OpenAI-compatible endpoint, including /v1, e.g. http://127.0.0.1:8000/v1.")),

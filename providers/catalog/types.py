@@ -7,6 +7,7 @@ labels and help texts are ``gettext_lazy`` strings: ``str()`` gives them in the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -44,6 +45,7 @@ class FieldKind(StrEnum):
     TEXT = "text"
     URL = "url"
     SELECT = "select"
+    LINES = "lines"  # several lines of text (a mapping, one entry per line)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class CredentialField:
     """One input of a provider's credential form.
 
     Canonical names are shared across providers so that adapters read the same keys: ``api_key``,
-    ``base_url``, ``api_version``, ``organization``, ``project``, ``region``, ``deployment``.
+    ``base_url``, ``api_version``, ``organization``, ``project``, ``region``, ``deployment``, ``deployments``.
     """
 
     name: str
@@ -62,6 +64,8 @@ class CredentialField:
     default: str = ""
     help: Text = ""
     choices: tuple[tuple[str, str], ...] = ()
+    # Checks a value on save with the parser its adapter uses at call time; raises ``ConfigurationError``.
+    parse: Callable[[str], object] | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ SPEC = ProviderSpec(
     slug="xinference",
     name=_("Xinference"),
     protocol=Protocol.OPENAI_COMPATIBLE,
+    per_server_models=True,
+    self_hosted=True,
     default_base_url="",
     credential_fields=(
         fields.server_url(_("The server's OpenAI-compatible endpoint, including /v1, e.g. http://127.0.0.1:9997/v1.")),

@@ -61,7 +61,7 @@ def test_deepseek_reasoning_is_kept_apart_from_the_answer(point_at):
     "slug, path, extra",
     [
         ("openai_compatible", "/v1", {}),
-        ("azure_openai", "", {"api_version": "2024-10-21"}),
+        ("azure_openai", "", {"api_version": "2024-10-21", "deployments": "gpt-4o=prod-4o"}),
         ("anthropic", "", {}),
         ("ollama", "", {}),
         ("gemini", "/v1", {}),

@@ -134,3 +134,14 @@ def test_pasting_the_mask_back_into_a_key_field_is_a_form_error(admin_client, pr
     assert response.status_code == 200
     assert "masked value" in response.content.decode()
     assert credential_secret_values(Credential.objects.get(pk=credential.pk))["api_key"] == canary
+
+
+def test_the_azure_deployment_mapping_takes_several_lines_and_a_typo_is_a_form_error(admin_client, provider):
+    azure = provider("azure_openai")
+    fields = {"base_url": "https://r.openai.azure.com", "api_key": "k" * 32}
+    bad = post_add(admin_client, azure, **fields, deployments="gpt-4o=prod-4o\ngpt-4o mini")
+    assert bad.status_code == 200 and "Deployments line 2" in bad.content.decode()
+    assert not Credential.objects.exists()
+    good = post_add(admin_client, azure, **fields, deployments="gpt-4o=prod-4o\r\no3=reason-o3\r\n")
+    assert good.status_code == 302
+    assert Credential.objects.get().config["deployments"] == "gpt-4o=prod-4o\no3=reason-o3"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from typing import Any
 
@@ -178,3 +179,68 @@ def test_azure_serves_models_embeddings_and_transcriptions_under_its_paths(clien
     files = {"file": ("a.wav", b"1234")}
     stt = client.post(f"/openai/deployments/stt/audio/transcriptions{query}", headers=AZURE, files=files)
     assert stt.json() == {"text": "transcript of a.wav (4 bytes)"}
+
+
+# --- Model-name switches and request-driven behaviour. ---
+
+
+def test_a_think_model_opens_its_content_with_a_think_block_cut_across_stream_chunks(client):
+    content = chat(client, "minimax-think").json()["choices"][0]["message"]["content"]
+    assert content == "<think>\nThe user wants an echo.\n</think>\n\nEcho: hello world"
+    events = data_events(chat(client, "minimax-think", stream=True).text)
+    assert content_of(events) == content
+    assert not any("<think>" in (e["choices"][0]["delta"].get("content") or "") for e in events[1:-2])
+
+
+def test_a_think_model_asked_to_split_sends_reasoning_details(client):
+    message = chat(client, "minimax-think", reasoning_split=True).json()["choices"][0]["message"]
+    assert message["content"] == "Echo: hello world"
+    assert message["reasoning_details"][0] == {
+        "type": "reasoning.text",
+        "id": "reasoning-text-1",
+        "text": "The user wants an echo.",
+    }
+    events = data_events(chat(client, "minimax-think", stream=True, reasoning_split=True).text)
+    details = [d["text"] for e in events[1:-2] for d in e["choices"][0]["delta"].get("reasoning_details") or []]
+    assert "".join(details) == "The user wants an echo." and content_of(events) == "Echo: hello world"
+
+
+def test_a_reasoner_model_reasons_in_reasoning_content_before_answering(client):
+    message = chat(client, "local-reasoner").json()["choices"][0]["message"]
+    assert message["reasoning_content"] == "The user wants an echo." and message["content"] == "Echo: hello world"
+
+
+def test_a_nousage_model_reports_no_usage_at_all(client):
+    assert "usage" not in chat(client, "echo-nousage").json()
+    events = data_events(chat(client, "echo-nousage", stream=True, stream_options={"include_usage": True}).text)
+    assert all(e == "[DONE]" or e["usage"] is None for e in events)
+
+
+@pytest.mark.parametrize("kind", ["json_object", "json_schema"])
+def test_json_mode_replies_with_a_json_object(client, kind):
+    content = chat(client, response_format={"type": kind}).json()["choices"][0]["message"]["content"]
+    assert json.loads(content) == {"echo": "Echo: hello world"}
+
+
+def test_image_parts_are_counted_in_the_reply(client):
+    png = base64.b64encode(b"\x89PNG").decode()
+    parts = [
+        {"type": "text", "text": "these?"},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{png}"}},
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.jpg"}},
+    ]
+    body = {"model": "echo-1", "messages": [{"role": "user", "content": parts}]}
+    assert client.post(CHAT, headers=OPENAI, json=body).json()["choices"][0]["message"]["content"] == (
+        "[2 images] Echo: these?"
+    )
+    parts[1]["image_url"]["url"] = "data:image/png;base64,not base64!"
+    assert client.post(CHAT, headers=OPENAI, json=body).status_code == 400
+
+
+def test_azure_v1_routes_name_the_deployment_in_the_body_and_need_no_api_version(client):
+    body = client.post("/openai/v1/chat/completions", headers=AZURE, json={"model": "prod-4o", "messages": HELLO})
+    assert body.json()["model"] == "prod-4o"
+    assert client.get("/openai/v1/models", headers=AZURE).status_code == 200
+    missing = client.post("/openai/v1/chat/completions", headers=AZURE, json={"model": "missing-x", "messages": HELLO})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "DeploymentNotFound"
+    assert client.post("/openai/v1/chat/completions", json={"model": "prod-4o", "messages": HELLO}).status_code == 401

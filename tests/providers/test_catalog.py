@@ -35,6 +35,7 @@ REQUIRED_SLUGS = (
 )
 CANONICAL_FIELD_NAMES = {
     "api_key",
+    "deployments",
     "base_url",
     "api_version",
     "organization",

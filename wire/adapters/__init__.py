@@ -12,7 +12,7 @@ from wire.types import Target
 
 REGISTRY: dict[str, str] = {
     "openai_compatible": "wire.adapters.openai_compatible.OpenAICompatibleAdapter",
-    "azure_openai": "wire.adapters.openai_compatible.AzureOpenAIAdapter",
+    "azure_openai": "wire.adapters.azure.AzureOpenAIAdapter",
     "anthropic": "wire.adapters.anthropic.AnthropicAdapter",
     "ollama": "wire.adapters.ollama.OllamaAdapter",
     "jina": "wire.adapters.rerank.JinaAdapter",

@@ -2,30 +2,35 @@
 
 Handled generically, because several providers do it: SSE comment lines (DeepSeek keep-alive, Xinference
 pings), chunks with empty ``choices`` (Azure's filter chunk, the usage chunk), usage inside ``choices[0]``
-(Moonshot), ``reasoning_content`` / ``reasoning`` deltas (DeepSeek, Zhipu, Ollama /v1), and error frames.
+(Moonshot), ``reasoning_content`` / ``reasoning`` deltas (DeepSeek, Zhipu, Ollama /v1), MiniMax's
+``reasoning_details``, inline ``<think>`` blocks at the start of the content (``wire.thinking``), and error frames.
 
 Reference: https://platform.openai.com/docs/api-reference/chat
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from core.errors import BadResponse, ProviderUnavailable
 from wire.adapters.base import CHAT, EMBED, MODELS, RERANK, TRANSCRIBE, Adapter, sampling
 from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node, parse_json
+from wire.thinking import ThinkSplitter, split_think, thinking_fields
 from wire.types import (
     AudioFile,
     ChatDelta,
     ChatParams,
     ChatResult,
     EmbeddingResult,
+    ImagePart,
+    Message,
     RemoteModel,
     RequestSpec,
     RerankHit,
     RerankResult,
+    ResponseFormat,
     StreamEvent,
     Transcription,
     Usage,
@@ -33,13 +38,32 @@ from wire.types import (
 
 
 def openai_usage(usage: Node | None) -> Usage | None:
-    """``prompt_tokens`` / ``completion_tokens``, or the ``input_tokens`` / ``output_tokens`` some servers send."""
+    """``prompt_tokens`` / ``completion_tokens`` (or the ``input_tokens`` / ``output_tokens`` some servers send),
+    with the cached part of the input and the reasoning part of the output where the provider reports them:
+    OpenAI's ``prompt_tokens_details.cached_tokens`` and ``completion_tokens_details.reasoning_tokens``
+    (https://platform.openai.com/docs/api-reference/chat/object), DeepSeek's ``prompt_cache_hit_tokens``
+    (https://api-docs.deepseek.com/api/create-chat-completion); checked 2026-12-02."""
     if usage is None:
         return None
     return Usage(
         input_tokens=_first_int(usage, "prompt_tokens", "input_tokens"),
         output_tokens=_first_int(usage, "completion_tokens", "output_tokens"),
+        cached_input_tokens=_detail(usage, ("prompt_tokens_details", "cached_tokens"), ("prompt_cache_hit_tokens",)),
+        reasoning_tokens=_detail(usage, ("completion_tokens_details", "reasoning_tokens")),
     )
+
+
+def _detail(usage: Node, *paths: tuple[str, ...]) -> int | None:
+    """An optional breakdown of the counts. One in a shape no provider documents is left out: a reply is not
+    worth failing over a detail of its bill (the counts themselves are read strictly)."""
+    for path in paths:
+        try:
+            value = usage.opt_int(*path)
+        except BadResponse:
+            continue
+        if value is not None:
+            return value
+    return None
 
 
 def _first_int(node: Node, *keys: str) -> int | None:
@@ -51,7 +75,46 @@ def _first_int(node: Node, *keys: str) -> int | None:
 
 
 def _reasoning(node: Node) -> str:
-    return node.text("reasoning_content") or node.text("reasoning")
+    return node.text("reasoning_content") or node.text("reasoning") or _details_text(node)
+
+
+def _details_text(node: Node) -> str:
+    """MiniMax's ``reasoning_details``: a list of ``{"type": "reasoning.text", "text": …}``."""
+    return "".join(item.text("text") for item in node.opt_arr("reasoning_details"))
+
+
+def _message(message: Message) -> dict[str, Any]:
+    """Text stays a string; a message with parts is a list of text and ``image_url`` parts (data URLs inline)."""
+    if isinstance(message.content, str):
+        return {"role": message.role, "content": message.content}
+    parts = [
+        {"type": "image_url", "image_url": {"url": part.data_url}}
+        if isinstance(part, ImagePart)
+        else {"type": "text", "text": part.text}
+        for part in message.content
+    ]
+    return {"role": message.role, "content": parts}
+
+
+def _response_format(value: ResponseFormat | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if value.type != "json_schema":
+        return {"type": value.type}
+    schema = {"name": value.name, "schema": dict(value.schema or {}), "strict": value.strict}
+    return {"type": "json_schema", "json_schema": schema}
+
+
+def chat_options(params: ChatParams) -> dict[str, Any]:
+    """Stop sequences, seed, penalties and the response format, where the call sets them."""
+    values = {
+        "stop": list(params.stop) or None,
+        "seed": params.seed,
+        "presence_penalty": params.presence_penalty,
+        "frequency_penalty": params.frequency_penalty,
+        "response_format": _response_format(params.response_format),
+    }
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _stream_error(chunk: Node) -> ProviderUnavailable:
@@ -71,24 +134,36 @@ class OpenAICompatibleAdapter(Adapter):
         return headers
 
     def path_url(self, path: str, model: str = "") -> str:
-        """The URL of an API path; Azure puts the deployment (by default the model) into it."""
+        """The URL of an API path; Azure puts the deployment into it."""
         return self.url(path)
+
+    def wire_model(self, model: str, path: str) -> str:
+        """The ``model`` the body names; Azure's v1 API names the deployment there."""
+        return model
+
+    def token_param(self, params: ChatParams) -> str:
+        """The body field for the token limit: the model's rule, else the provider's."""
+        return params.max_tokens_param or self.target.quirks.max_tokens_param
 
     def params(self) -> dict[str, str] | None:
         return None
 
     # --- chat -------------------------------------------------------------------------------------------------
     def chat_request(self, params: ChatParams, *, stream: bool) -> RequestSpec:
+        quirks = self.target.quirks
         body: dict[str, Any] = {
-            "model": params.model,
-            "messages": [{"role": m.role, "content": m.content} for m in params.messages],
+            "model": self.wire_model(params.model, "chat/completions"),
+            "messages": [_message(m) for m in params.messages],
         }
-        body.update(sampling(params, max_tokens=self.target.quirks.max_tokens_param))
+        body.update(sampling(params, max_tokens=self.token_param(params)))
+        body.update(chat_options(params))
+        body.update(thinking_fields(quirks.thinking_style, params.thinking))
         if stream:
             body["stream"] = True
             body["stream_options"] = {"include_usage": True}
-        elif self.target.quirks.disable_thinking_when_not_streaming:
+        elif quirks.disable_thinking_when_not_streaming:  # whatever the call asked: Qwen refuses it otherwise
             body["enable_thinking"] = False
+            body.pop("thinking_budget", None)
         return RequestSpec(
             "POST",
             self.path_url("chat/completions", params.model),
@@ -101,40 +176,33 @@ class OpenAICompatibleAdapter(Adapter):
         root = Node(body)
         choice = root.obj("choices", 0)
         message = choice.obj("message")
+        # content is null when the reply is a refusal or only tool calls
+        inline, content = split_think(message.text("content"))
         return ChatResult(
-            content=message.text("content"),  # null when the reply is a refusal or only tool calls
-            reasoning=_reasoning(message),
+            content=content,
+            reasoning=_reasoning(message) + inline,
             usage=openai_usage(root.opt_obj("usage")) or Usage(),
             model=root.text("model"),
             finish_reason=choice.opt_text("finish_reason"),
         )
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
-        finished = False
+        reply = _ReplyStream()
+        finished = done = False
         for event in events:
             if event.data.startswith("[DONE]"):
-                return
+                done = True
+                break
             chunk = parse_json(event.data, "the stream chunk").obj()
             if chunk.get("error").value is not None:
                 raise _stream_error(chunk)
-            for delta in self._chunk_deltas(chunk):
+            for delta in reply.deltas(chunk):
                 finished = finished or delta.finish_reason is not None
                 yield delta
-        if not finished:  # some servers omit [DONE]; a finish_reason is enough to know the reply is whole
+        if rest := reply.rest():
+            yield rest
+        if not (done or finished):  # some servers omit [DONE]; a finish_reason is enough to know the reply is whole
             raise BadResponse("the stream ended before the reply was complete")
-
-    def _chunk_deltas(self, chunk: Node) -> Iterator[ChatDelta]:
-        usage = openai_usage(chunk.opt_obj("usage"))
-        for choice in chunk.opt_arr("choices"):
-            delta = choice.get("delta")
-            yield ChatDelta(
-                content=delta.text("content"),
-                reasoning=_reasoning(delta),
-                usage=openai_usage(choice.opt_obj("usage")),  # Moonshot puts usage inside the choice
-                finish_reason=choice.opt_text("finish_reason"),
-            )
-        if usage is not None:
-            yield ChatDelta(usage=usage)
 
     # --- models, embeddings, rerank, speech-to-text -----------------------------------------------------------
     def models_request(self) -> RequestSpec:
@@ -142,11 +210,10 @@ class OpenAICompatibleAdapter(Adapter):
 
     def models_response(self, body: Any) -> list[RemoteModel]:
         prefix = self.target.quirks.model_id_prefix
-        names = [item.required_text("id") for item in Node(body).arr("data")]
-        return [RemoteModel(name=name.removeprefix(prefix)) for name in names]
+        return [_remote_model(item, prefix) for item in Node(body).arr("data")]
 
     def embed_request(self, model: str, inputs: list[str]) -> RequestSpec:
-        body = {"model": model, "input": inputs, "encoding_format": "float"}
+        body = {"model": self.wire_model(model, "embeddings"), "input": inputs, "encoding_format": "float"}
         return RequestSpec(
             "POST", self.path_url("embeddings", model), headers=self.headers(), json=body, params=self.params()
         )
@@ -155,7 +222,7 @@ class OpenAICompatibleAdapter(Adapter):
         root = Node(body)
         rows = sorted(enumerate(root.arr("data")), key=lambda pair: _position(*pair))
         return EmbeddingResult(
-            vectors=[row.floats("embedding") for _, row in rows], usage=openai_usage(root.opt_obj("usage")) or Usage()
+            vectors=[_vector(row) for _, row in rows], usage=openai_usage(root.opt_obj("usage")) or Usage()
         )
 
     def rerank_request(self, model: str, query: str, documents: list[str], top_n: int | None) -> RequestSpec:
@@ -177,7 +244,7 @@ class OpenAICompatibleAdapter(Adapter):
         return rerank_result(body, documents)
 
     def transcribe_request(self, model: str, audio: AudioFile, language: str | None) -> RequestSpec:
-        data = {"model": model, "response_format": "json"}
+        data = {"model": self.wire_model(model, "audio/transcriptions"), "response_format": "json"}
         if language:
             data["language"] = language
         files = {"file": (audio.filename, audio.content, audio.content_type)}
@@ -193,6 +260,95 @@ class OpenAICompatibleAdapter(Adapter):
     def transcribe_response(self, body: Any) -> Transcription:
         root = Node(body)
         return Transcription(text=root.required_text("text"), usage=openai_usage(root.opt_obj("usage")) or Usage())
+
+
+class _ReplyStream:
+    """One streamed reply: inline ``<think>`` split across chunks, and MiniMax's ``reasoning_details`` text, which
+    its documentation shows as the whole text so far and servers have sent as only the new part: both are read."""
+
+    def __init__(self) -> None:
+        self.splitter = ThinkSplitter()
+        self.details = ""
+
+    def deltas(self, chunk: Node) -> Iterator[ChatDelta]:
+        usage = openai_usage(chunk.opt_obj("usage"))
+        for choice in chunk.opt_arr("choices"):
+            delta = choice.get("delta")
+            finish_reason = choice.opt_text("finish_reason")
+            inline, content = self.splitter.feed(delta.text("content"))
+            if finish_reason is not None:
+                rest_inline, rest_content = self.splitter.finish()
+                inline, content = inline + rest_inline, content + rest_content
+            reasoning = delta.text("reasoning_content") or delta.text("reasoning") or self._new_details(delta)
+            yield ChatDelta(
+                content=content,
+                reasoning=reasoning + inline,
+                usage=openai_usage(choice.opt_obj("usage")),  # Moonshot puts usage inside the choice
+                finish_reason=finish_reason,
+            )
+        if usage is not None:
+            yield ChatDelta(usage=usage)
+
+    def _new_details(self, delta: Node) -> str:
+        text = _details_text(delta)
+        new = text[len(self.details) :] if self.details and text.startswith(self.details) else text
+        self.details += new
+        return new
+
+    def rest(self) -> ChatDelta | None:
+        """What the splitter still holds when the stream ends without a finish reason."""
+        reasoning, content = self.splitter.finish()
+        return ChatDelta(content=content, reasoning=reasoning) if reasoning or content else None
+
+
+# Xinference's ``model_type`` in /v1/models items (``to_description`` of each model family in xorbitsai/inference:
+# xinference/model/{llm/llm_family,embedding/core,rerank/core,audio/core}.py; checked 2026-12-02). Audio models
+# are speech-to-text only when their ``model_ability`` says ``audio2text``; other types (image, video, TTS) keep
+# their own name, which no provider offers, so discovery skips them.
+SERVED_TYPES = {"llm": "llm", "embedding": "text-embedding", "rerank": "rerank"}
+
+
+def _remote_model(item: Node, prefix: str) -> RemoteModel:
+    name = item.required_text("id").removeprefix(prefix)
+    model_type = _served_type(item.value)
+    return RemoteModel(name=name, model_type=model_type, context_window=_served_context(item.value, model_type))
+
+
+def _served_type(item: Mapping[str, Any]) -> str | None:
+    raw = item.get("model_type")
+    if not isinstance(raw, str) or not raw:
+        return None
+    kind = raw.lower()
+    if kind == "audio":
+        ability = item.get("model_ability")
+        return "speech2text" if not isinstance(ability, list) or "audio2text" in ability else "text-to-speech"
+    return SERVED_TYPES.get(kind, kind)
+
+
+def _served_context(item: Mapping[str, Any], model_type: str | None) -> int | None:
+    """The context window a server reports in its list, where it does; a value of another shape is ignored.
+
+    vLLM ``max_model_len`` (``ModelCard`` in vllm/entrypoints/openai/protocol.py); Xinference ``context_length``
+    (LLMs) and ``max_tokens`` (embedding models); llama.cpp ``meta.n_ctx`` (the loaded context, newer servers),
+    else ``meta.n_ctx_train`` (https://github.com/ggml-org/llama.cpp/blob/master/tools/server/README.md).
+    Checked 2026-12-02.
+    """
+    meta = item.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    candidates = [item.get("max_model_len"), item.get("context_length"), meta.get("n_ctx"), meta.get("n_ctx_train")]
+    if model_type == "text-embedding":
+        candidates.append(item.get("max_tokens"))
+    return next((int(v) for v in candidates if isinstance(v, int) and not isinstance(v, bool) and v > 0), None)
+
+
+def _vector(row: Node) -> list[float]:
+    node = row.get("embedding")
+    if isinstance(node.value, list) and node.value and isinstance(node.value[0], list):
+        raise BadResponse(
+            f"{node.where()} is a list of per-token vectors, not one vector per input: the model has no pooling. "
+            "Serve it with pooling (for llama.cpp: --pooling mean) or pick an embedding model."
+        )
+    return row.floats("embedding")
 
 
 def _position(fallback: int, row: Node) -> int:
@@ -224,19 +380,4 @@ def _rerank_hit(item: Node, documents: list[str]) -> RerankHit:
     return RerankHit(index=index, score=item.number("relevance_score"), document=documents[index])
 
 
-class AzureOpenAIAdapter(OpenAICompatibleAdapter):
-    """Azure OpenAI with dated API versions: ``{endpoint}/openai/deployments/{deployment}/…?api-version=`` (https://learn.microsoft.com/azure/ai-services/openai/reference)."""
-
-    operations = frozenset({CHAT, MODELS, EMBED, TRANSCRIBE})
-
-    def headers(self) -> dict[str, str]:
-        return {"api-key": self.target.api_key} if self.target.api_key else {}
-
-    def params(self) -> dict[str, str] | None:
-        return {"api-version": self.target.config.get("api_version") or "2024-10-21"}
-
-    def path_url(self, path: str, model: str = "") -> str:
-        if path == "models":
-            return self.url("openai/models")
-        deployment = self.target.config.get("deployment") or model
-        return self.url(f"openai/deployments/{deployment}/{path}")
+# --- Azure OpenAI. ---
