@@ -47,16 +47,23 @@ class RequestBodyLimitMiddleware:
         declared = str(request.META.get("CONTENT_LENGTH") or "")
         if declared and not (declared.isascii() and declared.isdigit()):
             return _error(request, 400, "bad_request", gettext_noop("The Content-Length header is not a number."))
-        if declared and int(declared) > settings.REQUEST_BODY_MAX_BYTES:
+        if declared and int(declared) > body_limit(request):
             return limit_response(request, RequestDataTooBig())
         try:
-            if not declared and len(request.body) > settings.REQUEST_BODY_MAX_BYTES:
+            if not declared and len(request.body) > body_limit(request):
                 raise RequestDataTooBig()
             if request.method == "POST":
                 request.POST  # noqa: B018 -- parsed now, so that its limit errors are answered here
         except LIMIT_ERRORS as exc:
             return limit_response(request, exc)
         return None
+
+
+def body_limit(request: HttpRequest) -> int:
+    """The body limit of this path: larger where a form uploads an image (``REQUEST_BODY_UPLOAD_PATHS``)."""
+    if request.path in settings.REQUEST_BODY_UPLOAD_PATHS:
+        return int(settings.REQUEST_BODY_UPLOAD_MAX_BYTES)
+    return int(settings.REQUEST_BODY_MAX_BYTES)
 
 
 def limit_response(request: HttpRequest, exception: LimitError) -> JsonResponse:
@@ -67,7 +74,7 @@ def limit_response(request: HttpRequest, exception: LimitError) -> JsonResponse:
     if isinstance(exception, TooManyFilesSent):
         message = gettext_noop("The request has more than %(limit)s files.")
         return _error(request, 400, "too_many_files", message, settings.DATA_UPLOAD_MAX_NUMBER_FILES)
-    limit = settings.REQUEST_BODY_MAX_BYTES
+    limit = body_limit(request)
     logger.warning("Refused a request body over %d bytes: %s %r", limit, request.method, request.path)
     message = gettext_noop("The request body is larger than the limit of %(limit)s.")
     return _error(request, 413, "request_too_large", message, limit, size=True)

@@ -48,7 +48,9 @@ def conversation_title_generate(*, conversation_id: str) -> str | None:
     return title or None
 
 
-def compare_one(*, credential_id: str, model: str, system: str, message: str, user_id: int | None) -> dict[str, Any]:
+def compare_one(
+    *, credential_id: str, model: str, system: str, message: str, user_id: int | None, max_tokens: int | None = None
+) -> dict[str, Any]:
     """One column of a compare run: the reply or the error, with latency and tokens. Never a secret."""
     credential = Credential.objects.select_related("provider").filter(pk=credential_id).first()
     base: dict[str, Any] = {"credential": credential.name if credential else "", "model": model}
@@ -57,7 +59,9 @@ def compare_one(*, credential_id: str, model: str, system: str, message: str, us
     messages = ([ChatMessage("system", system)] if system else []) + [ChatMessage("user", message)]
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
-        outcome = provider_services.chat(messages=messages, credential=credential, model=model, user=user)
+        outcome = provider_services.chat(
+            messages=messages, credential=credential, model=model, user=user, max_tokens=max_tokens
+        )
     except ModelDeskError as error:
         return {
             **base,
@@ -71,5 +75,6 @@ def compare_one(*, credential_id: str, model: str, system: str, message: str, us
         "content": outcome.content,
         "latency_ms": info.latency_ms,
         "usage": {"input_tokens": info.usage.input_tokens, "output_tokens": info.usage.output_tokens},
+        "finish_reason": outcome.finish_reason,
         "error": None,
     }

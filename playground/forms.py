@@ -2,7 +2,10 @@
 
 Every text input has a length limit and refuses null characters (no PostgreSQL text column stores one); model
 names follow ``core.validators.validate_model_name``; parameters stay within the model's rules, or within
-generic bounds where the catalog has none. The limits are the same on every database.
+generic bounds where the catalog has none (``calls.rules.rules_problems``, each error on its field: an image a
+model cannot see on the image's field). The limits are the same on every database.
+
+An attached image is sent with the message but stored as a note (``playground.images``).
 """
 
 from __future__ import annotations
@@ -13,22 +16,25 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from calls.selectors import models_for_credential
 from core.validators import (
     JSON_MAX_DEPTH,
     MODEL_NAME_MAX_LENGTH,
-    PARAMETER_BOUNDS,
     json_too_deep,
     validate_model_name,
 )
 from credentials.models import Credential
 from providers.models import Provider, ProviderModel
+from wire.types import ResponseFormat, Thinking
 
+from .images import IMAGE_MAX_BYTES, IMAGE_URL_MAX_LENGTH, MEDIA_TYPES, ImageError, image_from_bytes, image_from_url
 from .selectors import conversation_get, parse_uuid
-from .services import DEFAULT, ERROR_OUTPUT, FAIL, RunRequest
+from .services import DEFAULT, ERROR_OUTPUT, FAIL, RunRequest, run_problems
 from .variables import VARIABLES_MAX_CHARS, VariableError, parse_variables, render
 
 # System message, user message (also once its variables are filled in) and default value: 100,000 characters is
@@ -41,6 +47,62 @@ ERROR_MODES = [
     (DEFAULT, _("Default value: answer with the content below")),
     (ERROR_OUTPUT, _("Error output: JSON with the error type and message")),
 ]
+
+
+STOP_MAX_COUNT, STOP_MAX_CHARS = 4, 100
+SCHEMA_MAX_CHARS = 20_000
+SEED_MAX = 2**63 - 1
+THINKING_BUDGET_MAX = 1_000_000
+RESPONSE_FORMATS = [
+    ("text", _("Text")),
+    ("json_object", _("JSON object")),
+    ("json_schema", _("JSON schema")),
+]
+THINKING_LEVELS = [
+    ("", _("Model default")),
+    ("off", _("Off")),
+    ("low", _("Low")),
+    ("medium", _("Medium")),
+    ("high", _("High")),
+]
+# Where a rule's complaint is shown, when it is not the parameter's own field.
+RULE_FIELDS = {"images": "image"}
+# Fields a JSON body may send as JSON themselves (an object), not as text.
+JSON_FIELDS = frozenset({"variables", "response_schema"})
+
+
+def stop_sequences(text: str) -> tuple[str, ...]:
+    """Stop sequences, one a line (blank lines skipped). Raises ``ValidationError`` past 4, or past 100 characters."""
+    lines = tuple(line for line in text.replace("\r\n", "\n").split("\n") if line.strip())
+    if len(lines) > STOP_MAX_COUNT:
+        raise forms.ValidationError(_("Enter at most %(count)d stop sequences.") % {"count": STOP_MAX_COUNT})
+    if any(len(line) > STOP_MAX_CHARS for line in lines):
+        raise forms.ValidationError(
+            _("Each stop sequence may have at most %(count)d characters.") % {"count": STOP_MAX_CHARS}
+        )
+    return lines
+
+
+def json_schema(text: str) -> dict[str, Any]:
+    """A JSON schema typed in a text box: it must be a JSON object. Raises ``ValidationError``."""
+    if json_too_deep(text, max_depth=JSON_MAX_DEPTH):
+        raise forms.ValidationError(_("The schema is nested deeper than %(limit)d levels.") % {"limit": JSON_MAX_DEPTH})
+    try:
+        schema = json.loads(text)
+    except ValueError:
+        schema = None
+    if not isinstance(schema, dict):
+        raise forms.ValidationError(_('Enter the schema as a JSON object, e.g. {"type": "object"}.'))
+    return schema
+
+
+def thinking_of(level: str, budget: int | None) -> Thinking | None:
+    """The thinking setting: None leaves it to the model; "off" turns it off; a level and a budget are sent."""
+    if level == "off":
+        return Thinking(enabled=False)
+    if not level and budget is None:
+        return None
+    return Thinking(effort=level or None, budget_tokens=budget)
 
 
 def require_text(message: str) -> str:
@@ -65,15 +127,20 @@ def chat_credentials() -> Any:
 
 
 def llm_models(credential: Credential | None) -> Any:
+    """The enabled llm models ``credential`` can serve: its provider's, and its own server's."""
     if credential is None:
         return ProviderModel.objects.none()
-    return ProviderModel.objects.filter(provider_id=credential.provider_id, model_type="llm", enabled=True)
+    return models_for_credential(credential, model_type="llm")
 
 
 def llm_models_for(credentials: Any) -> Any:
-    """Enabled llm models of the providers behind ``credentials`` (suggestions for typed model names)."""
+    """Enabled llm models the ``credentials`` can serve (suggestions for typed model names): provider-wide
+    models of their providers, and the models of their own servers."""
     return ProviderModel.objects.filter(
-        provider_id__in=credentials.values("provider_id"), model_type="llm", enabled=True
+        Q(credential__isnull=True) | Q(credential__in=credentials),
+        provider_id__in=credentials.values("provider_id"),
+        model_type="llm",
+        enabled=True,
     )
 
 
@@ -117,6 +184,42 @@ class PlaygroundForm(forms.Form):
     temperature = forms.FloatField(label=_("Temperature"), required=False)
     top_p = forms.FloatField(label=_("Top P"), required=False)
     max_tokens = forms.IntegerField(label=_("Max tokens"), required=False, min_value=1)
+    stop = forms.CharField(
+        label=_("Stop sequences"),
+        required=False,
+        strip=False,
+        max_length=STOP_MAX_COUNT * (STOP_MAX_CHARS + 2),
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text=_("One a line, up to 4. The reply ends before the first one it would write."),
+    )
+    seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0, max_value=SEED_MAX)
+    presence_penalty = forms.FloatField(label=_("Presence penalty"), required=False, min_value=-2, max_value=2)
+    frequency_penalty = forms.FloatField(label=_("Frequency penalty"), required=False, min_value=-2, max_value=2)
+    response_format = forms.ChoiceField(
+        label=_("Response format"), choices=RESPONSE_FORMATS, initial="text", required=False
+    )
+    response_schema = forms.CharField(
+        label=_("JSON schema"),
+        required=False,
+        max_length=SCHEMA_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "placeholder": '{"type": "object", ...}'}),
+    )
+    thinking = forms.ChoiceField(label=_("Thinking level"), choices=THINKING_LEVELS, required=False)
+    thinking_budget = forms.IntegerField(
+        label=_("Budget (tokens)"), required=False, min_value=1, max_value=THINKING_BUDGET_MAX
+    )
+    image = forms.FileField(
+        label=_("Attach an image"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(set(MEDIA_TYPES.values())))}),
+        help_text=_("PNG, JPEG, WebP or GIF, up to 5 MB. The stored message keeps only its name."),
+    )
+    image_url = forms.CharField(
+        label=_("Or an image URL"),
+        required=False,
+        max_length=IMAGE_URL_MAX_LENGTH,
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )
     max_attempts = forms.IntegerField(label=_("Max attempts"), min_value=1, max_value=5)
     error_mode = forms.ChoiceField(label=_("On error"), choices=ERROR_MODES, initial=FAIL)
     default_value = forms.CharField(
@@ -163,8 +266,57 @@ class PlaygroundForm(forms.Form):
     def clean_message(self) -> str:
         return require_text(self.cleaned_data["message"])
 
+    def clean_stop(self) -> tuple[str, ...]:
+        return stop_sequences(self.cleaned_data.get("stop") or "")
+
+    def clean_image(self) -> Any:
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        name = upload.name or ""
+        if upload.size > IMAGE_MAX_BYTES:  # refused before it is read
+            raise forms.ValidationError(_("%(name)s is larger than 5 MB.") % {"name": name})
+        try:
+            return image_from_bytes(name, upload.read())
+        except ImageError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_image_url(self) -> Any:
+        url = (self.cleaned_data.get("image_url") or "").strip()
+        try:
+            return image_from_url(url) if url else None
+        except ImageError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def _clean_response_format(self, data: dict[str, Any]) -> None:
+        kind, text = data.get("response_format") or "text", (data.get("response_schema") or "").strip()
+        data["response_format"] = None
+        if kind == "json_object":
+            data["response_format"] = ResponseFormat(type="json_object")
+        elif kind == "json_schema" and not text:
+            self.add_error("response_schema", _("Enter the JSON schema the reply must follow."))
+        elif kind == "json_schema":
+            try:
+                data["response_format"] = ResponseFormat(type="json_schema", schema=json_schema(text))
+            except forms.ValidationError as exc:
+                self.add_error("response_schema", exc)
+
+    def _clean_thinking(self, data: dict[str, Any]) -> None:
+        level, budget = data.get("thinking") or "", data.get("thinking_budget")
+        if level == "off" and budget is not None:
+            self.add_error("thinking_budget", _("Thinking is off: leave its budget empty."))
+        data["thinking"] = thinking_of(level, budget)
+
+    def _clean_images(self, data: dict[str, Any]) -> None:
+        if data.get("image") and data.get("image_url"):
+            self.add_error("image_url", _("Attach a file or give a URL, not both."))
+        data["images"] = tuple(a for a in (data.get("image"), data.get("image_url")) if a)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_response_format(data)
+        self._clean_thinking(data)
+        self._clean_images(data)
         model = (data.get("model_name") or "").strip() or (data.get("model") or "").strip()
         if not model and not {"model", "model_name"} & set(self.errors):
             self.add_error("model", _("Choose a model or type its name."))
@@ -182,40 +334,41 @@ class PlaygroundForm(forms.Form):
         return data
 
     def _check_parameters(self, data: dict[str, Any], model_name: str) -> None:
-        """Parameters within the model's rules, and within ``PARAMETER_BOUNDS`` where there are none.
+        """The model's rules (``calls.rules``), each complaint on its field; generic bounds for a typed name.
 
-        A typed model name has no rules at all; a catalog model's rules may leave a bound open.
+        Skipped while the credential or the model is in error: their rules cannot be known.
         """
-        model = llm_models(data.get("credential")).filter(name=model_name).first() if model_name else None
-        rules = model.parameter_rules() if model is not None else {}
-        for name, (generic_min, generic_max) in PARAMETER_BOUNDS.items():
-            value, rule = data.get(name), rules.get(name, {})
-            low = generic_min if rule.get("min") is None else rule["min"]
-            high = generic_max if rule.get("max") is None else rule["max"]
-            if value is None or low <= value <= high:
-                continue
-            bounds = {"name": name, "min": low, "max": high}
-            if model is not None:
-                self.add_error(
-                    name, _("%(model)s accepts %(name)s from %(min)s to %(max)s.") % {**bounds, "model": model.name}
-                )
-            else:
-                self.add_error(name, _("%(name)s must be from %(min)s to %(max)s.") % bounds)
+        if not model_name or data.get("credential") is None or {"credential", "model", "model_name"} & set(self.errors):
+            return
+        for field, message in run_problems(self._request(data)):
+            field = RULE_FIELDS.get(field, field)
+            if field == "image" and not data.get("image"):
+                field = "image_url"
+            self.add_error(field if field in self.fields else None, message)
 
     def run_request(self) -> RunRequest:
-        data = self.cleaned_data
+        return self._request(self.cleaned_data)
+
+    def _request(self, data: dict[str, Any]) -> RunRequest:
         return RunRequest(
             user=self.user,
             credential=data["credential"],
             model=data["model_name"],
             system=data.get("system") or "",
-            message=data["message"],
+            message=data.get("message") or "",
             history=bool(data.get("history")),
             rounds=data.get("history_rounds") or 1,
             window_minutes=data.get("history_window"),
             temperature=data.get("temperature"),
             top_p=data.get("top_p"),
             max_tokens=data.get("max_tokens"),
+            stop=data.get("stop") or (),
+            seed=data.get("seed"),
+            presence_penalty=data.get("presence_penalty"),
+            frequency_penalty=data.get("frequency_penalty"),
+            response_format=data.get("response_format"),
+            thinking=data.get("thinking"),
+            images=data.get("images") or (),
             max_attempts=data.get("max_attempts"),
             error_mode=data.get("error_mode") or FAIL,
             default_value=data.get("default_value") or "",
@@ -234,15 +387,15 @@ class JsonBodyError(ValueError):
 def playground_json_data(body: bytes) -> QueryDict:
     """A JSON object body (scripts) as the playground form's data: true is "on", false and null are empty.
 
-    ``variables`` may be given as the JSON object itself. Any other field takes text, a number or a boolean; a
-    nested value is an error naming that field, never stringified. Raises ``JsonBodyError``.
+    ``variables`` and ``response_schema`` may be given as the JSON object itself. Any other field takes text, a
+    number or a boolean; a nested value is an error naming that field, never stringified. Raises ``JsonBodyError``.
     """
     payload = _json_body(body)
     data, errors = QueryDict(mutable=True), {}
     for key, value in payload.items():
         if key not in PlaygroundForm.base_fields:
             continue
-        if isinstance(value, (dict, list)) and key != "variables":
+        if isinstance(value, (dict, list)) and key not in JSON_FIELDS:
             errors[key] = [gettext("Send this field as text, a number or true/false, not as a JSON object or list.")]
         elif isinstance(value, (dict, list)):
             data[key] = json.dumps(value, ensure_ascii=False)
@@ -292,6 +445,7 @@ class CompareForm(forms.Form):
     message = forms.CharField(
         label=_("User message"), max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
     )
+    max_tokens = forms.IntegerField(label=_("Max tokens"), required=False, min_value=1, max_value=1_000_000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -321,8 +475,57 @@ class CompareForm(forms.Form):
     def clean_message(self) -> str:
         return require_text(self.cleaned_data["message"])
 
+    def clean_stop(self) -> tuple[str, ...]:
+        return stop_sequences(self.cleaned_data.get("stop") or "")
+
+    def clean_image(self) -> Any:
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        name = upload.name or ""
+        if upload.size > IMAGE_MAX_BYTES:  # refused before it is read
+            raise forms.ValidationError(_("%(name)s is larger than 5 MB.") % {"name": name})
+        try:
+            return image_from_bytes(name, upload.read())
+        except ImageError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_image_url(self) -> Any:
+        url = (self.cleaned_data.get("image_url") or "").strip()
+        try:
+            return image_from_url(url) if url else None
+        except ImageError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def _clean_response_format(self, data: dict[str, Any]) -> None:
+        kind, text = data.get("response_format") or "text", (data.get("response_schema") or "").strip()
+        data["response_format"] = None
+        if kind == "json_object":
+            data["response_format"] = ResponseFormat(type="json_object")
+        elif kind == "json_schema" and not text:
+            self.add_error("response_schema", _("Enter the JSON schema the reply must follow."))
+        elif kind == "json_schema":
+            try:
+                data["response_format"] = ResponseFormat(type="json_schema", schema=json_schema(text))
+            except forms.ValidationError as exc:
+                self.add_error("response_schema", exc)
+
+    def _clean_thinking(self, data: dict[str, Any]) -> None:
+        level, budget = data.get("thinking") or "", data.get("thinking_budget")
+        if level == "off" and budget is not None:
+            self.add_error("thinking_budget", _("Thinking is off: leave its budget empty."))
+        data["thinking"] = thinking_of(level, budget)
+
+    def _clean_images(self, data: dict[str, Any]) -> None:
+        if data.get("image") and data.get("image_url"):
+            self.add_error("image_url", _("Attach a file or give a URL, not both."))
+        data["images"] = tuple(a for a in (data.get("image"), data.get("image_url")) if a)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_response_format(data)
+        self._clean_thinking(data)
+        self._clean_images(data)
         targets = []
         for slot in range(1, COMPARE_SLOTS + 1):
             credential, model = data.get(f"credential_{slot}"), (data.get(f"model_{slot}") or "").strip()

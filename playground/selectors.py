@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+
+from calls.usage import estimate_tokens
 
 from .models import Conversation, Message, Role
 
@@ -55,12 +56,6 @@ def history_rounds(*, conversation: Conversation, rounds: int, window_minutes: i
         else:
             index += 1
     return pairs[-rounds:] if rounds else []
-
-
-def estimate_tokens(text: str) -> int:
-    """A conservative count: a CJK character is about one token, other text about four characters a token."""
-    wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
-    return wide + math.ceil((len(text) - wide) / 4)
 
 
 def fit_rounds(rounds: list[Round], *, budget: int | None) -> list[Round]:

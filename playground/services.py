@@ -1,6 +1,19 @@
 """Playground runs: build the messages (system, loaded history, the new user message), call the provider
-through ``providers.services``, store the turn, and shape the output exactly as the LLM node's JSON:
-``[{"content": ..., "history": [{"role", "content"}, ...], ...}]``.
+through ``calls.services``, store the turn, and shape the output exactly as the LLM node's JSON:
+``[{"content": ..., "history": [{"role", "content"}, ...], ...}]``, plus ``reasoning`` when the model reasoned
+and ``finish_reason`` (``"length"``: cut at the token limit). ``usage`` gets ``"estimated": true`` when the
+provider reported none and ModelDesk counted it.
+
+Only text is stored. An attached image is sent with the new message and kept in the stored message as a note
+(``[image: cat.png]``), so history sent back later is text only; a reply's reasoning is shown and returned but
+not stored, and never sent back.
+
+The stream endpoint's events, each one JSON object (``playground_stream``):
+
+- ``start``: ``{"conversation": id}``, once, before anything is called;
+- ``reasoning``: ``{"reasoning": text}``, a piece of the model's thinking (reasoning models, before the answer);
+- ``delta``: ``{"content": text}``, a piece of the answer;
+- then one of ``done``: ``{"conversation", "output"}`` or ``error``: ``{"conversation", "error", "output"}``.
 """
 
 from __future__ import annotations
@@ -12,16 +25,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import group
+from django.conf import settings
 from django.db import transaction
 
 from calls import services as provider_services
 from calls.recording import StreamCancelled
+from calls.rules import ChatRules, chat_rules, rules_problems
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
-from providers.models import ProviderModel
 from wire.redaction import storable
+from wire.types import ChatParams, ResponseFormat, TextPart, Thinking
 from wire.types import Message as ChatMessage
 
+from .images import Attachment
 from .models import TITLE_LENGTH, Conversation, Message, Role
 from .selectors import estimate_tokens, fit_rounds, history_rounds
 from .tasks import compare_one_task, conversation_title_task
@@ -43,10 +59,42 @@ class RunRequest:
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    response_format: ResponseFormat | None = None
+    thinking: Thinking | None = None
+    images: tuple[Attachment, ...] = ()  # sent with the message; stored as notes (text only)
     max_attempts: int | None = None
     error_mode: str = FAIL
     default_value: str = ""
     conversation: Conversation | None = None
+
+    @property
+    def stored_message(self) -> str:
+        """The message as it is stored and sent back in later history: its text and a note for each image."""
+        notes = " ".join(a.note for a in self.images)
+        return f"{self.message}\n\n{notes}" if notes else self.message
+
+    def user_message(self) -> ChatMessage:
+        """The new message as the model gets it: text, or text and images."""
+        if not self.images:
+            return ChatMessage("user", self.message)
+        return ChatMessage("user", (TextPart(self.message), *(a.image for a in self.images)))
+
+    def sampling(self) -> provider_services.Sampling:
+        return {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "stop": self.stop,
+            "seed": self.seed,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+            "response_format": self.response_format,
+            "thinking": self.thinking,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,16 +115,45 @@ class Turn:
     rounds_loaded: int
 
 
-def _context_budget(request: RunRequest, new_text: str) -> int | None:
-    model = (
-        ProviderModel.objects.filter(provider_id=request.credential.provider_id, name=request.model, model_type="llm")
-        .only("context_window", "max_tokens_default")
-        .first()
+def run_problems(request: RunRequest) -> list[tuple[str, str]]:
+    """Every rule of the model the request breaks, as (field, message) pairs: ``calls.rules.rules_problems``.
+
+    The fields are the parameters' names, and ``images`` for an image a model cannot see.
+    """
+    params = ChatParams(
+        model=request.model,
+        messages=(request.user_message(),),
+        temperature=request.temperature,
+        top_p=request.top_p,
+        max_tokens=request.max_tokens,
+        stop=tuple(request.stop),
+        seed=request.seed,
+        presence_penalty=request.presence_penalty,
+        frequency_penalty=request.frequency_penalty,
+        response_format=request.response_format,
+        thinking=request.thinking,
     )
-    if model is None or not model.context_window:
-        return None
-    reply = request.max_tokens or model.max_tokens_default or 0
-    return model.context_window - reply - estimate_tokens(new_text)
+    return rules_problems(chat_rules(credential=request.credential, model=request.model), params)
+
+
+def _reply_reserve(rules: ChatRules, max_tokens: int | None) -> int:
+    """The tokens to keep free for the reply: the limit the request will be sent with (as ``rules_apply`` sets it)."""
+    row = rules.row
+    if max_tokens:
+        return max_tokens
+    if row is not None and row.max_tokens_default:
+        return row.max_tokens_default
+    if row is None or row.origin != "predefined":
+        return settings.CHAT_DEFAULT_MAX_TOKENS
+    return 0
+
+
+def _context_budget(request: RunRequest, new_text: str) -> int:
+    """Tokens left for history: the model's context window (this server's own row first), else
+    ``CHAT_DEFAULT_CONTEXT_WINDOW``, less the reply's limit and the new text."""
+    rules = chat_rules(credential=request.credential, model=request.model)
+    window = rules.context_window or settings.CHAT_DEFAULT_CONTEXT_WINDOW
+    return window - _reply_reserve(rules, request.max_tokens) - estimate_tokens(new_text)
 
 
 def turn_start(request: RunRequest) -> Turn:
@@ -91,8 +168,8 @@ def turn_start(request: RunRequest) -> Turn:
     messages = [ChatMessage("system", request.system)] if request.system else []
     for user_turn, reply in rounds:
         messages += [ChatMessage("user", user_turn.content), ChatMessage("assistant", reply.content)]
-    messages.append(ChatMessage("user", request.message))
-    user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=request.message)
+    messages.append(request.user_message())
+    user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=request.stored_message)
     return Turn(request, conversation, user_message, messages, len(rounds))
 
 
@@ -104,14 +181,20 @@ def _output(
 ) -> list[dict[str, Any]]:
     usage = info.usage if info else None
     extra: dict[str, Any] = {"reasoning": outcome.reasoning} if outcome is not None and outcome.reasoning else {}
+    counted = {"estimated": True} if usage is not None and usage.estimated else {}
     return [
         {
             "content": content,
             **extra,
-            "history": [{"role": m.role, "content": m.content} for m in turn.messages],
+            # The new message with an image appears as it is stored: its text and the image's note.
+            "history": [
+                {"role": m.role, "content": m.content if isinstance(m.content, str) else turn.user_message.content}
+                for m in turn.messages
+            ],
             "usage": {
                 "input_tokens": usage.input_tokens if usage else None,
                 "output_tokens": usage.output_tokens if usage else None,
+                **counted,
             },
             "model": turn.request.model,
             "provider": turn.request.credential.provider.slug,
@@ -164,11 +247,18 @@ def _title_later(turn: Turn) -> None:
 
 
 def compare_run(
-    *, user: Any, targets: list[tuple[Credential, str]], system: str, message: str, timeout: float = 300
+    *,
+    user: Any,
+    targets: list[tuple[Credential, str]],
+    system: str,
+    message: str,
+    max_tokens: int | None = None,
+    timeout: float = 300,
 ) -> list[dict[str, Any]]:
     """The same prompt to up to four models at once, as a Celery group; results in the order asked."""
     job = group(
-        compare_one_task.s(str(c.pk), model, system, message, user.pk if user else None) for c, model in targets
+        compare_one_task.s(str(c.pk), model, system, message, user.pk if user else None, max_tokens)
+        for c, model in targets
     )
     results: list[dict[str, Any]] = job.apply_async().get(timeout=timeout)
     return results
@@ -178,9 +268,7 @@ def _call_options(request: RunRequest) -> dict[str, Any]:
     return {
         "credential": request.credential,
         "model": request.model,
-        "temperature": request.temperature,
-        "top_p": request.top_p,
-        "max_tokens": request.max_tokens,
+        **request.sampling(),
         "max_attempts": request.max_attempts,
         "user": request.user,
     }
@@ -206,12 +294,15 @@ def playground_run(request: RunRequest) -> RunResult:
 
 
 def playground_stream(request: RunRequest) -> Generator[tuple[str, dict[str, Any]], None, None]:
-    """Events for the streaming endpoint: ``start``, then ``delta`` pieces, then ``done`` or ``error``."""
+    """Events for the streaming endpoint (this module's docstring): ``start``, ``reasoning`` and ``delta``
+    pieces, then ``done`` or ``error``."""
     turn = turn_start(request)
     yield "start", {"conversation": str(turn.conversation.pk)}
     try:
         stream = provider_services.chat_stream(messages=turn.messages, **_call_options(request))
         for delta in stream:
+            if delta.reasoning:
+                yield "reasoning", {"reasoning": delta.reasoning}
             if delta.content:
                 yield "delta", {"content": delta.content}
         if stream.outcome is None:

@@ -16,7 +16,16 @@ def conversation_title_task(conversation_id: str) -> dict[str, Any]:
 
 
 @shared_task(name="playground.compare_one")
-def compare_one_task(credential_id: str, model: str, system: str, message: str, user_id: int | None) -> dict[str, Any]:
+def compare_one_task(
+    credential_id: str, model: str, system: str, message: str, user_id: int | None, max_tokens: int | None = None
+) -> dict[str, Any]:
     from .background import compare_one
 
-    return compare_one(credential_id=credential_id, model=model, system=system, message=message, user_id=user_id)
+    return compare_one(
+        credential_id=credential_id,
+        model=model,
+        system=system,
+        message=message,
+        user_id=user_id,
+        max_tokens=max_tokens,
+    )

@@ -109,11 +109,12 @@ def _valid_form(request: HttpRequest) -> PlaygroundForm | JsonResponse:
 
     Bodies over the size limit never get here (``config.middleware.RequestBodyLimitMiddleware``).
     """
+    as_json = request.content_type == "application/json"
     try:
-        data = playground_json_data(request.body) if request.content_type == "application/json" else request.POST
+        data = playground_json_data(request.body) if as_json else request.POST
     except JsonBodyError as exc:
         return _errors(exc.errors)
-    form = PlaygroundForm(data, user=request.user)
+    form = PlaygroundForm(data, None if as_json else request.FILES, user=request.user)
     return form if form.is_valid() else _errors(form.errors)
 
 
@@ -199,6 +200,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             targets=form.cleaned_data["targets"],
             system=form.cleaned_data.get("system") or "",
             message=form.cleaned_data["message"],
+            max_tokens=form.cleaned_data.get("max_tokens"),
         )
     model_names = sorted(set(llm_models_for(chat_credentials()).values_list("name", flat=True)))
     context = {"form": form, "results": results, "model_names": model_names}

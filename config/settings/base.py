@@ -116,6 +116,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # (config.middleware.RequestBodyLimitMiddleware); Django's own in-memory limit is the same number.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# The playground's run endpoints take an image file (5 MB at most, checked by the form) besides the text fields.
+# Django does not count uploaded files against DATA_UPLOAD_MAX_MEMORY_SIZE; files over 2.5 MB go to a temp file.
+REQUEST_BODY_UPLOAD_MAX_BYTES = env.int("REQUEST_BODY_UPLOAD_MAX_BYTES", default=7 * 1024 * 1024)
+REQUEST_BODY_UPLOAD_PATHS = ("/playground/api/run/", "/playground/api/stream/")
 
 # --- Internationalisation -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -135,3 +135,58 @@ def test_live_messages_have_the_markup_of_stored_ones(live_server, django_user_m
     assert "is-failed" in live[2] and "Provider unavailable" in live[2]
     page.reload()
     assert page.evaluate(MESSAGES_MARKUP) == live
+
+
+def test_a_reasoning_models_thinking_streams_above_its_answer(
+    live_server, django_user_model, page, point_at, screenshot
+):
+    """The fake provider's DeepSeek flavour thinks first: the "Thinking" block shows that text, apart from the
+    answer, and folds once the answer is there; the stored conversation keeps the answer only."""
+    credential = point_at("deepseek")
+    open_playground(live_server, django_user_model, page, credential)
+    page.fill("#id_model_name", "deepseek-echo")
+    output = chat(page, "think first")
+    assert output[0]["reasoning"] == "The user wants an echo." and output[0]["content"] == "Echo: think first"
+    page.click("#pg-tab-reply")
+
+    thinking = page.locator("#pg-transcript .pg-msg-assistant .pg-thinking")
+    assert thinking.is_visible() and not thinking.evaluate("node => node.open")  # folded once the answer came
+    thinking.locator("summary").click()
+    assert "The user wants an echo." in thinking.inner_text()
+    assert "The user wants an echo." not in page.inner_text("#pg-transcript .pg-msg-assistant .pg-msg-body")
+    assert page.locator("#pg-output #pg-thinking").is_visible()
+    assert page.locator("#pg-finish").is_hidden()  # "stop" needs no note
+    screenshot("playground-thinking")
+
+    page.reload()
+    assert page.locator("#pg-transcript .pg-thinking").first.is_hidden()  # reasoning is not stored
+
+    page.click("#pg-advanced summary")
+    page.select_option("#id_response_format", "json_schema")
+    assert page.locator("#id_response_schema").is_visible()
+    page.select_option("#id_thinking", "off")
+    screenshot("playground-advanced")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()  # the drawer takes its phone place without the transition a resize shows
+    page.click("#pg-advanced summary")
+    page.select_option("#id_response_format", "json_schema")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot("playground-advanced-phone")
+
+
+def test_rules_and_a_cut_reply_show_on_the_page(live_server, django_user_model, page, point_at):
+    """An image for a model that cannot see one is refused on the image field; the JSON mode one on its own."""
+    from providers.models import ProviderModel
+
+    credential = point_at("openai_compatible")
+    ProviderModel.objects.create(provider=credential.provider, name="echo-1", model_type="llm")
+    open_playground(live_server, django_user_model, page, credential)
+    page.fill("#id_model_name", "echo-1")
+    page.click("#pg-advanced summary")
+    page.fill("#id_image_url", "https://example.com/cat.png")
+    page.select_option("#id_response_format", "json_object")
+    page.fill("#id_message", "look")
+    page.click("#pg-send")
+    page.wait_for_selector('#pg-form[data-state="error"]')
+    assert "not a vision model" in page.inner_text('[data-errors-for="image_url"]')
+    assert "JSON mode" in page.inner_text('[data-errors-for="response_format"]')

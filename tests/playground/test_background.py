@@ -87,3 +87,24 @@ def test_periodic_health_check_tests_every_enabled_credential(llm):
 def test_periodic_model_sync_discovers_models(llm):
     assert models_sync_all_task.delay().get() == {"queued": 1}
     assert ProviderModel.objects.filter(provider=llm.provider, origin="discovered").count() == 4  # echo-1 existed
+
+
+def test_compare_sends_the_token_limit_to_every_model(player_client, llm, monkeypatch):
+    """The compare page's Max tokens goes with each column's call, and a cut reply says so."""
+    from calls.resolve import CallInfo
+    from calls.services import ChatOutcome
+    from playground import background
+
+    seen = []
+
+    def chat(**kwargs):
+        seen.append(kwargs["max_tokens"])
+        info = CallInfo(provider="openai_compatible", model=kwargs["model"], latency_ms=1, attempts=1)
+        return ChatOutcome(content="Echo: cu", reasoning="", finish_reason="length", info=info)
+
+    monkeypatch.setattr(background.provider_services, "chat", chat)
+    fields = {"message": "x", "credential_1": str(llm.pk), "model_1": "echo-1", "max_tokens": "2"}
+    html = player_client.post("/playground/compare/", fields).content.decode()
+    assert seen == [2] and "Cut at the token limit" in html
+    bad = player_client.post("/playground/compare/", {**fields, "max_tokens": "0"})
+    assert bad.status_code == 400 and not seen[1:]

@@ -72,7 +72,7 @@ def test_stream_sends_events(player_client, llm):
         ({"model": "", "model_name": ""}, "model", "Choose a model"),
         ({"variables": '{"a": '}, "variables", "not valid JSON"),
         ({"message": "hi {{who}}"}, "message", "{{who}}"),
-        ({"temperature": "5"}, "temperature", "from 0.0 to 2.0"),
+        ({"temperature": "5"}, "temperature", "echo-1 accepts temperature from 0 to 2."),
         ({"error_mode": "default", "default_value": ""}, "default_value", "Enter the content"),
         ({"conversation": "not-a-uuid"}, "conversation", "not yours"),
     ],
@@ -190,3 +190,53 @@ def test_streams_are_served_chunk_by_chunk_under_asgi():
     first, seen_after_first, rest = asyncio.run(first_then_rest())
     assert (first, seen_after_first, rest) == ("a", ["a"], ["b", "c"])
     assert list(streaming_body(RequestFactory().post("/"), iter(["x"]))) == ["x"]
+
+
+def test_the_stream_endpoint_sends_reasoning_events(player_client, point_at):
+    """A reasoning model's thinking arrives as ``reasoning`` events, before the answer's ``delta`` events."""
+    credential = point_at("deepseek")
+    response = player_client.post(STREAM, form(credential, "think", model="", model_name="deepseek-echo"))
+    frames = [block.split("\n") for block in b"".join(response.streaming_content).decode().strip().split("\n\n")]
+    kinds = [lines[0].removeprefix("event: ") for lines in frames]
+    assert kinds.index("reasoning") < kinds.index("delta")
+    reasoning = "".join(json.loads(lines[1][6:])["reasoning"] for lines in frames if lines[0] == "event: reasoning")
+    assert reasoning == "The user wants an echo."
+    assert Message.objects.get(role="assistant").content == "Echo: think"
+
+
+def test_an_uploaded_image_is_sent_and_its_name_stored(player_client, llm):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from providers.models import ProviderModel
+    from tests.playground.images import PNG
+
+    ProviderModel.objects.filter(name="echo-1").update(supports_vision=True)
+    upload = SimpleUploadedFile("cat.png", PNG, content_type="image/png")
+    response = player_client.post(RUN, {**form(llm, "look"), "image": upload})
+    assert response.status_code == 200, response.json()
+    assert Message.objects.get(role="user").content == "look\n\n[image: cat.png]"
+    assert response.json()["output"][0]["history"][-1]["content"] == "look\n\n[image: cat.png]"
+
+
+def test_the_advanced_area_renders_every_new_field(player_client, llm):
+    page = player_client.get("/playground/").content.decode()
+    for name in ("stop", "seed", "presence_penalty", "frequency_penalty", "response_format", "response_schema"):
+        assert f'name="{name}"' in page
+    for name in ("thinking", "thinking_budget", "image", "image_url"):
+        assert f'name="{name}"' in page
+    assert 'enctype="multipart/form-data"' in page and 'id="pg-thinking"' in page
+
+
+def test_a_credential_is_offered_only_the_models_its_own_server_serves(player_client, point_at):
+    """Models fetched on one OpenAI-compatible server are not offered under another one."""
+    from calls import services
+
+    server_a = point_at("openai_compatible", name="server-a")
+    server_b = point_at("openai_compatible", name="server-b")
+    services.models_discover(credential=server_a)
+
+    def names(credential):
+        return [m["name"] for m in player_client.get(MODELS, {"credential": str(credential.pk)}).json()["models"]]
+
+    assert "echo-1" in names(server_a)
+    assert names(server_b) == []

@@ -43,4 +43,4 @@ def test_the_credential_form_speaks_chinese(admin_client, catalog):
     """The generated credential form takes its labels and help texts from the translated catalog."""
     azure = Provider.objects.get(slug="azure_openai")
     page = _chinese(admin_client, "/admin/credentials/credential/add/", provider=str(azure.pk))
-    assert "终结点" in page and "部署名称" in page and "留空则以模型名作为部署名称。" in page
+    assert "终结点" in page and "部署映射" in page and "未列出的模型以模型名作为部署名。" in page

@@ -1,7 +1,12 @@
+"""``manage.py chat``: the playground from a terminal. The reply goes to stdout; a reasoning model's thinking and
+notes about the reply (cut at the token limit) go to stderr, so ``--json`` and pipes get the answer only.
+"""
+
 import contextlib
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -10,10 +15,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.validators import JSON_MAX_DEPTH, json_too_deep, validate_model_name
 from credentials.models import Credential
-from playground.forms import TEXT_MAX_CHARS
+from playground.forms import STOP_MAX_CHARS, STOP_MAX_COUNT, TEXT_MAX_CHARS, thinking_of
+from playground.images import Attachment, ImageError, image_from_bytes, image_from_url, media_type_of, size_problem
 from playground.selectors import conversation_get
-from playground.services import RunRequest, RunResult, playground_run, playground_stream
+from playground.services import RunRequest, RunResult, playground_run, playground_stream, run_problems
 from playground.variables import VariableError, render
+from wire.types import ResponseFormat
 
 HISTORY_MAX_ROUNDS = 100  # as in the playground form
 
@@ -49,6 +56,49 @@ def _variables(items: list[str]) -> dict[str, Any]:
     return variables
 
 
+def _image(source: str) -> Attachment:
+    """``--image``: an http(s) URL as it is, or a local file read and sent inline. Raises ``CommandError``."""
+    try:
+        if source.startswith(("http://", "https://")):
+            return image_from_url(source)
+        path = Path(source).expanduser()
+        media_type_of(path.name)  # an unknown extension is refused before the file is opened
+        if not path.is_file():
+            raise CommandError(f"--image: no such file {source!r}.")
+        problem = size_problem(source, path.stat().st_size)
+        if problem:
+            raise ImageError(problem)
+        return image_from_bytes(path.name, path.read_bytes())
+    except ImageError as exc:
+        raise CommandError(f"--image: {exc}") from None
+    except OSError as exc:
+        raise CommandError(f"--image: cannot read {source!r} ({exc.strerror or exc}).") from None
+
+
+def _stops(items: list[str]) -> tuple[str, ...]:
+    if len(items) > STOP_MAX_COUNT:
+        raise CommandError(f"--stop: at most {STOP_MAX_COUNT} stop sequences.")
+    if any(not item or len(item) > STOP_MAX_CHARS for item in items):
+        raise CommandError(f"--stop: each stop sequence has 1 to {STOP_MAX_CHARS} characters.")
+    return tuple(items)
+
+
+def _sampling(options: dict[str, Any]) -> dict[str, Any]:
+    """The chat parameters of the flags, as ``RunRequest`` takes them."""
+    if options["max_tokens"] is not None and options["max_tokens"] < 1:
+        raise CommandError("--max-tokens must be at least 1.")
+    if options["seed"] is not None and options["seed"] < 0:
+        raise CommandError("--seed must be 0 or more.")
+    return {
+        "max_tokens": options["max_tokens"],
+        "stop": _stops(options["stop"]),
+        "seed": options["seed"],
+        "response_format": ResponseFormat(type="json_object") if options["json_mode"] else None,
+        "thinking": thinking_of(options["thinking"] or "", None),
+        "images": tuple(_image(source) for source in options["image"]),
+    }
+
+
 class Command(BaseCommand):
     help = (
         'Chat with a model, as in the playground: chat --credential NAME --model NAME "message". With no '
@@ -68,8 +118,25 @@ class Command(BaseCommand):
         )
         parser.add_argument("--stream", action="store_true", help="Print the reply as it is generated.")
         parser.add_argument("--json", action="store_true", help="Print the JSON output instead of the reply.")
+        parser.add_argument("--max-tokens", type=int, metavar="N", help="Cut the reply at N tokens.")
+        parser.add_argument(
+            "--image",
+            action="append",
+            default=[],
+            metavar="PATH_OR_URL",
+            help="Attach an image (PNG, JPEG, WebP or GIF file up to 5 MB, or an http(s) URL); repeatable.",
+        )
+        parser.add_argument(
+            "--stop", action="append", default=[], metavar="TEXT", help="A stop sequence (up to 4); repeatable."
+        )
+        parser.add_argument("--seed", type=int, help="Sampling seed, for repeatable replies where the model has one.")
+        parser.add_argument("--json-mode", action="store_true", help="Ask for a JSON object (JSON mode).")
+        parser.add_argument(
+            "--thinking", choices=["off", "low", "medium", "high"], help="How much a reasoning model thinks."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.no_color = bool(options.get("no_color"))
         try:
             self._handle(options)
         except BrokenPipeError:  # `chat --stream | head`: the reader has gone; end quietly, as Unix tools do
@@ -93,7 +160,13 @@ class Command(BaseCommand):
             if conversation is None:
                 raise CommandError(f"No conversation {options['conversation']!r} for user {user.get_username()}.")
         variables = _variables(options["var"])
-        base = {"user": user, "credential": credential, "model": options["model"], "system": options["system"]}
+        base = {
+            "user": user,
+            "credential": credential,
+            "model": options["model"],
+            "system": options["system"],
+            **_sampling(options),
+        }
         if options["message"] is not None:
             self._turn(base, options, options["message"], variables, conversation, rounds=options["history"])
             return
@@ -127,29 +200,55 @@ class Command(BaseCommand):
         request = RunRequest(
             **base, message=message, history=rounds > 0, rounds=max(rounds, 1), conversation=conversation
         )
-        result = self._stream(request) if options["stream"] and not options["json"] else playground_run(request)
+        problems = run_problems(request)  # the model's rules, before anything is stored
+        if problems:
+            raise CommandError(" ".join(message for _field, message in problems))
+        streamed = options["stream"] and not options["json"]
+        result = self._stream(request) if streamed else playground_run(request)
         if result.error and result.output is None:
             raise CommandError(result.error["message"])
+        first = result.output[0] if result.output else {}
         if options["json"]:
             self.stdout.write(json.dumps(result.output, ensure_ascii=False, indent=2))
-        elif not options["stream"]:
-            self.stdout.write(str(result.output[0]["content"]) if result.output else "")
+        elif not streamed:
+            self._thinking(str(first.get("reasoning") or ""), ending="\n")
+            self.stdout.write(str(first.get("content") or ""))
+        if not options["json"] and first.get("finish_reason") == "length":
+            self.stderr.write("(cut at the token limit: raise --max-tokens for the rest)", style_func=self._dim)
         return result
+
+    def _dim(self, text: str) -> str:
+        """Thinking and notes, dimmed on a terminal; plain in a pipe or with --no-color."""
+        return f"\x1b[2m{text}\x1b[0m" if self.stderr.isatty() and not self.no_color else text
+
+    def _thinking(self, text: str, ending: str = "") -> None:
+        if text:
+            self.stderr.write(text, style_func=self._dim, ending=ending)
+            self.stderr.flush()
 
     def _stream(self, request: RunRequest) -> RunResult:
         conversation_id, output, error = None, None, None
+        thinking = False  # whether stderr has thinking that the answer's first words must be set apart from
         events = playground_stream(request)
         try:
             for event, data in events:
                 if event == "start":
                     conversation_id = data["conversation"]
+                elif event == "reasoning":
+                    thinking = True
+                    self._thinking(data["reasoning"])
                 elif event == "delta":
+                    if thinking:
+                        self.stderr.write("")
+                        thinking = False
                     self.stdout.write(data["content"], ending="")
                     self.stdout.flush()
                 elif event in {"done", "error"}:
                     conversation_id, output, error = data["conversation"], data.get("output"), data.get("error")
         finally:
             events.close()  # Ctrl-C or a closed pipe: the call is recorded as cancelled, the message keeps why
+        if thinking:
+            self.stderr.write("")
         self.stdout.write("")
         conversation = conversation_get(user=request.user, conversation_id=conversation_id)
         assert conversation is not None
@@ -179,3 +278,4 @@ class Command(BaseCommand):
                 self.stderr.write("\n(stopped)")
                 continue
             conversation = result.conversation
+            base = {**base, "images": ()}  # --image goes with the first message only

@@ -35,6 +35,28 @@ function setupHistory(form) {
   sync();
 }
 
+/** The schema box shows only for the JSON schema format (or when it has an error to show). */
+function setupResponseFormat(form) {
+  const format = form.elements.namedItem("response_format");
+  const schemaField = form.querySelector('[data-field="response_schema"]');
+  if (!format || !schemaField) return;
+  function sync() {
+    schemaField.hidden = format.value !== "json_schema" && !schemaField.querySelector(".errorlist li");
+  }
+  format.addEventListener("change", sync);
+  sync();
+}
+
+/** The thinking budget looks inactive while thinking is off. */
+function setupThinking(form) {
+  const level = form.elements.namedItem("thinking");
+  const budgetField = form.querySelector('[data-field="thinking_budget"]');
+  if (!level || !budgetField) return;
+  const sync = () => budgetField.classList.toggle("is-muted", level.value === "off");
+  level.addEventListener("change", sync);
+  sync();
+}
+
 /**
  * ``onSend()`` is called when the form is submitted (the page does not reload), ``onState(busy)`` when its
  * state changes.
@@ -127,6 +149,24 @@ export function createComposer(form, { onSend, onState }) {
   });
   setupErrorMode(form);
   setupHistory(form);
+  setupResponseFormat(form);
+  setupThinking(form);
+
+  /** An image over the server's limit is refused here, before it is uploaded. */
+  const imageInput = fields.namedItem("image");
+  const IMAGE_MAX_BYTES = 5 * 1024 * 1024;
+  if (imageInput && imageInput.type === "file") {
+    imageInput.addEventListener("change", () => {
+      const box = form.querySelector('[data-errors-for="image"]');
+      if (box) box.textContent = "";
+      imageInput.removeAttribute("aria-invalid");
+      const file = imageInput.files && imageInput.files[0];
+      if (file && file.size > IMAGE_MAX_BYTES) {
+        showFieldErrors("image", [t("imageTooLarge")]);
+        imageInput.value = "";
+      }
+    });
+  }
 
   return {
     setState,
@@ -136,7 +176,12 @@ export function createComposer(form, { onSend, onState }) {
     showErrors,
     autosize,
     message: () => (messageBox ? messageBox.value : ""),
+    /** After a reply: the message and its image are sent; the settings stay for the next one. */
     clearMessage() {
+      ["image", "image_url"].forEach((name) => {
+        const input = fields.namedItem(name);
+        if (input) input.value = "";
+      });
       if (!messageBox) return;
       messageBox.value = "";
       autosize();

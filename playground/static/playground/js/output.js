@@ -1,6 +1,6 @@
 /**
- * The output panel: an alert for a failed call, usage badges, and two tabs, the rendered reply and the JSON
- * output (with a copy button).
+ * The output panel: an alert for a failed call, usage badges, and two tabs, the rendered reply (under its
+ * collapsible thinking, with a note when it did not end normally) and the JSON output (with a copy button).
  */
 import { make } from "./dom.js";
 import { formatNumber, t } from "./i18n.js";
@@ -100,6 +100,8 @@ export function createOutput() {
   const errorBox = document.getElementById("pg-error");
   const usage = document.getElementById("pg-usage");
   const reply = document.getElementById("pg-reply");
+  const thinking = document.getElementById("pg-thinking");
+  const finish = document.getElementById("pg-finish");
   const jsonBox = document.getElementById("pg-json");
   const copyButton = document.getElementById("pg-copy");
   const tabReply = document.getElementById("pg-tab-reply");
@@ -123,7 +125,22 @@ export function createOutput() {
   function setReply(text) {
     if (!reply) return;
     reply.innerHTML = renderMarkdown(text);
-    placeholder("reply", !text);
+    placeholder("reply", !text && !(thinking && !thinking.hidden));
+  }
+
+  /** The reply's thinking as plain text in its collapsible block; ``open``, when given, opens or folds it. */
+  function setThinking(text, open) {
+    if (!thinking) return;
+    thinking.querySelector(".pg-thinking-body").textContent = text || "";
+    thinking.hidden = !text;
+    if (typeof open === "boolean") thinking.open = open;
+    if (text) placeholder("reply", false);
+  }
+
+  function setFinish(note) {
+    if (!finish) return;
+    finish.textContent = note || "";
+    finish.hidden = !note;
   }
 
   function setJson(value) {
@@ -133,15 +150,22 @@ export function createOutput() {
     if (copyButton) copyButton.disabled = !jsonBox.textContent;
   }
 
-  /** Shows the badge ``key`` with ``value``, or hides it when there is none; returns whether it shows. */
-  function setBadge(key, value) {
+  /**
+   * Shows the badge ``key`` with ``value``, or hides it when there is none; returns whether it shows. An
+   * ``estimated`` number (counted by ModelDesk, not reported by the provider) is marked "≈".
+   */
+  function setBadge(key, value, estimated) {
     const badge = usage && usage.querySelector('[data-badge="' + key + '"]');
     if (!badge) return false;
     const present = value !== null && value !== undefined && value !== "";
     badge.hidden = !present;
     if (present) {
-      badge.querySelector(".pg-badge-value").textContent = typeof value === "number" ? formatNumber(value) : String(value);
+      const text = typeof value === "number" ? formatNumber(value) : String(value);
+      badge.querySelector(".pg-badge-value").textContent = estimated ? "≈\u2009" + text : text;
     }
+    badge.classList.toggle("is-estimated", !!estimated);
+    if (estimated) badge.title = t("estimated");
+    else badge.removeAttribute("title");
     return present;
   }
 
@@ -150,9 +174,10 @@ export function createOutput() {
     if (!usage) return;
     const first = list[0] || {};
     const model = first.model ? (first.provider ? first.provider + " · " : "") + first.model : null;
+    const estimated = list.some((item) => !!(item && item.usage && item.usage.estimated));
     const shown = [
-      setBadge("input_tokens", total(list, "input_tokens")),
-      setBadge("output_tokens", total(list, "output_tokens")),
+      setBadge("input_tokens", total(list, "input_tokens"), estimated),
+      setBadge("output_tokens", total(list, "output_tokens"), estimated),
       setBadge("latency_ms", first.latency_ms),
       setBadge("attempts", first.attempts),
       setBadge("history_rounds_loaded", first.history_rounds_loaded),
@@ -167,10 +192,12 @@ export function createOutput() {
       errorBox.textContent = "";
     }
     if (usage) usage.hidden = true;
+    setThinking("", false);
+    setFinish("");
     setReply("");
     setJson(undefined);
     if (tabReply) selectTab(tabReply, false);
   }
 
-  return { setBusy, showAlert, setReply, setJson, setBadges, reset };
+  return { setBusy, showAlert, setReply, setThinking, setFinish, setJson, setBadges, reset };
 }

@@ -55,6 +55,26 @@ export function setText(message, text) {
   else body.textContent = String(text).replace(/\r\n?/g, "\n");
 }
 
+/**
+ * A reply's thinking (a reasoning model's, as it streams): shown as plain text in its collapsible block, which
+ * stays hidden while there is none. ``open``, when given, opens or folds the block.
+ */
+export function setThinking(message, text, open) {
+  const block = message.querySelector(".pg-thinking");
+  if (!block) return;
+  block.querySelector(".pg-thinking-body").textContent = text || "";
+  block.hidden = !text;
+  if (typeof open === "boolean") block.open = open;
+}
+
+/** The note under a reply that did not end normally (finish.js words it); an empty note hides. */
+export function setFinish(message, note) {
+  const slot = message.querySelector(".pg-msg-finish");
+  if (!slot) return;
+  slot.textContent = note || "";
+  slot.hidden = !note;
+}
+
 /** A reply still waiting for its first words shows a pulse (CSS: .is-pending on an empty body). */
 export function setPending(message, pending) {
   message.classList.toggle("is-pending", pending);

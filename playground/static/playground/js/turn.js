@@ -1,10 +1,13 @@
 /**
- * One turn: the form is posted to the stream endpoint, and its server-sent events (start, delta, done or
- * error) fill the transcript, the output panel and the conversation list as they arrive.
+ * One turn: the form is posted to the stream endpoint, and its server-sent events (start, reasoning, delta, done
+ * or error; see playground/services.py) fill the transcript, the output panel and the conversation list as
+ * they arrive. A reasoning model's thinking shows in an open "Thinking" block until the answer starts, then
+ * folds away; it is never part of the reply.
  */
+import { finishNote } from "./finish.js";
 import { t } from "./i18n.js";
 import { readEvents } from "./sse.js";
-import { markFailed, markFallback, setModel, setPending, setText } from "./transcript.js";
+import { markFailed, markFallback, setFinish, setModel, setPending, setText, setThinking } from "./transcript.js";
 
 /** The user's message as the model got it (variables filled in): the last user entry of the history. */
 function sentMessage(first) {
@@ -23,13 +26,19 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     const list = Array.isArray(result) ? result : [result];
     const first = list[0] || {};
     const content = list.map((item) => (item && typeof item.content === "string" ? item.content : "")).join("\n\n");
+    const reasoning = typeof first.reasoning === "string" ? first.reasoning : turn.reasoning;
+    const note = fallback ? "" : finishNote(first.finish_reason);
     turn.text = content;
+    output.setThinking(reasoning);
     output.setReply(content);
+    output.setFinish(note);
     output.setJson(result);
     output.setBadges(list);
     if (turn.assistant) {
       setPending(turn.assistant, false);
+      setThinking(turn.assistant, reasoning);
       setText(turn.assistant, content);
+      setFinish(turn.assistant, note);
       setModel(turn.assistant, first.model);
       if (fallback) markFallback(turn.assistant);
     }
@@ -53,14 +62,34 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     composer.setState("error");
   }
 
+  /** The thinking block opens when thinking starts and folds once the answer does; the reader may reopen it. */
+  function thinkingOpen(turn) {
+    const phase = turn.text ? "answer" : turn.reasoning ? "thinking" : "";
+    const changed = phase !== turn.phase;
+    turn.phase = phase;
+    return changed ? phase === "thinking" : undefined;
+  }
+
   function renderPartial(turn) {
     const follow = transcript.following();
+    const open = thinkingOpen(turn);
+    output.setThinking(turn.reasoning, open);
     output.setReply(turn.text);
     if (turn.assistant) {
       setPending(turn.assistant, !turn.text);
+      setThinking(turn.assistant, turn.reasoning, open);
       setText(turn.assistant, turn.text);
     }
     if (follow) transcript.scroll(true);
+  }
+
+  /** Re-render the whole reply at most once per frame, however fast the pieces arrive. */
+  function schedule(turn) {
+    if (turn.frame) return;
+    turn.frame = window.requestAnimationFrame(() => {
+      turn.frame = 0;
+      renderPartial(turn);
+    });
   }
 
   function cancelFrame(turn) {
@@ -72,15 +101,12 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
   function handleEvent(turn, name, data) {
     if (name === "start") {
       conversations.show(data.conversation, turn);
+    } else if (name === "reasoning") {
+      turn.reasoning += typeof data.reasoning === "string" ? data.reasoning : "";
+      schedule(turn);
     } else if (name === "delta") {
       turn.text += typeof data.content === "string" ? data.content : "";
-      // Re-render the whole reply at most once per frame, however fast the deltas arrive.
-      if (!turn.frame) {
-        turn.frame = window.requestAnimationFrame(() => {
-          turn.frame = 0;
-          renderPartial(turn);
-        });
-      }
+      schedule(turn);
     } else if (name === "done") {
       cancelFrame(turn);
       turn.finished = true;
@@ -118,6 +144,8 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     const turn = {
       message: text,
       text: "",
+      reasoning: "",
+      phase: "",
       finished: false,
       frame: 0,
       conversation: conversations.current(),
