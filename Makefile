@@ -33,9 +33,9 @@ $(STAMP): pyproject.toml
 
 ## browser-deps: Debian's chromium (and CJK fonts for screenshots), installed once when missing.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian chromium ..."; \
+	    echo "Installing Debian chromium and CJK fonts ..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else echo "chromium is missing and cannot be installed here; browser tests will skip and say why."; fi; \
 	fi

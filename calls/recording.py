@@ -51,7 +51,7 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         usage_estimated=info.usage.estimated,
         finish_reason=escape_control(call.finish_reason or "")[:32],
     )
-    row.cost, row.currency = _cost(call)
+    row.cost, row.currency = call.cost, call.currency = _cost(call)
     call_log.write(row)
     log = logger.warning if error else logger.info
     log(

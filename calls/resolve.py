@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -50,6 +51,8 @@ class CallInfo:
     attempts: int
     ttft_ms: int | None = None
     usage: Usage = field(default_factory=Usage)
+    cost: Decimal | None = None  # what the call log priced the call at, in ``currency`` (None: no price)
+    currency: str = ""
 
 
 def _unredacted(text: str) -> str:
@@ -70,6 +73,8 @@ class Call:
     usage: Usage = field(default_factory=Usage)
     finish_reason: str = ""  # why the reply ended (stop, length, ...), as the provider said it
     context_window: int | None = None  # the model's, where ModelDesk knows it
+    cost: Decimal | None = None  # set when the call is recorded
+    currency: str = ""
     stats: CallStats = field(default_factory=CallStats)
     redact: Callable[[str], str] = _unredacted
 
@@ -86,6 +91,8 @@ class Call:
             attempts=max(stats.attempts, 1),
             ttft_ms=stats.ttft_ms(),
             usage=self.usage,
+            cost=self.cost,
+            currency=self.currency,
         )
 
 

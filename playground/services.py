@@ -200,6 +200,8 @@ def _output(
             "provider": turn.request.credential.provider.slug,
             "latency_ms": info.latency_ms if info else None,
             "attempts": info.attempts if info else None,
+            # An estimate from the model's prices, as the call log has it; null when the model has none.
+            "cost": {"amount": str(info.cost), "currency": info.currency} if info and info.cost is not None else None,
             "history_rounds_loaded": turn.rounds_loaded,
             # "length" means the reply was cut at max tokens: a truncated reply must not look complete.
             "finish_reason": outcome.finish_reason if outcome is not None else None,

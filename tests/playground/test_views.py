@@ -240,3 +240,20 @@ def test_a_credential_is_offered_only_the_models_its_own_server_serves(player_cl
 
     assert "echo-1" in names(server_a)
     assert names(server_b) == []
+
+
+def test_the_json_output_shows_what_the_call_cost(player_client, llm):
+    """The model's prices (here an admin's override, CNY) give the run its cost, as the call log has it."""
+    from decimal import Decimal
+
+    from calls.models import CallLog
+    from providers.models import ProviderModel
+
+    ProviderModel.objects.filter(name="echo-1").update(
+        input_price=Decimal("2"), output_price=Decimal("8"), price_currency="CNY"
+    )
+    output = player_client.post(RUN, form(llm, "hi")).json()["output"][0]
+    row = CallLog.objects.get(operation="chat")
+    assert output["cost"] == {"amount": str(row.cost), "currency": "CNY"} and row.cost > 0
+    ProviderModel.objects.filter(name="echo-1").update(input_price=None, output_price=None, price_currency="")
+    assert player_client.post(RUN, form(llm, "hi")).json()["output"][0]["cost"] is None

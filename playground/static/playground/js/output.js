@@ -169,6 +169,13 @@ export function createOutput() {
     return present;
   }
 
+  /** "0.000018 USD": the amount without trailing zeros (at least two decimals), and its currency. */
+  function formatCost(cost) {
+    const [whole, fraction = ""] = String(cost.amount).split(".");
+    const digits = fraction.replace(/0+$/, "").padEnd(2, "0");
+    return whole + "." + digits + "\u2009" + cost.currency;
+  }
+
   /** Badges for a run's output items: tokens summed over them, the rest from the first. */
   function setBadges(list) {
     if (!usage) return;
@@ -180,6 +187,7 @@ export function createOutput() {
       setBadge("output_tokens", total(list, "output_tokens"), estimated),
       setBadge("latency_ms", first.latency_ms),
       setBadge("attempts", first.attempts),
+      setBadge("cost", first.cost ? formatCost(first.cost) : null),
       setBadge("history_rounds_loaded", first.history_rounds_loaded),
       setBadge("model", model),
     ];
