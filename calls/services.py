@@ -339,9 +339,7 @@ def _runtime_check(ready: PreparedCall) -> str:
             chat_rules(credential=call.credential, model=model.name),
             ChatParams(model=model.name, messages=(Message("user", "ping"),), max_tokens=1),
         )
-        result = call_until_final(
-            transport, adapter, adapter.chat_request(params, stream=False), adapter.chat_response
-        )
+        result = call_until_final(transport, adapter, adapter.chat_request(params, stream=False), adapter.chat_response)
         call.usage, call.finish_reason = result.usage, result.finish_reason or ""  # a test costs tokens too
         return f"chat {model.name}, 1 token"
     if model.model_type == "rerank":
