@@ -475,57 +475,8 @@ class CompareForm(forms.Form):
     def clean_message(self) -> str:
         return require_text(self.cleaned_data["message"])
 
-    def clean_stop(self) -> tuple[str, ...]:
-        return stop_sequences(self.cleaned_data.get("stop") or "")
-
-    def clean_image(self) -> Any:
-        upload = self.cleaned_data.get("image")
-        if not upload:
-            return None
-        name = upload.name or ""
-        if upload.size > IMAGE_MAX_BYTES:  # refused before it is read
-            raise forms.ValidationError(_("%(name)s is larger than 5 MB.") % {"name": name})
-        try:
-            return image_from_bytes(name, upload.read())
-        except ImageError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def clean_image_url(self) -> Any:
-        url = (self.cleaned_data.get("image_url") or "").strip()
-        try:
-            return image_from_url(url) if url else None
-        except ImageError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-    def _clean_response_format(self, data: dict[str, Any]) -> None:
-        kind, text = data.get("response_format") or "text", (data.get("response_schema") or "").strip()
-        data["response_format"] = None
-        if kind == "json_object":
-            data["response_format"] = ResponseFormat(type="json_object")
-        elif kind == "json_schema" and not text:
-            self.add_error("response_schema", _("Enter the JSON schema the reply must follow."))
-        elif kind == "json_schema":
-            try:
-                data["response_format"] = ResponseFormat(type="json_schema", schema=json_schema(text))
-            except forms.ValidationError as exc:
-                self.add_error("response_schema", exc)
-
-    def _clean_thinking(self, data: dict[str, Any]) -> None:
-        level, budget = data.get("thinking") or "", data.get("thinking_budget")
-        if level == "off" and budget is not None:
-            self.add_error("thinking_budget", _("Thinking is off: leave its budget empty."))
-        data["thinking"] = thinking_of(level, budget)
-
-    def _clean_images(self, data: dict[str, Any]) -> None:
-        if data.get("image") and data.get("image_url"):
-            self.add_error("image_url", _("Attach a file or give a URL, not both."))
-        data["images"] = tuple(a for a in (data.get("image"), data.get("image_url")) if a)
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self._clean_response_format(data)
-        self._clean_thinking(data)
-        self._clean_images(data)
         targets = []
         for slot in range(1, COMPARE_SLOTS + 1):
             credential, model = data.get(f"credential_{slot}"), (data.get(f"model_{slot}") or "").strip()

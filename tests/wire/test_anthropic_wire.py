@@ -25,12 +25,10 @@ from collections.abc import Iterator
 import pytest
 
 from core.errors import InvalidInput
-from fakeprovider import FakeProviderServer, running_fake_server
 from tests.fakeprovider.helpers import KEY
+from tests.wire.loopback import transport
 from wire.adapters.anthropic import AnthropicAdapter
-from wire.retry import RetryPolicy
 from wire.streaming import sse_events
-from wire.transport import Transport
 from wire.types import ChatParams, ImagePart, Message, ResponseFormat, Target, TextPart, Thinking
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -246,14 +244,6 @@ def test_stream_thinking_deltas_are_reasoning_signatures_are_skipped_and_message
 
 
 # --- through the fake provider --------------------------------------------------------------------------------
-@pytest.fixture
-def fake() -> Iterator[FakeProviderServer]:
-    with running_fake_server() as server:
-        yield server
-
-
-def transport() -> Transport:
-    return Transport(RetryPolicy(max_attempts=1, deadline=10))
 
 
 def test_an_image_reaches_the_fake_claude(fake):

@@ -10,17 +10,13 @@ was retired; the management plane lists deployments).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from core.errors import ConfigurationError
-from fakeprovider import FakeProviderServer, running_fake_server
 from tests.fakeprovider.helpers import KEY
+from tests.wire.loopback import transport
 from wire.adapters import adapter_for
 from wire.adapters.azure import parse_deployments
-from wire.retry import RetryPolicy
-from wire.transport import Transport
 from wire.types import AudioFile, ChatParams, Message, Target
 
 HI = (Message("user", "hi"),)
@@ -99,14 +95,6 @@ def test_discovery_lists_the_credentials_deployments_not_the_base_models():
 
 
 # --- through the fake provider --------------------------------------------------------------------------------
-@pytest.fixture
-def fake() -> Iterator[FakeProviderServer]:
-    with running_fake_server() as server:
-        yield server
-
-
-def transport() -> Transport:
-    return Transport(RetryPolicy(max_attempts=1, deadline=10))
 
 
 @pytest.mark.parametrize("version", ["v1", "2024-10-21"])

@@ -11,16 +11,13 @@ https://github.com/ollama/ollama/blob/main/docs/capabilities/thinking.mdx.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from core.errors import InvalidInput
-from fakeprovider import FakeProviderServer, running_fake_server
+from tests.wire.loopback import transport
 from wire.adapters.ollama import OllamaAdapter
-from wire.retry import RetryPolicy
 from wire.streaming import ndjson_events
-from wire.transport import Transport
 from wire.types import ChatParams, ImagePart, Message, ResponseFormat, Target, TextPart, Thinking
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -153,14 +150,6 @@ def test_show_without_model_info_leaves_the_context_window_unknown():
 
 
 # --- through the fake provider --------------------------------------------------------------------------------
-@pytest.fixture
-def fake() -> Iterator[FakeProviderServer]:
-    with running_fake_server() as server:
-        yield server
-
-
-def transport() -> Transport:
-    return Transport(RetryPolicy(max_attempts=1, deadline=10))
 
 
 def test_an_image_and_thinking_reach_the_fake_ollama(fake):

@@ -4,16 +4,13 @@ per-token embeddings. Canned bodies are copied from the documentation named in e
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import pytest
 
 from core.errors import BadResponse
-from fakeprovider import FakeProviderServer, running_fake_server
+from tests.wire.loopback import transport
 from wire.adapters import adapter_for
 from wire.quirks import Quirks
-from wire.retry import RetryPolicy
-from wire.transport import Transport
 from wire.types import ChatParams, ImagePart, Message, ResponseFormat, Target, TextPart
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
@@ -171,14 +168,6 @@ def test_vllm_and_llama_cpp_context_windows_are_read_from_the_list():
 
 
 # --- through the fake provider --------------------------------------------------------------------------------
-@pytest.fixture
-def fake() -> Iterator[FakeProviderServer]:
-    with running_fake_server() as server:
-        yield server
-
-
-def transport() -> Transport:
-    return Transport(RetryPolicy(max_attempts=1, deadline=10))
 
 
 def test_an_image_reaches_the_fake(fake):

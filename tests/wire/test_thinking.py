@@ -4,20 +4,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakeprovider import FakeProviderServer, running_fake_server
 from providers.catalog import spec_get
+from tests.wire.loopback import transport
 from wire.adapters import adapter_for
 from wire.quirks import Quirks
-from wire.retry import RetryPolicy
 from wire.streaming import sse_events
 from wire.thinking import ThinkSplitter, split_think, thinking_fields
-from wire.transport import Transport
 from wire.types import ChatParams, Message, Target, Thinking
 
 HI = (Message("user", "hi"),)
@@ -203,14 +200,6 @@ def test_minimax_requests_always_ask_for_the_split():
 
 
 # --- through the fake provider --------------------------------------------------------------------------------
-@pytest.fixture
-def fake() -> Iterator[FakeProviderServer]:
-    with running_fake_server() as server:
-        yield server
-
-
-def transport() -> Transport:
-    return Transport(RetryPolicy(max_attempts=1, deadline=10))
 
 
 @pytest.mark.parametrize("stream", [False, True])
