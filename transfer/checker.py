@@ -22,10 +22,13 @@ from .format import (
     CredentialRecord,
     DefaultRecord,
     Document,
+    ModelKey,
     ModelRecord,
     ProviderRecord,
     document_check,
     model_key,
+    model_label,
+    model_values,
     quote,
     validation_reason,
 )
@@ -45,11 +48,26 @@ class CredentialEntry:
 
 
 @dataclass(frozen=True)
+class ModelEntry:
+    """A model as it will be saved: its key, and the fields the file carries as the columns hold them."""
+
+    provider: str
+    name: str
+    model_type: str
+    credential: str | None  # the owning credential's name; None: provider-wide
+    values: dict[str, Any]  # prices as ``Decimal``, ``retires_on`` as a ``date``; no field the file leaves out
+
+    @property
+    def key(self) -> ModelKey:
+        return self.provider, self.name, self.model_type, self.credential
+
+
+@dataclass(frozen=True)
 class ImportPlan:
     """A checked file, as plain data; ``config_import`` resolves it against the database."""
 
     providers: tuple[ProviderRecord, ...]
-    models: tuple[ModelRecord, ...]
+    models: tuple[ModelEntry, ...]
     credentials: tuple[CredentialEntry, ...]
     defaults: tuple[DefaultRecord, ...]
 
@@ -95,12 +113,19 @@ class _Checker:
         self.problems: list[str] = []
         self.providers = {p.slug: p for p in Provider.objects.all()}  # this checker's own copies
         self.credentials = {c.name: c for c in Credential.objects.select_related("provider")}
-        models = list(ProviderModel.objects.values_list("provider__slug", "name", "model_type", "enabled", "origin"))
-        self.origins = {(slug, name, model_type): origin for slug, name, model_type, _, origin in models}
+        rows = ProviderModel.objects.values_list(
+            "provider__slug", "name", "model_type", "credential__name", "enabled", "origin"
+        )
+        models: dict[ModelKey, tuple[bool, str]] = {
+            (slug, name, model_type, owner): (enabled, origin)
+            for slug, name, model_type, owner, enabled, origin in rows
+        }
+        self.origins = {key: origin for key, (_, origin) in models.items()}
         # What defaults may name once the file is applied.
-        self.enabled_after = {(slug, name, model_type): enabled for slug, name, model_type, enabled, _ in models} | {
+        self.enabled_after = {key: enabled for key, (enabled, _) in models.items()} | {
             model_key(row): row["enabled"] for row in document["models"]
         }
+        # What models and defaults may name once the file is applied: each credential and its provider.
         self.owners_after = {c.name: c.provider.slug for c in self.credentials.values()} | {
             row["name"]: row["provider"] for row in document["credentials"]
         }
@@ -111,7 +136,7 @@ class _Checker:
         names = {row["name"] for row in document["credentials"]}
         self.problems += [f"secrets for {quote(name)}, not in 'credentials'" for name in secrets if name not in names]
         providers = [self.check(f"provider {quote(r['slug'])}", self.provider, r) for r in document["providers"]]
-        models = [self.check(f"model {quote('/'.join(model_key(r)))}", self.model, r) for r in document["models"]]
+        models = [self.check(f"model {model_label(model_key(r))}", self.model, r) for r in document["models"]]
         credentials = [
             self.check(f"credential {quote(r['name'])}", self.credential, r, secrets.get(r["name"], {}))
             for r in document["credentials"]
@@ -135,13 +160,13 @@ class _Checker:
 
     def duplicates(self) -> None:
         keys = {
-            "providers": [row["slug"] for row in self.document["providers"]],
-            "models": ["/".join(model_key(row)) for row in self.document["models"]],
-            "credentials": [row["name"] for row in self.document["credentials"]],
-            "defaults": [row["model_type"] for row in self.document["defaults"]],
+            "providers": [quote(row["slug"]) for row in self.document["providers"]],
+            "models": [model_label(model_key(row)) for row in self.document["models"]],
+            "credentials": [quote(row["name"]) for row in self.document["credentials"]],
+            "defaults": [quote(row["model_type"]) for row in self.document["defaults"]],
         }
         for kind, seen in keys.items():
-            self.problems += [f"{kind}: {quote(k)} appears {n} times" for k, n in Counter(seen).items() if n > 1]
+            self.problems += [f"{kind}: {k} appears {n} times" for k, n in Counter(seen).items() if n > 1]
 
     def provider_get(self, slug: str) -> Provider:
         provider = self.providers.get(slug)
@@ -161,15 +186,26 @@ class _Checker:
             validate_http_url(provider.base_url)
         return row | {"base_url": provider.base_url}
 
-    def model(self, row: ModelRecord) -> ModelRecord:
-        provider = self.provider_get(row["provider"])
-        if self.origins.get(model_key(row)) != ModelOrigin.PREDEFINED:  # else only `enabled` travels
-            model = ProviderModel(
-                provider=provider, **{name: value for name, value in row.items() if name != "provider"}
-            )
-            model.clean_fields(exclude=["provider"])
+    def model(self, row: ModelRecord) -> ModelEntry:
+        provider, credential = self.provider_get(row["provider"]), row.get("credential")
+        values = model_values(row)
+        if credential is not None:
+            self.owner_check(credential, provider=row["provider"])
+        if self.origins.get(model_key(row)) != ModelOrigin.PREDEFINED:  # else the catalog's rules are not applied
+            model = ProviderModel(provider=provider, name=row["name"], model_type=row["model_type"], **values)
+            model.clean_fields(exclude=["provider", "credential"])
             model.clean()
-        return row
+        return ModelEntry(row["provider"], row["name"], row["model_type"], credential, values)
+
+    def owner_check(self, credential: str, *, provider: str) -> None:
+        """That the credential will exist, for ``provider``."""
+        owner = self.owners_after.get(credential)
+        if owner is None:
+            raise ValidationError(f"unknown credential {quote(credential)}, not in the file or in this database")
+        if owner != provider:
+            raise ValidationError(
+                f"credential {quote(credential)} belongs to {owner}, but the model is served by {provider}"
+            )
 
     @sensitive_variables()
     def credential(self, row: CredentialRecord, secrets: dict[str, str]) -> CredentialEntry:
@@ -193,22 +229,23 @@ class _Checker:
         )
 
     def default(self, row: DefaultRecord) -> DefaultRecord:
-        """The rules of ``DefaultModel.clean``, against the models and credentials there will be."""
-        enabled = self.enabled_after.get((row["provider"], row["model"], row["model_type"]))
-        owner = self.owners_after.get(row["credential"])
-        label, credential = quote(row["provider"] + "/" + row["model"]), quote(row["credential"])
+        """The rules of ``DefaultModel.clean``, against the models and credentials there will be.
+
+        The model is the credential's own of that name and type if there is one, else the provider-wide one.
+        """
+        key = (row["provider"], row["model"], row["model_type"])
+        enabled = self.enabled_after.get((*key, row["credential"]), self.enabled_after.get((*key, None)))
+        label = quote(row["provider"] + "/" + row["model"])
         if row["model_type"] not in ModelTypeChoices.values:
             raise ValidationError("unknown model type")
         if enabled is None:
-            raise ValidationError(f"no {row['model_type']} model {label} in the file or in this database")
+            raise ValidationError(
+                f"no {row['model_type']} model {label} that {quote(row['credential'])} may use, "
+                "in the file or in this database"
+            )
         if not enabled:
             raise ValidationError(f"{label} is disabled")
-        if owner is None:
-            raise ValidationError(f"unknown credential {credential}")
-        if owner != row["provider"]:
-            raise ValidationError(
-                f"credential {credential} belongs to {owner}, but the model is served by {row['provider']}"
-            )
+        self.owner_check(row["credential"], provider=row["provider"])
         return row
 
 

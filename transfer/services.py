@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+from django.db.models import F
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -23,6 +24,7 @@ from .format import (
     Document,
     ModelRecord,
     ProviderRecord,
+    json_value,
 )
 
 
@@ -41,12 +43,15 @@ def config_export(*, with_secrets: bool, passphrase: str | None) -> ConfigExport
     key = passphrase_check(passphrase) if with_secrets else None
     credentials = list(Credential.objects.select_related("provider").order_by("name"))
     defaults = DefaultModel.objects.select_related("model__provider", "credential")
+    models = ProviderModel.objects.select_related("provider", "credential").order_by(
+        "provider__position", "model_type", "name", F("credential__name").asc(nulls_first=True)
+    )
     data = Document(
         format=FORMAT,
         version=VERSION,
         exported_at=timezone.now().isoformat(),
         providers=[_provider_record(provider) for provider in Provider.objects.all()],
-        models=[_model_record(model) for model in ProviderModel.objects.select_related("provider")],
+        models=[_model_record(model) for model in models],
         credentials=[_credential_record(credential) for credential in credentials],
         defaults=[_default_record(default) for default in defaults],
         secrets=None,
@@ -62,8 +67,13 @@ def _provider_record(provider: Provider) -> ProviderRecord:
 
 
 def _model_record(model: ProviderModel) -> ModelRecord:
-    key = {"provider": model.provider.slug, "name": model.name, "model_type": model.model_type}
-    return cast(ModelRecord, key | {name: getattr(model, name) for name in MODEL_DATA})
+    key = {
+        "provider": model.provider.slug,
+        "name": model.name,
+        "model_type": model.model_type,
+        "credential": model.credential.name if model.credential is not None else None,
+    }
+    return cast(ModelRecord, key | {name: json_value(getattr(model, name)) for name in MODEL_DATA})
 
 
 def _credential_record(credential: Credential) -> CredentialRecord:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from calls.models import DefaultModel
@@ -18,10 +19,14 @@ from credentials.services import CredentialNeedsReentry, credential_save, creden
 from providers.models import ModelOrigin, Provider, ProviderModel
 from providers.services import catalog_load
 
-from .checker import CredentialEntry, ImportPlan
-from .format import MODEL_DATA, DefaultRecord, ModelRecord, ProviderRecord, model_key
+from .checker import CredentialEntry, ImportPlan, ModelEntry
+from .format import DefaultRecord, ModelKey, ProviderRecord
 
 logger = logging.getLogger(__name__)
+
+# What an admin owns of a predefined model (as ``ProviderModelAdmin`` lets them edit it); ``catalog_load`` writes
+# the rest on every load.
+PREDEFINED_ADMIN_FIELDS = frozenset({"enabled", "input_price", "output_price", "cached_input_price", "price_currency"})
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,11 @@ def config_import(plan: ImportPlan, *, dry_run: bool) -> ImportReport:
 
 
 def _plan_apply(plan: ImportPlan, *, catalog_loaded: bool, dry_run: bool) -> ImportReport:
-    """Providers first, then models, credentials, and the defaults that name them."""
+    """Providers first, then credentials, the models that may belong to them, and the defaults that name both."""
     providers = {p.slug: p for p in Provider.objects.all()}
     provider_outcomes = [_provider_apply(providers[row["slug"]], row) for row in plan.providers]
-    model_outcomes = _models_apply(plan.models, providers)
     credential_outcomes = [_credential_apply(entry, providers[entry.provider]) for entry in plan.credentials]
+    model_outcomes = _models_apply(plan.models, providers)
     default_outcomes = [_default_apply(row) for row in plan.defaults]
     return ImportReport(
         providers=_counts(provider_outcomes),
@@ -98,19 +103,32 @@ def _provider_apply(provider: Provider, row: ProviderRecord) -> str:
     return "updated" if _assign(provider, {"enabled": row["enabled"], "base_url": row["base_url"]}) else "unchanged"
 
 
-def _models_apply(rows: tuple[ModelRecord, ...], providers: dict[str, Provider]) -> list[str]:
-    existing = {(m.provider.slug, m.name, m.model_type): m for m in ProviderModel.objects.select_related("provider")}
-    return [_model_apply(row, existing.get(model_key(row)), providers) for row in rows]
+def _models_apply(entries: tuple[ModelEntry, ...], providers: dict[str, Provider]) -> list[str]:
+    existing = {_model_key(m): m for m in ProviderModel.objects.select_related("provider", "credential")}
+    owners = {c.name: c for c in Credential.objects.filter(name__in={e.credential for e in entries if e.credential})}
+    return [_model_apply(entry, existing.get(entry.key), providers, owners) for entry in entries]
 
 
-def _model_apply(row: ModelRecord, model: ProviderModel | None, providers: dict[str, Provider]) -> str:
-    data = {name: value for name, value in row.items() if name in MODEL_DATA}
+def _model_key(model: ProviderModel) -> ModelKey:
+    owner = model.credential.name if model.credential is not None else None
+    return model.provider.slug, model.name, model.model_type, owner
+
+
+def _model_apply(
+    entry: ModelEntry, model: ProviderModel | None, providers: dict[str, Provider], owners: dict[str, Credential]
+) -> str:
     if model is None:
-        provider = providers[row["provider"]]
-        ProviderModel.objects.create(provider=provider, name=row["name"], model_type=row["model_type"], **data)
+        ProviderModel.objects.create(
+            provider=providers[entry.provider],
+            credential=owners[entry.credential] if entry.credential is not None else None,
+            name=entry.name,
+            model_type=entry.model_type,
+            **entry.values,
+        )
         return "created"
-    # The catalog owns a predefined model: only the admin's enabled flag travels.
-    changes = {"enabled": row["enabled"]} if model.origin == ModelOrigin.PREDEFINED else data
+    # The catalog owns the rest of a predefined model.
+    predefined = model.origin == ModelOrigin.PREDEFINED
+    changes = {k: v for k, v in entry.values.items() if k in PREDEFINED_ADMIN_FIELDS} if predefined else entry.values
     return "updated" if _assign(model, changes) else "unchanged"
 
 
@@ -157,8 +175,15 @@ def _credential_save_unkeyed(entry: CredentialEntry, provider: Provider, existin
 
 
 def _default_apply(row: DefaultRecord) -> str:
-    model = ProviderModel.objects.get(provider__slug=row["provider"], name=row["model"], model_type=row["model_type"])
+    """The model is the credential's own of that name and type if it has one, else the provider-wide one."""
     credential = Credential.objects.get(name=row["credential"])
+    candidates = ProviderModel.objects.filter(
+        Q(credential=credential) | Q(credential__isnull=True),
+        provider__slug=row["provider"],
+        name=row["model"],
+        model_type=row["model_type"],
+    )
+    model = max(candidates, key=lambda candidate: candidate.credential_id is not None)
     current = DefaultModel.objects.filter(model_type=row["model_type"]).first()
     if current is not None and (current.model_id, current.credential_id) == (model.pk, credential.pk):
         return "unchanged"

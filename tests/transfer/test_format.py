@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from providers.models import ProviderModel
 from transfer.format import (
     FORMAT,
     MODEL_DATA,
     MODEL_KEY,
+    REQUIRED,
     VERSION,
     ConfigFileError,
     document_check,
     document_parse,
     document_render,
+    json_value,
+    model_values,
 )
 
 HOUSE_LLM: dict[str, Any] = {
@@ -42,6 +48,70 @@ def test_a_model_record_carries_every_field_an_admin_can_set():
     """A new column on ProviderModel that the file leaves out would be lost in a move without any test failing."""
     columns = {f.name for f in ProviderModel._meta.concrete_fields} - {"id", "created_at", "updated_at"}
     assert {*MODEL_KEY, *MODEL_DATA} == columns
+
+
+def test_only_the_fields_models_gained_after_the_first_files_of_version_1_may_be_left_out():
+    """``HOUSE_LLM`` is a record as those files hold it."""
+    assert REQUIRED["models"] == set(HOUSE_LLM)
+    assert {*MODEL_KEY, *MODEL_DATA} - REQUIRED["models"] == {
+        "credential",
+        "accepts_temperature",
+        "accepts_top_p",
+        "temperature_or_top_p",
+        "max_tokens_param",
+        "supports_reasoning",
+        "input_price",
+        "output_price",
+        "cached_input_price",
+        "price_currency",
+        "retires_on",
+    }
+
+
+def test_prices_and_dates_are_strings_in_the_file_and_decimals_and_dates_in_the_columns():
+    row = HOUSE_LLM | {
+        "input_price": "0.15",
+        "output_price": "100",
+        "cached_input_price": None,
+        "retires_on": "2027-01-31",
+    }
+    values = model_values(row)
+    assert (values["input_price"], values["output_price"], values["cached_input_price"]) == (
+        Decimal("0.15"),
+        Decimal("100"),
+        None,
+    )
+    assert values["retires_on"] == date(2027, 1, 31) and "credential" not in values and "price_currency" not in values
+    # As a column reads back: six decimal places.
+    assert [json_value(Decimal("0.150000")), json_value(Decimal("100.000000")), json_value(Decimal("0E-6"))] == [
+        "0.15",
+        "100",
+        "0",
+    ]
+    assert json_value(date(2027, 1, 31)) == "2027-01-31"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("input_price", "-1"),
+        ("input_price", "1e3"),
+        ("input_price", " 1"),
+        ("input_price", "1234567"),
+        ("cached_input_price", "0.1234567"),
+        ("input_price", "NaN"),
+        ("retires_on", "20270131"),
+        ("retires_on", "2027-02-30"),
+        ("price_currency", "usd"),
+        ("price_currency", "US"),
+        ("max_tokens_param", "max_output_tokens"),
+    ],
+)
+def test_a_value_the_columns_cannot_hold_is_named_with_its_field(field, value):
+    with pytest.raises(ValidationError) as refused:
+        model_values(HOUSE_LLM | {field: value})
+    assert list(refused.value.message_dict) == [field]
+    assert repr(value) in refused.value.message_dict[field][0]
 
 
 def test_a_rendered_document_reads_back_as_itself():

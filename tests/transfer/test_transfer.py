@@ -6,6 +6,8 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -24,8 +26,24 @@ from transfer.management.commands import export_config, import_config
 
 PASSPHRASE = "correct horse battery staple"
 MODEL_FIELDS = [
-    f.name for f in ProviderModel._meta.concrete_fields if f.name not in {"id", "provider", "created_at", "updated_at"}
+    "credential__name" if f.name == "credential" else f.name
+    for f in ProviderModel._meta.concrete_fields
+    if f.name not in {"id", "provider", "created_at", "updated_at"}
 ]
+# What a model record carries that the first files of version 1 did not.
+NEW_MODEL_FIELDS = (
+    "credential",
+    "accepts_temperature",
+    "accepts_top_p",
+    "temperature_or_top_p",
+    "max_tokens_param",
+    "supports_reasoning",
+    "input_price",
+    "output_price",
+    "cached_input_price",
+    "price_currency",
+    "retires_on",
+)
 
 
 @pytest.fixture
@@ -62,19 +80,53 @@ def configured(make_credential: Any, canary: str) -> None:
     default_model_set(model=embed, credential=local)
 
 
+@pytest.fixture
+def servers(configured: None, make_credential: Any) -> None:
+    """Two Ollama servers each serving a model of the name a provider-wide model has too, one of them with prices,
+    rules and a retirement date; a price override on a predefined model; the LLM default on a server's own model."""
+    ollama, local = Provider.objects.get(slug="ollama"), Credential.objects.get(name="local")
+    gpu = make_credential("gpu", "ollama", base_url="http://gpu:11434")
+    qwen = {"provider": ollama, "name": "qwen3:8b", "model_type": "llm"}
+    ProviderModel.objects.create(**qwen, origin="custom")
+    ProviderModel.objects.create(**qwen, credential=local, origin="discovered")
+    own = ProviderModel.objects.create(
+        **qwen,
+        credential=gpu,
+        context_window=40960,
+        max_output_tokens=8192,
+        temperature_min=0,
+        temperature_max=2,
+        max_tokens_max=8192,
+        accepts_top_p=False,
+        temperature_or_top_p=True,
+        max_tokens_param="max_tokens",
+        supports_reasoning=True,
+        input_price=Decimal("0.15"),
+        output_price=Decimal("0.6"),
+        cached_input_price=Decimal("0.075"),
+        price_currency="CNY",
+        retires_on=date(2027, 1, 31),
+        origin="discovered",
+    )
+    ProviderModel.objects.filter(provider__slug="openai", name="gpt-4o-mini").update(
+        input_price=Decimal("0.2"), output_price=Decimal("0.8"), price_currency="USD"
+    )
+    default_model_set(model=own, credential=gpu)
+
+
 def state() -> dict[str, list[Any]]:
     """What an admin configured, without ids and timestamps."""
     return {
         "providers": list(Provider.objects.order_by("slug").values_list("slug", "enabled", "base_url")),
         "models": list(
-            ProviderModel.objects.order_by("provider__slug", "model_type", "name").values(
+            ProviderModel.objects.order_by("provider__slug", "model_type", "name", "credential__name").values(
                 "provider__slug", *MODEL_FIELDS
             )
         ),
         "credentials": list(Credential.objects.order_by("name").values("name", "provider__slug", "enabled", "config")),
         "defaults": list(
             DefaultModel.objects.order_by("model_type").values_list(
-                "model_type", "model__provider__slug", "model__name", "credential__name"
+                "model_type", "model__provider__slug", "model__name", "model__credential__name", "credential__name"
             )
         ),
     }
@@ -118,6 +170,65 @@ def test_a_round_trip_into_an_empty_database_reproduces_the_configuration(config
     assert state() == before
     assert report["credentials"]["created"] == 4 and report["defaults"]["created"] == 2
     assert report["models"]["created"] == 2 and report["models"]["updated"] == 1  # custom + discovered; gpt-4o off
+
+
+def test_models_of_one_server_their_prices_rules_and_retirement_come_through_a_round_trip(servers, tmp_path):
+    """Credentials are written before the models that belong to them; a default keeps its server's own model."""
+    before = state()
+    path, text, _ = export(tmp_path)
+    wipe()
+    report = import_json(path)
+    assert state() == before
+    assert report["models"]["created"] == 5 and report["models"]["updated"] == 2  # gpt-4o off, gpt-4o-mini's price
+    records = [r for r in json.loads(text)["models"] if r["name"] == "qwen3:8b"]
+    assert [r["credential"] for r in records] == [None, "gpu", "local"]
+    assert {k: records[1][k] for k in NEW_MODEL_FIELDS} == {
+        "credential": "gpu",
+        "accepts_temperature": True,
+        "accepts_top_p": False,
+        "temperature_or_top_p": True,
+        "max_tokens_param": "max_tokens",
+        "supports_reasoning": True,
+        "input_price": "0.15",
+        "output_price": "0.6",
+        "cached_input_price": "0.075",
+        "price_currency": "CNY",
+        "retires_on": "2027-01-31",
+    }
+    assert records[0]["input_price"] is None and records[0]["retires_on"] is None
+
+
+def test_of_a_predefined_model_the_price_override_travels_but_not_the_catalogs_rules(servers, tmp_path):
+    path, text, _ = export(tmp_path)
+    data = json.loads(text)
+    changes = {"input_price": "0.3", "accepts_temperature": False, "max_tokens_param": "max_completion_tokens"}
+    for key, value in changes.items():
+        _set(data, "models", key, value, provider="openai", name="gpt-4o-mini")
+    path.write_text(json.dumps(data))
+    report = import_json(path)
+    assert report["models"] == {"created": 0, "updated": 1, "unchanged": len(data["models"]) - 1}
+    model = ProviderModel.objects.get(provider__slug="openai", name="gpt-4o-mini")
+    assert (model.input_price, model.accepts_temperature, model.max_tokens_param) == (Decimal("0.3"), True, "")
+
+
+def test_a_file_without_the_fields_models_gained_in_version_1_still_imports(configured, tmp_path):
+    """Files from before models could belong to one server or carry prices, API rules and a retirement date.
+
+    A field the file leaves out takes the column's default on a new model and is left as it is on an existing one.
+    """
+    before = state()
+    path, text, _ = export(tmp_path)
+    data = json.loads(text)
+    data["models"] = [{k: v for k, v in row.items() if k not in NEW_MODEL_FIELDS} for row in data["models"]]
+    path.write_text(json.dumps(data))
+    wipe()
+    import_json(path)
+    assert state() == before
+    ProviderModel.objects.filter(name="house-llm").update(input_price=Decimal("1.5"), supports_reasoning=True)
+    report = import_json(path)
+    assert all(report[kind]["created"] == report[kind]["updated"] == 0 for kind in import_config.KINDS)
+    house = ProviderModel.objects.get(name="house-llm")
+    assert (house.input_price, house.supports_reasoning) == (Decimal("1.5"), True)
 
 
 def test_without_secrets_the_file_holds_none_and_imported_credentials_need_reentry(configured, tmp_path, canary):
@@ -192,6 +303,39 @@ BAD_FILES: dict[str, tuple[Callable[[dict[str, Any]], None] | None, str]] = {
         "wrong type for enabled",
     ),
     "other version": (lambda data: data.update(version=2), "Unsupported version 2"),
+    "negative price": (
+        lambda data: _set(data, "models", "input_price", "-0.5", name="house-llm"),
+        "^The file cannot be imported: model 'openai_compatible/house-llm/llm': input_price: '-0.5' is not a price",
+    ),
+    "price of 7 decimal places": (
+        lambda data: _set(data, "models", "output_price", "0.1234567", name="house-llm"),
+        "output_price: '0.1234567' is not a price: a decimal string of at most 6 digits before the point and 6 after",
+    ),
+    "price as a JSON number": (
+        lambda data: _set(data, "models", "input_price", 0.15, name="house-llm"),
+        r"models\[\d+\]: wrong type for input_price",
+    ),
+    "impossible date": (
+        lambda data: _set(data, "models", "retires_on", "2027-02-30", name="house-llm"),
+        "retires_on: '2027-02-30' is not a date as YYYY-MM-DD",
+    ),
+    "lower-case currency": (
+        lambda data: _set(data, "models", "price_currency", "usd", name="house-llm"),
+        "price_currency: 'usd' is not a currency: blank or three capital letters",
+    ),
+    "unknown token limit field": (
+        lambda data: _set(data, "models", "max_tokens_param", "max_output_tokens", name="house-llm"),
+        "max_tokens_param: 'max_output_tokens' is not one of '', 'max_tokens', 'max_completion_tokens'",
+    ),
+    "model of an unknown credential": (
+        lambda data: _set(data, "models", "credential", "nowhere", name="house-llm"),
+        "model 'openai_compatible/house-llm/llm' of credential 'nowhere': unknown credential 'nowhere', not in the "
+        "file or in this database",
+    ),
+    "model of another provider's credential": (
+        lambda data: _set(data, "models", "credential", "main", name="house-llm"),
+        "credential 'main' belongs to openai, but the model is served by openai_compatible",
+    ),
 }
 
 
