@@ -119,3 +119,21 @@ def test_another_servers_model_row_gives_no_rules(point_at):
     )
     assert chat_rules(credential=first, model="shared-name").known
     assert not chat_rules(credential=second, model="shared-name").known
+
+
+def test_catalog_rules_of_kimi_and_openai_reasoning_models(catalog, point_at, fake_provider):
+    """Kimi's current models take only temperature 1 (https://platform.kimi.ai/docs/api/models-overview); OpenAI's
+    GPT-5 family fixes it too and takes max_completion_tokens (https://developers.openai.com/api/docs/models),
+    both checked 2026-12-02. The refusal happens before any request."""
+    kimi = point_at("kimi", region="cn")
+    fixed = kimi.provider.models.filter(temperature_min=1.0, temperature_max=1.0).values_list("name", flat=True)
+    assert fixed, "no Kimi model with a fixed temperature"
+    with pytest.raises(InvalidInput, match="accepts only temperature 1"):
+        services.chat(credential=kimi, model=fixed[0], messages=HI, temperature=0.3)
+    openai = point_at("openai")
+    with pytest.raises(InvalidInput, match="accepts only temperature 1"):
+        services.chat(credential=openai, model="gpt-5.5", messages=HI, temperature=0.7)
+    assert _chat_bodies(fake_provider) == []
+    services.chat(credential=openai, model="gpt-5.5", messages=HI, max_tokens=7)
+    (body,) = _chat_bodies(fake_provider)
+    assert body["max_completion_tokens"] == 7 and "max_tokens" not in body

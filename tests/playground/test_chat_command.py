@@ -152,3 +152,24 @@ def test_the_models_rules_refuse_before_anything_is_stored(fake, args, fragment)
 def test_bad_flags_are_one_line_errors(fake, args, fragment):
     with pytest.raises(CommandError, match=fragment):
         chat("--credential", "fake", "--model", "echo-1", *args, "hi")
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]])
+def test_a_minimax_reply_keeps_its_thinking_out_of_the_content(point_at, admin_user, stream):
+    """MiniMax M2.x puts ``<think>…</think>`` in the content unless asked for ``reasoning_split``
+    (https://platform.minimax.io/docs/api-reference/text-openai-api, checked 2026-12-02); ModelDesk always asks."""
+    point_at("minimax", name="mm")
+    out, _err = chat("--credential", "mm", "--model", "MiniMax-M2.7-think", "--json", *stream, "hi")
+    (output,) = json.loads(out)
+    assert "<think>" not in output["content"] and output["content"].endswith("Echo: hi")
+    assert output["reasoning"]
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]])
+def test_a_self_hosted_models_inline_think_block_is_split_out(point_at, admin_user, stream):
+    """Many self-hosted reasoning models (Qwen3, DeepSeek-R1 distills) open the content with a <think> block."""
+    point_at("openai_compatible", name="box")
+    out, _err = chat("--credential", "box", "--model", "qwen3-think", "--json", *stream, "hi")
+    (output,) = json.loads(out)
+    assert "<think>" not in output["content"] and "</think>" not in output["content"]
+    assert output["content"].endswith("Echo: hi") and output["reasoning"]
