@@ -159,7 +159,10 @@ def test_while_thinking_temperature_is_refused_and_top_p_kept_between_095_and_1(
 
 # --- responses ------------------------------------------------------------------------------------------------
 def test_input_tokens_include_cache_reads_and_writes_and_cached_counts_the_reads():
-    """The usage of the prompt-caching page's example, once writing the cache and once reading it."""
+    """Anthropic's ``input_tokens`` leaves out the tokens written to and read from the prompt cache (the
+    prompt-caching guide, https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching, and the SDK's
+    ``types/usage.py``, checked 2026-12-02); ModelDesk's input count includes them. The numbers are illustrative,
+    once writing the cache and once reading it."""
     written = {"input_tokens": 21, "cache_creation_input_tokens": 188086, "cache_read_input_tokens": 0}
     read = {"input_tokens": 21, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 188086}
     for usage, cached in ((written, 0), (read, 188086)):
