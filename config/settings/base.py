@@ -201,12 +201,15 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 # Periodic work for `celery -A config beat`; intervals in seconds.
 CREDENTIAL_HEALTH_CHECK_INTERVAL = env.int("CREDENTIAL_HEALTH_CHECK_INTERVAL", default=15 * 60)
 MODEL_SYNC_INTERVAL = env.int("MODEL_SYNC_INTERVAL", default=6 * 60 * 60)
+CATALOG_LOAD_INTERVAL = env.int("CATALOG_LOAD_INTERVAL", default=24 * 60 * 60)
 CELERY_BEAT_SCHEDULE = {
     "credential-health-check": {
         "task": "calls.credentials_health_check",
         "schedule": CREDENTIAL_HEALTH_CHECK_INTERVAL,
     },
     "model-sync": {"task": "calls.models_sync_all", "schedule": MODEL_SYNC_INTERVAL},
+    # Retirement dates pass while the process runs: the daily load disables retired models.
+    "catalog-load": {"task": "providers.catalog_load", "schedule": CATALOG_LOAD_INTERVAL},
 }
 
 # --- Logging --------------------------------------------------------------------------------------------------
