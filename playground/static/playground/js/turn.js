@@ -28,15 +28,19 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     const content = list.map((item) => (item && typeof item.content === "string" ? item.content : "")).join("\n\n");
     const reasoning = typeof first.reasoning === "string" ? first.reasoning : turn.reasoning;
     const note = fallback ? "" : finishNote(first.finish_reason);
+    // A reply that came whole (or within one frame) never showed its answer phase: fold its thinking now. One that
+    // streamed has folded it already, and the reader may have opened it again since.
+    const fold = content && turn.phase !== "answer" ? false : undefined;
+    turn.phase = content ? "answer" : turn.phase;
     turn.text = content;
-    output.setThinking(reasoning);
+    output.setThinking(reasoning, fold);
     output.setReply(content);
     output.setFinish(note);
     output.setJson(result);
     output.setBadges(list);
     if (turn.assistant) {
       setPending(turn.assistant, false);
-      setThinking(turn.assistant, reasoning);
+      setThinking(turn.assistant, reasoning, fold);
       setText(turn.assistant, content);
       setFinish(turn.assistant, note);
       setModel(turn.assistant, first.model);
