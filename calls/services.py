@@ -216,14 +216,16 @@ class ChatStream:
         content: list[str] = []
         reasoning: list[str] = []
         with recorded(call), _sizes_on_overflow(call, self.params):
-            for delta in self._deltas():
-                call.usage = call.usage.merge(delta.usage)
-                call.finish_reason = delta.finish_reason or call.finish_reason
-                if delta.content or delta.reasoning:
-                    content.append(delta.content)
-                    reasoning.append(delta.reasoning)
-                    yield delta
-            call.usage = usage_or_estimate(call.usage, self.params.messages, "".join(content + reasoning))
+            try:
+                for delta in self._deltas():
+                    call.usage = call.usage.merge(delta.usage)
+                    call.finish_reason = delta.finish_reason or call.finish_reason
+                    if delta.content or delta.reasoning:
+                        content.append(delta.content)
+                        reasoning.append(delta.reasoning)
+                        yield delta
+            finally:  # also when the reader stops: the call log counts the tokens seen until then
+                call.usage = usage_or_estimate(call.usage, self.params.messages, "".join(content + reasoning))
         self.outcome = ChatOutcome(
             content="".join(content),
             reasoning="".join(reasoning),

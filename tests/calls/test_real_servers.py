@@ -109,3 +109,13 @@ def test_a_context_too_long_error_names_the_sizes(point_at):
     assert "exceed context window of 2048" in message
     assert "up to 512 reply tokens" in message and "2048 tokens, as set on the model" in message
     assert "2048 tokens, as set on the model" in CallLog.objects.get().message
+
+
+def test_a_stream_the_reader_stops_is_logged_as_cancelled_with_the_tokens_seen(point_at):
+    stream = services.chat_stream(credential=point_at("openai_compatible"), model="echo-nousage", messages=HI)
+    pieces = iter(stream)
+    first = next(pieces)
+    pieces.close()  # the reader went away (Stop, a closed tab)
+    row = CallLog.objects.get()
+    assert row.error_type == "cancelled" and first.content
+    assert row.usage_estimated and row.tokens_in > 0 and row.tokens_out >= 1
