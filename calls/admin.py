@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ModelDeskError
+from core.errors import ModelDeskError, error_type_title
 from credentials import admin as credentials_admin
 from credentials.models import CheckStatus, Credential
 from credentials.selectors import credential_list
@@ -44,6 +44,20 @@ class DefaultModelAdmin(admin.ModelAdmin):
         return obj.model.provider
 
 
+class ErrorTypeFilter(admin.SimpleListFilter):
+    """Error types by their names in the active language (the column holds the stable English names)."""
+
+    title = _("error type")
+    parameter_name = "error_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        types = CallLog.objects.exclude(error_type="").values_list("error_type", flat=True).distinct()
+        return sorted(((kind, error_type_title(kind)) for kind in types), key=lambda pair: pair[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[CallLog]) -> QuerySet[CallLog]:
+        return queryset.filter(error_type=self.value()) if self.value() else queryset
+
+
 @admin.register(CallLog)
 class CallLogAdmin(admin.ModelAdmin):
     """Read-only: the log is written by the service layer only."""
@@ -62,7 +76,16 @@ class CallLogAdmin(admin.ModelAdmin):
         "call_cost",
         "user",
     ]
-    list_filter = ["status", "operation", "provider", "model", "error_type", "finish_reason", "currency", "created_at"]
+    list_filter = [
+        "status",
+        "operation",
+        "provider",
+        "model",
+        ErrorTypeFilter,
+        "finish_reason",
+        "currency",
+        "created_at",
+    ]
     search_fields = ["model", "message", "credential__name", "user__username"]
     list_select_related = ["provider", "credential", "user"]
     date_hierarchy = "created_at"
@@ -70,7 +93,7 @@ class CallLogAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="status")
     def outcome(self, obj: CallLog) -> SafeString:
         css = "ok" if obj.status == "ok" else "failed"
-        label = obj.get_status_display() if obj.status == "ok" else obj.error_type or obj.get_status_display()
+        label = obj.get_status_display() if obj.status == "ok" else error_type_title(obj.error_type) or obj.status
         return format_html('<span class="md-status md-status-{}" title="{}">{}</span>', css, obj.message, label)
 
     @admin.display(description=_("tokens in / out"))

@@ -6,6 +6,8 @@ never contain a secret.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_noop
+
 
 def wait_label(seconds: float) -> str:
     """90 -> "1 min 30 s", 0.25 -> "0.25 s": a wait as people say it."""
@@ -25,6 +27,11 @@ class ModelDeskError(Exception):
     """
 
     error_type = "configuration"
+
+    def user_message(self, *, provider_name: str = "") -> str:
+        """The message for a person, in the active language where ModelDesk wrote it (``str()`` is English, for
+        logs and the call log). ``provider_name``: the provider's name in that language."""
+        return str(self)
 
 
 class ConfigurationError(ModelDeskError):
@@ -98,7 +105,26 @@ class ProviderError(ModelDeskError):
             wait = f" The provider asks to wait {wait_label(self.retry_after)} before trying again."
         return f"{self.title}{status} from {where or 'the provider'}: {self.detail}{wait}"
 
-    title = "Provider error"
+    def user_message(self, *, provider_name: str = "") -> str:
+        """``describe()`` in the active language: the title and ModelDesk's words translated, the provider named
+        as the user's language names it; the detail stays in the provider's own words."""
+        values = {
+            "title": gettext(self.title),
+            "status": self.status,
+            "where": " / ".join(part for part in (provider_name or self.provider, self.model) if part)
+            or gettext("the provider"),
+            "detail": self.detail,
+        }
+        if self.status:
+            text = gettext("%(title)s (HTTP %(status)s) from %(where)s: %(detail)s") % values
+        else:
+            text = gettext("%(title)s from %(where)s: %(detail)s") % values
+        if self.retry_after:
+            wait = gettext("The provider asks to wait %(wait)s before trying again.")
+            text += " " + wait % {"wait": wait_label(self.retry_after)}
+        return text
+
+    title = gettext_noop("Provider error")
 
     def with_context(self, *, provider: str, model: str) -> ProviderError:
         self.provider, self.model = provider or self.provider, model or self.model
@@ -107,44 +133,62 @@ class ProviderError(ModelDeskError):
 
 
 class AuthenticationFailed(ProviderError):
-    error_type, title = "authentication", "Authentication failed"
+    error_type, title = "authentication", gettext_noop("Authentication failed")
 
 
 class PermissionDenied(ProviderError):
-    error_type, title = "permission", "Permission denied"
+    error_type, title = "permission", gettext_noop("Permission denied")
 
 
 class ModelNotFound(ProviderError):
-    error_type, title = "model_not_found", "Model not found"
+    error_type, title = "model_not_found", gettext_noop("Model not found")
 
 
 class QuotaExceeded(ProviderError):
     """The account's balance, credit or spend limit is used up. Never retried: only a person can fix it."""
 
-    error_type, title, final = "quota_exceeded", "Quota or balance used up", True
+    error_type, title, final = "quota_exceeded", gettext_noop("Quota or balance used up"), True
 
 
 class RateLimited(ProviderError):
-    error_type, title, retryable = "rate_limited", "Rate limited", True
+    error_type, title, retryable = "rate_limited", gettext_noop("Rate limited"), True
 
 
 class ContextTooLong(ProviderError):
-    error_type, title = "context_too_long", "Input too long for the model's context window"
+    error_type, title = "context_too_long", gettext_noop("Input too long for the model's context window")
 
 
 class BadRequest(ProviderError):
-    error_type, title = "bad_request", "Request rejected"
+    error_type, title = "bad_request", gettext_noop("Request rejected")
 
 
 class ProviderUnavailable(ProviderError):
-    error_type, title, retryable = "provider_unavailable", "Provider unavailable", True
+    error_type, title, retryable = "provider_unavailable", gettext_noop("Provider unavailable"), True
 
 
 class BadResponse(ProviderError):
-    error_type, title = "bad_response", "Unusable response"
+    error_type, title = "bad_response", gettext_noop("Unusable response")
 
 
 def provider_error_class(error_type: str) -> type[ProviderError]:
     """The ProviderError subclass of a stable error type name ("authentication", "rate_limited" ...)."""
     classes = {cls.error_type: cls for cls in ProviderError.__subclasses__()}
     return classes.get(error_type, ProviderError)
+
+
+# What each error type is called where a person sees it (call-log badges and filters), in English; translate with
+# ``gettext``. Provider errors are called by their titles.
+ERROR_TYPE_TITLES: dict[str, str] = {
+    "configuration": gettext_noop("Configuration needed"),
+    "invalid_input": gettext_noop("Invalid input"),
+    "internal": gettext_noop("Internal error"),
+    "not_supported": gettext_noop("Not supported"),
+    "cancelled": gettext_noop("Cancelled"),
+    **{cls.error_type: cls.title for cls in ProviderError.__subclasses__()},
+}
+
+
+def error_type_title(error_type: str) -> str:
+    """An error type's name in the active language; an unknown type is shown as it is."""
+    title = ERROR_TYPE_TITLES.get(error_type)
+    return gettext(title) if title else error_type
