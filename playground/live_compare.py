@@ -1,0 +1,140 @@
+"""Live compare: one prompt to two to four models, streamed side by side, all at once.
+
+Each column is resolved and prepared in the caller's thread (so that a configuration error is an immediate
+``error`` event), then streamed in a thread of its own; their deltas meet in one queue and leave as one event
+stream, each event naming its column. This runs the same with or without a Celery broker: it never waits for one
+column to finish before the next one starts. When the reader goes away (Stop, a closed tab), every column still
+streaming is stopped at its next delta, and its call is logged as cancelled with the tokens seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connections
+
+from calls import services as provider_services
+from core.errors import InternalError, ModelDeskError
+from credentials.models import Credential
+from wire.types import Message
+
+logger = logging.getLogger(__name__)
+COLUMNS_MAX = 4
+_FINISHED = object()
+
+
+@dataclass(frozen=True)
+class CompareColumn:
+    """One column: who answers, with its own parameters and its own earlier turns (for a follow-up message)."""
+
+    credential: Credential
+    model: str
+    sampling: dict[str, Any] = field(default_factory=dict)  # calls.services.Sampling keyword arguments
+    history: tuple[Message, ...] = ()
+
+
+def _messages(system: str, column: CompareColumn, message: str) -> list[Message]:
+    return [*([Message("system", system)] if system else []), *column.history, Message("user", message)]
+
+
+def _error(column: CompareColumn, error: ModelDeskError) -> dict[str, str]:
+    return {
+        "type": error.error_type,
+        "message": error.user_message(provider_name=column.credential.provider.display_name),
+    }
+
+
+def _output(outcome: provider_services.ChatOutcome) -> dict[str, Any]:
+    info = outcome.info
+    return {
+        "content": outcome.content,
+        **({"reasoning": outcome.reasoning} if outcome.reasoning else {}),
+        "usage": {
+            "input_tokens": info.usage.input_tokens,
+            "output_tokens": info.usage.output_tokens,
+            **({"estimated": True} if info.usage.estimated else {}),
+        },
+        "model": info.model,
+        "provider": info.provider,
+        "latency_ms": info.latency_ms,
+        "ttft_ms": info.ttft_ms,
+        "cost": {"amount": str(info.cost), "currency": info.currency} if info.cost is not None else None,
+        "finish_reason": outcome.finish_reason,
+    }
+
+
+class _Column(threading.Thread):
+    """Streams one prepared column into the shared queue; stops at the next delta once ``stop`` is set."""
+
+    def __init__(
+        self, index: int, column: CompareColumn, stream: provider_services.ChatStream, events: queue.Queue[Any]
+    ) -> None:
+        super().__init__(name=f"compare-column-{index}", daemon=True)
+        self.index, self.column, self.stream, self.events = index, column, stream, events
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        deltas = iter(self.stream)
+        try:
+            for delta in deltas:
+                if self.stop.is_set():
+                    break
+                if delta.reasoning:
+                    self.events.put(("reasoning", {"column": self.index, "reasoning": delta.reasoning}))
+                if delta.content:
+                    self.events.put(("delta", {"column": self.index, "content": delta.content}))
+            else:
+                if self.stream.outcome is not None:
+                    self.events.put(("done", {"column": self.index, "output": _output(self.stream.outcome)}))
+        except ModelDeskError as error:
+            self.events.put(("error", {"column": self.index, "error": _error(self.column, error)}))
+        except Exception as exc:  # a bug: the column says so, the others go on
+            logger.exception("unexpected error in a compare column")
+            self.events.put(("error", {"column": self.index, "error": _error(self.column, InternalError(exc))}))
+        finally:
+            deltas.close()  # a stopped stream is logged as cancelled, with the tokens seen
+            connections.close_all()  # this thread's own database connection
+            self.events.put(_FINISHED)
+
+
+def compare_stream(
+    *, user: Any, columns: Sequence[CompareColumn], system: str, message: str, max_attempts: int | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Events: ``start`` (the columns), then ``reasoning`` / ``delta`` / ``done`` / ``error`` naming their
+    ``column`` as they come, interleaved, then ``end``."""
+    events: queue.Queue[Any] = queue.Queue()
+    yield "start", {"columns": [{"credential": c.credential.name, "model": c.model} for c in columns]}
+    running: list[_Column] = []
+    for index, column in enumerate(columns[:COLUMNS_MAX]):
+        try:
+            stream = provider_services.chat_stream(
+                messages=_messages(system, column, message),
+                credential=column.credential,
+                model=column.model,
+                max_attempts=max_attempts,
+                user=user,
+                **column.sampling,
+            )
+        except ModelDeskError as error:
+            yield "error", {"column": index, "error": _error(column, error)}
+            continue
+        running.append(_Column(index, column, stream, events))
+    for thread in running:
+        thread.start()
+    pending = len(running)
+    try:
+        while pending:
+            event = events.get()
+            if event is _FINISHED:
+                pending -= 1
+                continue
+            yield event
+    finally:  # the reader went away, or every column ended: nobody streams on for nobody
+        for thread in running:
+            thread.stop.set()
+    yield "end", {}

@@ -1,0 +1,85 @@
+"""Live compare streams every column at once, also without a broker: the columns' events interleave, each names
+its column, a column's failure does not stop the others, and a reader who leaves stops them all."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from calls.models import CallLog
+from playground.live_compare import CompareColumn, compare_stream
+from wire.types import Message
+
+pytestmark = pytest.mark.django_db(transaction=True)  # columns stream in threads, with their own connections
+
+
+def _run(columns, message="hello there"):
+    return list(compare_stream(user=None, columns=columns, system="Be terse.", message=message))
+
+
+def test_two_slow_columns_stream_at_the_same_time(point_at):
+    """Each model sends a frame every 0.3 s; run one after the other, the second would start after the first's end."""
+    credential = point_at("openai_compatible")
+    events = _run(
+        [CompareColumn(credential, "echo-a-fault-latency-300"), CompareColumn(credential, "echo-b-fault-latency-300")]
+    )
+    names = [(kind, data.get("column")) for kind, data in events]
+    assert names[0] == ("start", None) and names[-1] == ("end", None)
+    first_b = names.index(("delta", 1))
+    done_a = names.index(("done", 0))
+    first_a = names.index(("delta", 0))
+    done_b = names.index(("done", 1))
+    assert first_b < done_a and first_a < done_b  # interleaved: both were streaming at once
+    outputs = {data["column"]: data["output"] for kind, data in events if kind == "done"}
+    assert outputs[0]["content"] == outputs[1]["content"] == "Echo: hello there"
+    assert outputs[0]["latency_ms"] > 0 and outputs[0]["ttft_ms"] is not None
+
+
+def test_a_failing_column_does_not_stop_the_others(point_at):
+    credential = point_at("openai_compatible")
+    events = _run([CompareColumn(credential, "echo-fault-401"), CompareColumn(credential, "echo-1")])
+    errors = [data for kind, data in events if kind == "error"]
+    done = [data for kind, data in events if kind == "done"]
+    assert [e["column"] for e in errors] == [0] and errors[0]["error"]["type"] == "authentication"
+    assert [d["column"] for d in done] == [1]
+
+
+def test_each_column_has_its_own_parameters_and_history(point_at, fake_provider):
+    credential = point_at("openai_compatible")
+    earlier = (Message("user", "my name is Li"), Message("assistant", "Echo: my name is Li"))
+    _run(
+        [
+            CompareColumn(credential, "echo-1", sampling={"max_tokens": 11}),
+            CompareColumn(credential, "echo-2", sampling={"max_tokens": 22}, history=earlier),
+        ],
+        message="who am I?",
+    )
+    bodies = {
+        b["model"]: b
+        for b in (json.loads(r.body) for r in fake_provider.requests if r.path.endswith("/chat/completions"))
+    }
+    assert bodies["echo-1"]["max_tokens"] == 11 and len(bodies["echo-1"]["messages"]) == 2
+    assert bodies["echo-2"]["max_tokens"] == 22 and len(bodies["echo-2"]["messages"]) == 4
+
+
+def test_a_reader_who_leaves_stops_every_column(point_at):
+    credential = point_at("openai_compatible")
+    stream = compare_stream(
+        user=None,
+        columns=[
+            CompareColumn(credential, "echo-a-fault-latency-200"),
+            CompareColumn(credential, "echo-b-fault-latency-200"),
+        ],
+        system="",
+        message="a long enough message to stream in several pieces",
+    )
+    for kind, _data in stream:
+        if kind == "delta":
+            break
+    stream.close()
+    deadline = time.monotonic() + 5
+    while CallLog.objects.filter(operation="chat_stream").count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(CallLog.objects.values_list("error_type", flat=True)) == {"cancelled"}
