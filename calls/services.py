@@ -8,7 +8,7 @@ retries, and records a CallLog row.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
@@ -211,7 +211,7 @@ class ChatStream:
         finish = result.finish_reason or "stop"
         yield ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason=finish)
 
-    def __iter__(self) -> Iterator[ChatDelta]:
+    def __iter__(self) -> Generator[ChatDelta, None, None]:
         call = self.call
         content: list[str] = []
         reasoning: list[str] = []
