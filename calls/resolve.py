@@ -155,7 +155,9 @@ class PreparedCall:
     transport: Transport
 
 
-def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float | None = None) -> PreparedCall:
+def call_prepare(
+    call: Call, *, max_attempts: int | None = None, deadline: float | None = None, capture: bool = False
+) -> PreparedCall:
     """Decrypt the secrets (now, at call time) and build the adapter and the transport."""
     _require_in_catalog(call.credential)  # again: a connection test prepares its call without resolving it
     secrets = credential_secret_values(call.credential)
@@ -172,6 +174,6 @@ def call_prepare(call: Call, *, max_attempts: int | None = None, deadline: float
     policy = RetryPolicy.from_settings(
         max_attempts=max_attempts, deadline=deadline, retry_timeouts=not spec.self_hosted
     )
-    transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error)
+    transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error, capture=capture)
     call.stats, call.redact = transport.stats, transport.redact
     return PreparedCall(call=call, adapter=adapter, transport=transport)

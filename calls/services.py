@@ -63,6 +63,8 @@ class ChatOutcome:
     reasoning: str
     finish_reason: str | None
     info: CallInfo
+    # With ``capture=True``: the request sent and the response or stream received, redacted (``wire.exchange``).
+    exchange: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,20 +159,30 @@ def chat(
     max_attempts: int | None = None,
     deadline: float | None = None,
     user: Any = None,
+    capture: bool = False,
     **sampling: Unpack[Sampling],
 ) -> ChatOutcome:
     call = call_resolve(operation="chat", credential=credential, model=model, user=user)
     with recorded(call):
         params = _chat_params(call, messages, sampling)
-        ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
+        ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline, capture=capture)
         spec = ready.adapter.chat_request(params, stream=False)
         with _sizes_on_overflow(call, params):
             result = call_until_final(ready.transport, ready.adapter, spec, ready.adapter.chat_response)
         call.usage = usage_or_estimate(result.usage, params.messages, result.content + result.reasoning)
         call.finish_reason = result.finish_reason or ""
     return ChatOutcome(
-        content=result.content, reasoning=result.reasoning, finish_reason=result.finish_reason, info=call.info()
+        content=result.content,
+        reasoning=result.reasoning,
+        finish_reason=result.finish_reason,
+        info=call.info(),
+        exchange=_exchange(ready),
     )
+
+
+def _exchange(ready: PreparedCall) -> dict[str, Any] | None:
+    exchange = ready.transport.exchange
+    return exchange.as_dict() if exchange is not None else None
 
 
 class ChatStream:
@@ -231,7 +243,13 @@ class ChatStream:
             reasoning="".join(reasoning),
             finish_reason=call.finish_reason or None,
             info=call.info(),
+            exchange=self.exchange,
         )
+
+    @property
+    def exchange(self) -> dict[str, Any] | None:
+        """With ``capture=True``: what was sent and received so far (also after a failure or a Stop)."""
+        return _exchange(self.ready)
 
 
 def chat_stream(
@@ -242,13 +260,14 @@ def chat_stream(
     max_attempts: int | None = None,
     deadline: float | None = None,
     user: Any = None,
+    capture: bool = False,
     **sampling: Unpack[Sampling],
 ) -> ChatStream:
     """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
     call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
     with recorded(call, success=False):
         params = _chat_params(call, messages, sampling)
-        ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline)
+        ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline, capture=capture)
     return ChatStream(ready, params)
 
 

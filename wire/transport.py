@@ -17,6 +17,7 @@ from wire import http
 from wire.adapters.base import Adapter
 from wire.adapters.errors import error_from_response, parse_body
 from wire.deadline import Alarm, alarm_for
+from wire.exchange import Exchange
 from wire.redaction import REDACTED, clean, redactor
 from wire.retry import RetryPolicy, parse_retry_after, status_is_retryable
 from wire.streaming import ndjson_events, sse_events
@@ -118,6 +119,7 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         client: httpx.Client | None = None,
+        capture: bool = False,
     ) -> None:
         self.policy = policy
         self.redact: Callable[[str], str] = redact or (lambda text: text)
@@ -127,6 +129,8 @@ class Transport:
         self.clock = clock
         self.client = client or http.sync_client()
         self.stats = CallStats(started=clock(), clock=clock)
+        # Kept only when asked for (the playground's inspector): what was sent and what came back, redacted.
+        self.exchange: Exchange | None = Exchange(redact=self.redact) if capture else None
 
     # --- one attempt ------------------------------------------------------------------------------------------
     def _timeout(self) -> httpx.Timeout:
@@ -163,12 +167,16 @@ class Transport:
             files=spec.files,
             timeout=self._timeout(),
         )
+        if self.exchange is not None:
+            self.exchange.sent(spec.method, str(request.url), request.headers, spec.json)
         try:
             response = http.send(self.client, request, stream=True)
         except httpx.TimeoutException:
             raise self._unavailable("no answer within the timeout", timed_out=True) from None
         except httpx.TransportError as exc:
             raise self._unavailable(f"could not connect ({type(exc).__name__})") from None
+        if self.exchange is not None:
+            self.exchange.answered(response.status_code)
         alarm = alarm_for(response.extensions.get("network_stream"))
         self.limits = Limits(self.policy, alarm, remaining=self._remaining(), stream=stream)
         if response.status_code >= 400:
@@ -189,6 +197,8 @@ class Transport:
         finally:
             limits.disarm()
             response.close()
+        if self.exchange is not None:
+            self.exchange.answered(response.status_code, text)
         headers = {k.lower(): v for k, v in response.headers.items()}
         error = self.errors(response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact)
         error.retryable = status_is_retryable(response.status_code, headers) and not error.final
@@ -234,6 +244,8 @@ class Transport:
                 response.read()
                 limits.check()
                 text = response.text
+                if self.exchange is not None:
+                    self.exchange.answered(response.status_code, text)
             except httpx.TimeoutException:
                 raise limits.error() or self._unavailable("the answer stalled and timed out", timed_out=True) from None
             except httpx.HTTPError:
@@ -278,6 +290,8 @@ class Transport:
         assert limits is not None
         try:
             lines = _checked(response.iter_lines(), limits)
+            if self.exchange is not None:
+                lines = self.exchange.lines(lines)
             framing = ndjson_events if adapter.stream_format == "ndjson" else sse_events
             for delta in adapter.chat_deltas(_noted(framing(lines), limits)):
                 if self.stats.first_token_at is None and (delta.content or delta.reasoning):
