@@ -99,3 +99,14 @@ def point_at(catalog: None, canary: str, fake_provider: Any) -> Callable[..., Cr
         return credential_save(provider=provider, name=name or f"fake-{slug}", values=values)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """A request with ``Accept-Language: zh-hans`` leaves its language active in the thread (LocaleMiddleware
+    activates, nothing deactivates): every test starts and ends in the default language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
