@@ -5,8 +5,10 @@ Kept apart from ``services`` so that the services queue the tasks and the tasks 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from calls import services as provider_services
@@ -17,34 +19,70 @@ from wire.types import Message as ChatMessage
 from .models import TITLE_LENGTH, Conversation
 
 TITLE_PROMPT = (
-    "Name this conversation. Answer with a title of at most eight words, in the conversation's language, "
-    "without quotes and without a full stop."
+    "You name conversations. The user sends the first message of a conversation, a line of three dashes, then "
+    "the reply it got. Answer with the title only: at most eight words, in the conversation's language, with no "
+    'label (not "Title:", "User:" or "Assistant:"), no quotes, no Markdown and no full stop.'
 )
+# What small models put before or around a title although asked not to.
+# (\uff1a is the full-width colon, \u2018 and \u2019 the single quotes, \uff0e the full-width full stop.)
+TITLE_LABEL = re.compile(
+    r"^\s*(?:title|user|assistant|human|ai|标题|題目|用户|用戶|助手)\s*[:\uff1a]\s*", re.IGNORECASE
+)
+TITLE_TRIM = "\"'“”\u2018\u2019「」『』《》*#`_ \t。.\uff0e:\uff1a"
+
+
+def title_clean(text: str) -> str:
+    """A model's answer as a bare title: its first line with words in it, without labels, quotes, Markdown or
+    a full stop, cut to ``TITLE_LENGTH``."""
+    line = next((line for line in text.splitlines() if line.strip(TITLE_TRIM)), "")
+    previous = None
+    while previous != line:
+        previous = line
+        line = TITLE_LABEL.sub("", line.strip(TITLE_TRIM))
+    return line[:TITLE_LENGTH].strip()
+
+
+def title_model(conversation: Conversation) -> tuple[Credential | str | None, str | None] | None:
+    """The credential and model to title ``conversation`` with: its own, unless ``PLAYGROUND_TITLE_MODEL`` names
+    another ("credential-name/model"; "default": the default llm model). None: no model to ask."""
+    setting = (settings.PLAYGROUND_TITLE_MODEL or "").strip()
+    if setting == "default":
+        return None, None
+    if setting:
+        credential, _slash, model = setting.partition("/")
+        return (credential, model) if credential and model else None
+    if conversation.credential is None or not conversation.model:
+        return None
+    return conversation.credential, conversation.model
 
 
 def conversation_title_generate(*, conversation_id: str) -> str | None:
-    """Title a conversation from its first exchange with the default llm model; None when none is set."""
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
-    if conversation is None:
+    """Title a conversation from its first exchange, with its own model by default (``title_model``), so the
+    exchange goes nowhere it has not been. None when there is nothing to title or no model answered."""
+    conversation = Conversation.objects.select_related("credential__provider").filter(pk=conversation_id).first()
+    if conversation is None or not settings.PLAYGROUND_TITLES:
         return None
-    first = list(conversation.messages.filter(error="").order_by("created_at", "id")[:2])
-    if len(first) < 2:
+    first = list(conversation.messages.filter(error="", superseded=False).order_by("created_at", "id")[:2])
+    target = title_model(conversation)
+    renamed = bool(first) and conversation.title != first[0].content[:TITLE_LENGTH]
+    if len(first) < 2 or target is None or renamed:
         return None
-    exchange = f"User: {first[0].content[:1000]}\nAssistant: {first[1].content[:1000]}"
+    exchange = f"{first[0].content[:1000]}\n\n---\n\n{first[1].content[:1000]}"
+    credential, model = target
     try:
         outcome = provider_services.chat(
             messages=[ChatMessage("system", TITLE_PROMPT), ChatMessage("user", exchange)],
+            credential=credential,
+            model=model,
             max_tokens=32,
             max_attempts=2,
             user=conversation.user,
         )
-    except ModelDeskError:  # no default model, or it failed: the first message stays the title
+    except ModelDeskError:  # no such model, or it failed: the first message stays the title
         return None
-    title = (
-        outcome.content.strip().strip("\"'“”「」。.").splitlines()[0][:TITLE_LENGTH] if outcome.content.strip() else ""
-    )
-    if title:
-        Conversation.objects.filter(pk=conversation.pk).update(title=title)
+    title = title_clean(outcome.content)
+    if title:  # unless the user renamed it while the model was asked
+        Conversation.objects.filter(pk=conversation.pk, title=conversation.title).update(title=title)
     return title or None
 
 

@@ -6,17 +6,26 @@ generic bounds where the catalog has none (``calls.rules.rules_problems``, each 
 model cannot see on the image's field). The limits are the same on every database.
 
 An attached image is sent with the message but stored as a note (``playground.images``).
+
+``{{variables}}`` fill the system message and the user message. The settings of a valid form (every field but
+the credential, the model, the message and the attachments: ``SETTING_FIELDS``) are stored with the conversation,
+as typed (before the variables are filled in), and are the form's initial values when it is reopened.
+
+The credential select shows each credential's status, failing and unreadable ones last, and never preselects
+one of those for a new conversation.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +38,13 @@ from core.validators import (
     validate_model_name,
 )
 from credentials.models import Credential
+from credentials.selectors import STATUS_LABELS, credential_status
 from providers.models import Provider, ProviderModel
 from wire.types import ResponseFormat, Thinking
 
 from .images import IMAGE_MAX_BYTES, IMAGE_URL_MAX_LENGTH, MEDIA_TYPES, ImageError, image_from_bytes, image_from_url
-from .selectors import conversation_get, parse_uuid
+from .models import TITLE_LENGTH, Conversation, Message
+from .selectors import conversation_get, credentials_by_health, first_healthy, parse_uuid
 from .services import DEFAULT, ERROR_OUTPUT, FAIL, RunRequest, run_problems
 from .variables import VARIABLES_MAX_CHARS, VariableError, parse_variables, render
 
@@ -69,6 +80,28 @@ THINKING_LEVELS = [
 RULE_FIELDS = {"images": "image"}
 # Fields a JSON body may send as JSON themselves (an object), not as text.
 JSON_FIELDS = frozenset({"variables", "response_schema"})
+# The settings of a turn, stored with its conversation (with its credential and model) and restored from it.
+SETTING_FIELDS = (
+    "system",
+    "variables",
+    "history",
+    "history_rounds",
+    "history_window",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "stop",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "response_schema",
+    "thinking",
+    "thinking_budget",
+    "max_attempts",
+    "error_mode",
+    "default_value",
+)
 
 
 def stop_sequences(text: str) -> tuple[str, ...]:
@@ -144,8 +177,28 @@ def llm_models_for(credentials: Any) -> Any:
     )
 
 
+class HealthOrderedIterator(ModelChoiceIterator):
+    """The credentials, working ones first (``selectors.credentials_by_health``)."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for credential in credentials_by_health(self.queryset):
+            yield self.choice(credential)
+
+
+class CredentialChoiceField(forms.ModelChoiceField):
+    """A credential, labelled with its status: "local (ok)", "cloud (needs re-entry)"."""
+
+    iterator = HealthOrderedIterator
+
+    def label_from_instance(self, obj: Any) -> str:
+        status = STATUS_LABELS.get(credential_status(obj), credential_status(obj))
+        return gettext("%(name)s (%(status)s)") % {"name": obj.name, "status": status}
+
+
 class PlaygroundForm(forms.Form):
-    credential = forms.ModelChoiceField(
+    credential = CredentialChoiceField(
         label=_("Credential"), queryset=Credential.objects.none(), empty_label=_("Choose a credential")
     )
     model = ModelNameField(label=_("Model"), required=False, widget=forms.Select)
@@ -221,15 +274,18 @@ class PlaygroundForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://…"}),
     )
     max_attempts = forms.IntegerField(label=_("Max attempts"), min_value=1, max_value=5)
-    error_mode = forms.ChoiceField(label=_("On error"), choices=ERROR_MODES, initial=FAIL)
+    error_mode = forms.ChoiceField(label=_("On error"), choices=ERROR_MODES, initial=FAIL, required=False)
     default_value = forms.CharField(
         label=_("Default value"), required=False, max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})
     )
     conversation = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, render_message: bool = True, **kwargs: Any) -> None:
+        """``render_message=False`` takes the message as it is (a stored one, resent): only the system message
+        gets the variables."""
         super().__init__(*args, **kwargs)
         self.user = user
+        self.render_message = render_message
         credentials = chat_credentials()
         self.fields["credential"].queryset = credentials  # type: ignore[attr-defined]
         self.fields["max_attempts"].initial = settings.PROVIDER_MAX_ATTEMPTS
@@ -250,7 +306,7 @@ class PlaygroundForm(forms.Form):
         if isinstance(raw, Credential):
             return raw
         if raw is None and not self.is_bound:
-            return credentials.first()
+            return first_healthy(credentials)
         pk = parse_uuid(raw)
         return credentials.filter(pk=pk).first() if pk else None
 
@@ -312,8 +368,33 @@ class PlaygroundForm(forms.Form):
             self.add_error("image_url", _("Attach a file or give a URL, not both."))
         data["images"] = tuple(a for a in (data.get("image"), data.get("image_url")) if a)
 
+    def _clean_variables(self, data: dict[str, Any]) -> None:
+        """Fill in the system message and (unless it is resent as stored) the message; errors on their field."""
+        if "variables" in self.errors:
+            return
+        try:
+            variables = parse_variables(data.get("variables") or "")
+        except VariableError as exc:
+            self.add_error(exc.field, str(exc))
+            return
+        fields = ["system", "message"] if self.render_message else ["system"]
+        for field in (f for f in fields if data.get(f)):
+            try:
+                data[field] = render(data[field], variables, max_length=TEXT_MAX_CHARS, field=field)
+            except VariableError as exc:
+                self.add_error(exc.field, str(exc))
+
+    @staticmethod
+    def _settings(data: dict[str, Any]) -> dict[str, Any]:
+        """The settings as typed, JSON-safe: what ``Conversation.settings`` keeps."""
+        settings = {name: data.get(name) for name in SETTING_FIELDS}
+        settings["stop"] = "\n".join(settings["stop"] or ())
+        settings["error_mode"] = settings["error_mode"] or FAIL
+        return settings
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["settings"] = self._settings(data)
         self._clean_response_format(data)
         self._clean_thinking(data)
         self._clean_images(data)
@@ -321,13 +402,7 @@ class PlaygroundForm(forms.Form):
         if not model and not {"model", "model_name"} & set(self.errors):
             self.add_error("model", _("Choose a model or type its name."))
         data["model_name"] = model
-        if "variables" not in self.errors:
-            try:
-                variables = parse_variables(data.get("variables") or "")
-                if "message" in data:
-                    data["message"] = render(data["message"], variables, max_length=TEXT_MAX_CHARS)
-            except VariableError as exc:
-                self.add_error(exc.field, str(exc))
+        self._clean_variables(data)
         self._check_parameters(data, model)
         if data.get("error_mode") == DEFAULT and not data.get("default_value"):
             self.add_error("default_value", _("Enter the content to answer with when the call fails."))
@@ -346,8 +421,10 @@ class PlaygroundForm(forms.Form):
                 field = "image_url"
             self.add_error(field if field in self.fields else None, message)
 
-    def run_request(self) -> RunRequest:
-        return self._request(self.cleaned_data)
+    def run_request(self, *, resend: Message | None = None, edit: bool = False) -> RunRequest:
+        """The run; ``resend`` answers that stored message again (with ``edit``, after it takes the new text)."""
+        request = self._request(self.cleaned_data)
+        return replace(request, resend=resend, edit=edit, images=() if resend and not edit else request.images)
 
     def _request(self, data: dict[str, Any]) -> RunRequest:
         return RunRequest(
@@ -373,6 +450,7 @@ class PlaygroundForm(forms.Form):
             error_mode=data.get("error_mode") or FAIL,
             default_value=data.get("default_value") or "",
             conversation=data.get("conversation"),
+            settings=data.get("settings"),
         )
 
 
@@ -384,26 +462,63 @@ class JsonBodyError(ValueError):
         self.errors = errors
 
 
-def playground_json_data(body: bytes) -> QueryDict:
-    """A JSON object body (scripts) as the playground form's data: true is "on", false and null are empty.
+def playground_json_data(body: bytes, fields: Any = None) -> QueryDict:
+    """A JSON object body (scripts) as form data for ``fields`` (the playground form's by default): true is
+    "on", false and null are empty; other keys are left out.
 
-    ``variables`` and ``response_schema`` may be given as the JSON object itself. Any other field takes text, a
-    number or a boolean; a nested value is an error naming that field, never stringified. Raises ``JsonBodyError``.
+    ``variables`` and ``response_schema`` may be given as the JSON object itself (sent on as JSON text, never
+    as a Python repr). Any other field takes text, a number or a boolean; a nested value is an error naming that
+    field, never stringified. Raises ``JsonBodyError``.
     """
     payload = _json_body(body)
+    known = PlaygroundForm.base_fields if fields is None else fields
     data, errors = QueryDict(mutable=True), {}
     for key, value in payload.items():
-        if key not in PlaygroundForm.base_fields:
+        if key not in known:
             continue
         if isinstance(value, (dict, list)) and key not in JSON_FIELDS:
             errors[key] = [gettext("Send this field as text, a number or true/false, not as a JSON object or list.")]
         elif isinstance(value, (dict, list)):
             data[key] = json.dumps(value, ensure_ascii=False)
         else:
-            data[key] = "on" if value is True else ("" if value is False or value is None else str(value))
+            data[key] = form_value(value)
     if errors:
         raise JsonBodyError(errors)
     return data
+
+
+def form_value(value: Any) -> str:
+    """A JSON scalar as form data: true is "on", false and null are empty."""
+    return "on" if value is True else ("" if value is False or value is None else str(value))
+
+
+def settings_initial(conversation: Conversation) -> dict[str, Any]:
+    """A conversation's stored settings as the form's initial values (unset ones keep the field's own)."""
+    stored = conversation.settings if isinstance(conversation.settings, dict) else {}
+    return {name: stored[name] for name in SETTING_FIELDS if stored.get(name) is not None}
+
+
+def completed_data(data: QueryDict, conversation: Conversation | None, *, whole_form: bool) -> QueryDict:
+    """Form data completed from the conversation's stored settings, credential and model.
+
+    A body that is the whole settings form (the page's, ``whole_form``) is taken as it is: an unticked box is
+    absent from it and means off. Any other body (a script's JSON, a regenerate button) keeps what it gives and
+    takes the rest from the conversation.
+    """
+    if conversation is None or whole_form:
+        return data
+    stored = {name: form_value(value) for name, value in settings_initial(conversation).items()}
+    if conversation.credential_id:
+        stored.update(credential=str(conversation.credential_id), model=conversation.model)
+    if data.get("model_name") or data.get("credential", stored.get("credential")) != stored.get("credential"):
+        stored.pop("model", None)  # another model named, or another credential: the stored model is not for it
+    completed = QueryDict(mutable=True)
+    for name, value in stored.items():
+        if name not in data:
+            completed[name] = value
+    for name in data:
+        completed.setlist(name, data.getlist(name))
+    return completed
 
 
 def _json_body(body: bytes) -> dict[str, Any]:
@@ -429,6 +544,10 @@ def _json_body(body: bytes) -> dict[str, Any]:
     return payload
 
 
+class RenameForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_LENGTH)
+
+
 COMPARE_SLOTS = 4
 
 
@@ -451,7 +570,7 @@ class CompareForm(forms.Form):
         super().__init__(*args, **kwargs)
         credentials = chat_credentials()
         for slot in range(1, COMPARE_SLOTS + 1):
-            self.fields[f"credential_{slot}"] = forms.ModelChoiceField(
+            self.fields[f"credential_{slot}"] = CredentialChoiceField(
                 label=_("Credential %(n)d") % {"n": slot},
                 queryset=credentials,
                 required=False,

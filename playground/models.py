@@ -29,6 +29,9 @@ class Conversation(models.Model):
         verbose_name=_("credential"),
     )
     model = models.CharField(_("model"), max_length=200, blank=True)
+    # Every other setting of the last turn, as the playground form's field names and values (JSON-safe: text,
+    # numbers, booleans, null), so that reopening the conversation restores them: see ``playground.forms``.
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -52,7 +55,13 @@ class Role(models.TextChoices):
 
 
 class Message(models.Model):
-    """One turn. A user message whose call failed keeps its text and the error, and has no reply."""
+    """One turn. A user message whose call failed keeps its text and the error, and has no reply.
+
+    A reply is ``stopped`` when its reader went away mid-stream (Stop, a closed tab): it holds the part received.
+    A reply is ``superseded`` when it was regenerated: it is kept as an alternative, but is neither shown in the
+    transcript nor sent back as history. A user message's replies are the assistant messages that follow it up
+    to the next user message; at most one of them is not superseded.
+    """
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversation")
@@ -60,6 +69,8 @@ class Message(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     content = models.TextField(_("content"))
     error = models.TextField(_("error"), blank=True)
+    stopped = models.BooleanField(_("stopped"), default=False)
+    superseded = models.BooleanField(_("superseded"), default=False)
     model = models.CharField(_("model"), max_length=200, blank=True)
     tokens_in = models.PositiveIntegerField(_("tokens in"), null=True, blank=True)
     tokens_out = models.PositiveIntegerField(_("tokens out"), null=True, blank=True)

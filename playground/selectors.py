@@ -1,4 +1,5 @@
-"""Reads for the playground: a user's conversations and the rounds of history to load."""
+"""Reads for the playground: a user's conversations, their messages, the rounds of history to load, and how
+healthy each credential is (the credential picker's order and preselection)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,52 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from calls.usage import estimate_tokens
+from credentials.models import CheckStatus, Credential
+from credentials.selectors import NEEDS_REENTRY, credential_status
 
 from .models import Conversation, Message, Role
 
 Round = tuple[Message, Message]
+SEARCH_MAX_CHARS = 200
+# The credential picker's order: working ones first; failing and unreadable ones last, never preselected.
+HEALTH_ORDER = {CheckStatus.OK: 0, CheckStatus.UNCHECKED: 1, CheckStatus.FAILED: 2, NEEDS_REENTRY: 3}
 
 
-def conversation_list(*, user: Any, limit: int = 50) -> QuerySet[Conversation]:
-    return Conversation.objects.filter(user=user)[:limit]
+def conversation_list(*, user: Any, query: str = "", limit: int = 50) -> QuerySet[Conversation]:
+    """The user's conversations, most recent first; ``query`` keeps those whose title or any message has it."""
+    conversations = Conversation.objects.filter(user=user)
+    query = query.strip()[:SEARCH_MAX_CHARS]
+    if query:
+        in_messages = Message.objects.filter(conversation=OuterRef("pk"), content__icontains=query)
+        conversations = conversations.filter(Q(title__icontains=query) | Exists(in_messages))
+    return conversations[:limit]
+
+
+def conversation_latest(*, user: Any) -> Conversation | None:
+    """The user's most recently used conversation: "New conversation" starts from its settings."""
+    return Conversation.objects.filter(user=user).select_related("credential__provider").first()
+
+
+def credential_health(credential: Credential) -> int:
+    """``HEALTH_ORDER``'s rank of the credential's status: below 2 is healthy (ok, or not checked yet)."""
+    return HEALTH_ORDER.get(credential_status(credential), 1)
+
+
+def credential_healthy(credential: Credential) -> bool:
+    return credential_health(credential) < HEALTH_ORDER[CheckStatus.FAILED]
+
+
+def credentials_by_health(credentials: Any) -> list[Credential]:
+    """The credentials, healthy first (their order kept within each status)."""
+    return sorted(credentials, key=credential_health)
+
+
+def first_healthy(credentials: Any) -> Credential | None:
+    return next((c for c in credentials_by_health(credentials) if credential_healthy(c)), None)
 
 
 def parse_uuid(raw: Any) -> uuid.UUID | None:
@@ -33,16 +68,45 @@ def conversation_get(*, user: Any, conversation_id: Any) -> Conversation | None:
     return Conversation.objects.filter(user=user, pk=pk).first() if pk else None
 
 
-def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
-    return conversation.messages.all()
+def conversation_messages(*, conversation: Conversation, superseded: bool = False) -> QuerySet[Message]:
+    """The transcript: without the replies a regeneration replaced, unless ``superseded``."""
+    messages = conversation.messages.all()
+    return messages if superseded else messages.filter(superseded=False)
 
 
-def history_rounds(*, conversation: Conversation, rounds: int, window_minutes: int | None = None) -> list[Round]:
+def message_get(*, user: Any, message_id: Any) -> Message | None:
+    """A message of one of the user's own conversations, or None."""
+    try:
+        pk = int(message_id)
+    except (TypeError, ValueError):
+        return None
+    return Message.objects.filter(pk=pk, conversation__user=user).select_related("conversation").first()
+
+
+def message_replies(*, message: Message) -> list[Message]:
+    """A user message's replies, superseded ones included, oldest first: those up to the next user message."""
+    later = message.conversation.messages.filter(pk__gt=message.pk).order_by("pk")
+    next_user = later.filter(role=Role.USER).values_list("pk", flat=True).first()
+    replies = later.filter(role=Role.ASSISTANT)
+    return list(replies.filter(pk__lt=next_user) if next_user else replies)
+
+
+def last_user_message(*, conversation: Conversation) -> Message | None:
+    return conversation.messages.filter(role=Role.USER).order_by("-pk").first()
+
+
+def history_rounds(
+    *, conversation: Conversation, rounds: int, window_minutes: int | None = None, before: Message | None = None
+) -> list[Round]:
     """The last ``rounds`` user/assistant pairs, oldest first, in one query whatever the history's length.
 
-    Failed user messages (no reply) are skipped; ``window_minutes`` keeps only rounds asked within that window.
+    Failed user messages (no reply), superseded replies and empty stopped ones are skipped; ``window_minutes``
+    keeps only rounds asked within that window; ``before`` only the messages before that one (a resent message).
     """
-    messages = conversation.messages.filter(role__in=[Role.USER, Role.ASSISTANT], error="")
+    messages = conversation.messages.filter(role__in=[Role.USER, Role.ASSISTANT], error="", superseded=False)
+    messages = messages.exclude(role=Role.ASSISTANT, content="")
+    if before is not None:
+        messages = messages.filter(pk__lt=before.pk)
     if window_minutes:
         messages = messages.filter(created_at__gte=timezone.now() - timedelta(minutes=window_minutes))
     recent = list(messages.order_by("-created_at", "-id")[: rounds * 2 + 1])[::-1]

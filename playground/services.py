@@ -14,13 +14,20 @@ The stream endpoint's events, each one JSON object (``playground_stream``):
 - ``reasoning``: ``{"reasoning": text}``, a piece of the model's thinking (reasoning models, before the answer);
 - ``delta``: ``{"content": text}``, a piece of the answer;
 - then one of ``done``: ``{"conversation", "output"}`` or ``error``: ``{"conversation", "error", "output"}``.
+
+A reader that goes away mid-stream (Stop, a closed tab, Ctrl-C) gets no last event: the part of the reply
+received so far is stored as the reply, marked ``stopped``, and the user's message is not marked failed.
+
+Every turn stores its settings with the conversation (``RunRequest.settings``): reopening it restores them.
+A turn may also answer a stored user message again (``RunRequest.resend``: regenerate, or edit and resend):
+its earlier replies are kept, marked ``superseded``, once the new one is stored.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,17 +36,16 @@ from django.conf import settings
 from django.db import transaction
 
 from calls import services as provider_services
-from calls.recording import StreamCancelled
 from calls.rules import ChatRules, chat_rules, rules_problems
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from wire.redaction import storable
-from wire.types import ChatParams, ResponseFormat, TextPart, Thinking
+from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking
 from wire.types import Message as ChatMessage
 
 from .images import Attachment
 from .models import TITLE_LENGTH, Conversation, Message, Role
-from .selectors import estimate_tokens, fit_rounds, history_rounds
+from .selectors import estimate_tokens, fit_rounds, history_rounds, message_replies
 from .tasks import compare_one_task, conversation_title_task
 
 logger = logging.getLogger(__name__)
@@ -70,6 +76,13 @@ class RunRequest:
     error_mode: str = FAIL
     default_value: str = ""
     conversation: Conversation | None = None
+    # The turn's settings as the form has them (``PlaygroundForm.settings``), stored with the conversation;
+    # None leaves the stored ones as they are (scripts and ``manage.py chat``).
+    settings: Mapping[str, Any] | None = None
+    # A stored user message of ``conversation`` to answer again instead of a new one (regenerate); with ``edit``,
+    # its text becomes ``message`` first, and the messages after it are deleted (edit and resend).
+    resend: Message | None = None
+    edit: bool = False
 
     @property
     def stored_message(self) -> str:
@@ -156,20 +169,41 @@ def _context_budget(request: RunRequest, new_text: str) -> int:
     return window - _reply_reserve(rules, request.max_tokens) - estimate_tokens(new_text)
 
 
+def _resend_prepare(request: RunRequest) -> None:
+    """An edited message takes its new text, loses its error, and the messages after it go."""
+    message = request.resend
+    if message is None or not request.edit:
+        return
+    message.conversation.messages.filter(pk__gt=message.pk).delete()
+    message.content, message.error = request.stored_message, ""
+    message.save(update_fields=["content", "error"])
+
+
 def turn_start(request: RunRequest) -> Turn:
-    """Create or continue the conversation, load history, and store the user's message before calling."""
+    """Create or continue the conversation, load history, and store the user's message before calling
+    (or, resending a stored message, prepare it: ``_resend_prepare``)."""
+    _resend_prepare(request)
     conversation = request.conversation or Conversation(user=request.user, title=request.message[:TITLE_LENGTH])
     conversation.credential, conversation.model = request.credential, request.model
+    if request.settings is not None:
+        conversation.settings = dict(request.settings)
     conversation.save()
     rounds = []
     if request.history:
-        rounds = history_rounds(conversation=conversation, rounds=request.rounds, window_minutes=request.window_minutes)
+        rounds = history_rounds(
+            conversation=conversation,
+            rounds=request.rounds,
+            window_minutes=request.window_minutes,
+            before=request.resend,
+        )
         rounds = fit_rounds(rounds, budget=_context_budget(request, request.system + request.message))
     messages = [ChatMessage("system", request.system)] if request.system else []
     for user_turn, reply in rounds:
         messages += [ChatMessage("user", user_turn.content), ChatMessage("assistant", reply.content)]
     messages.append(request.user_message())
-    user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=request.stored_message)
+    user_message = request.resend or Message.objects.create(
+        conversation=conversation, role=Role.USER, content=request.stored_message
+    )
     return Turn(request, conversation, user_message, messages, len(rounds))
 
 
@@ -209,27 +243,54 @@ def _output(
     ]
 
 
-@transaction.atomic
-def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
-    info = outcome.info
+def _reply_store(turn: Turn, content: str, info: provider_services.CallInfo | None, *, stopped: bool = False) -> None:
+    """Store the reply; a resent message's earlier replies become alternatives, and it is no longer failed."""
+    if turn.request.resend is not None:
+        Message.objects.filter(pk__in=[r.pk for r in message_replies(message=turn.user_message)]).update(
+            superseded=True
+        )
+        if turn.user_message.error:
+            turn.user_message.error = ""
+            turn.user_message.save(update_fields=["error"])
+    usage = info.usage if info is not None else None
     Message.objects.create(
         conversation=turn.conversation,
         role=Role.ASSISTANT,
-        content=storable(outcome.content),
+        content=storable(content),
+        stopped=stopped,
         model=turn.request.model,
-        tokens_in=info.usage.input_tokens,
-        tokens_out=info.usage.output_tokens,
-        latency_ms=info.latency_ms,
+        tokens_in=usage.input_tokens if usage else None,
+        tokens_out=usage.output_tokens if usage else None,
+        latency_ms=info.latency_ms if info is not None else None,
     )
     turn.conversation.save(update_fields=["updated_at"])
-    return RunResult(turn.conversation, _output(turn, outcome.content, info, outcome))
+
+
+@transaction.atomic
+def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
+    _reply_store(turn, outcome.content, outcome.info)
+    return RunResult(turn.conversation, _output(turn, outcome.content, outcome.info, outcome))
+
+
+@transaction.atomic
+def turn_stop(turn: Turn, content: str, stream: provider_services.ChatStream | None) -> None:
+    """The reader went away: keep what was received as the reply, marked stopped, with the tokens seen."""
+    info = stream.call.info() if stream is not None else None
+    _reply_store(turn, content, info, stopped=True)
 
 
 def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
-    """Keep the user's message with its error; answer according to the error mode."""
+    """Keep the user's message with its error; answer according to the error mode.
+
+    A resent message that still has a reply keeps it and is not marked failed: the error is only returned.
+    """
     error_type = error.error_type
-    turn.user_message.error = storable(str(error))
-    turn.user_message.save(update_fields=["error"])
+    resent_with_reply = turn.request.resend is not None and any(
+        not reply.superseded for reply in message_replies(message=turn.user_message)
+    )
+    if not resent_with_reply:
+        turn.user_message.error = storable(str(error))
+        turn.user_message.save(update_fields=["error"])
     turn.conversation.save(update_fields=["updated_at"])
     details = {"type": error_type, "message": str(error)}
     mode = turn.request.error_mode
@@ -242,8 +303,9 @@ def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
 
 
 def _title_later(turn: Turn) -> None:
-    """After a new conversation's first reply, have the default llm model name it (as Dify does)."""
-    if turn.request.conversation is None:
+    """After a new conversation's first reply, have a model name it (``background.conversation_title_generate``),
+    unless ``PLAYGROUND_TITLES`` is off: then its first message stays its title."""
+    if turn.request.conversation is None and settings.PLAYGROUND_TITLES:
         conversation_id = str(turn.conversation.pk)
         transaction.on_commit(lambda: conversation_title_task.delay(conversation_id))
 
@@ -297,21 +359,28 @@ def playground_run(request: RunRequest) -> RunResult:
 
 def playground_stream(request: RunRequest) -> Generator[tuple[str, dict[str, Any]], None, None]:
     """Events for the streaming endpoint (this module's docstring): ``start``, ``reasoning`` and ``delta``
-    pieces, then ``done`` or ``error``."""
+    pieces, then ``done`` or ``error``; closed early, the part received is kept as a stopped reply."""
     turn = turn_start(request)
-    yield "start", {"conversation": str(turn.conversation.pk)}
+    received: list[str] = []
+    stream: provider_services.ChatStream | None = None
+    deltas: Generator[ChatDelta, None, None] | None = None
     try:
+        yield "start", {"conversation": str(turn.conversation.pk)}
         stream = provider_services.chat_stream(messages=turn.messages, **_call_options(request))
-        for delta in stream:
+        deltas = iter(stream)
+        for delta in deltas:
             if delta.reasoning:
                 yield "reasoning", {"reasoning": delta.reasoning}
             if delta.content:
+                received.append(delta.content)
                 yield "delta", {"content": delta.content}
         if stream.outcome is None:
             raise RuntimeError("the stream ended without an outcome")
         result = turn_succeed(turn, stream.outcome)
-    except GeneratorExit:  # the reader went away (closed tab, Ctrl-C): the message keeps why it has no reply
-        turn_fail(turn, StreamCancelled())
+    except GeneratorExit:  # the reader went away (Stop, closed tab, Ctrl-C): keep what it had received
+        if deltas is not None:
+            deltas.close()  # closes the upstream response at once; the call is recorded as cancelled
+        turn_stop(turn, "".join(received), stream)
         raise
     except Exception as exc:  # the stream always ends with an event, and the message keeps its error
         result = turn_fail(turn, _typed(exc))

@@ -1,4 +1,4 @@
-"""``{{variable}}`` expressions in user messages, resolved from a JSON object with dotted paths.
+"""``{{variable}}`` expressions in system and user messages, resolved from a JSON object with dotted paths.
 
 ``{{name}}``, ``{{node.output}}`` and ``{{items.0.title}}`` walk objects by key and lists by index. Strings are
 inserted as they are; anything else as compact JSON. The variables JSON is at most ``VARIABLES_MAX_CHARS``
@@ -75,17 +75,18 @@ def _list_index(step: str, size: int) -> int | None:
     return index if -size <= index < size else None
 
 
-def render(template: str, variables: dict[str, Any], *, max_length: int | None = None) -> str:
+def render(template: str, variables: dict[str, Any], *, max_length: int | None = None, field: str = "message") -> str:
     """Replace every expression; raises ``VariableError`` naming all unknown variables at once.
 
     Also refused: a result longer than ``max_length`` (found while it is built, so a short message that repeats
     a large variable never takes the memory), and a variable that puts a null character into the message.
+    ``field`` is the input the template came from ("message" or "system"): the errors are put on it.
     """
     unknown = [path for path in EXPRESSION.findall(template) if lookup(variables, path) is _MISSING]
     if unknown:
         names = ", ".join(dict.fromkeys("{{" + name + "}}" for name in unknown))
         raise VariableError(
-            _("Unknown variable %(names)s: add it to the variables JSON.") % {"names": names}, field="message"
+            _("Unknown variable %(names)s: add it to the variables JSON.") % {"names": names}, field=field
         )
     pieces: list[str] = []
     length = start = 0
@@ -93,25 +94,28 @@ def render(template: str, variables: dict[str, Any], *, max_length: int | None =
         value = lookup(variables, match.group(1))
         pieces += [template[start : match.start()], value if isinstance(value, str) else _compact(value)]
         length += len(pieces[-2]) + len(pieces[-1])
-        _check_length(length, max_length)
+        _check_length(length, max_length, field)
         start = match.end()
     pieces.append(template[start:])
-    _check_length(length + len(pieces[-1]), max_length)
+    _check_length(length + len(pieces[-1]), max_length, field)
     rendered = "".join(pieces)
     if "\x00" in rendered:
-        raise VariableError(
-            _("Null characters (U+0000) are not allowed in the message, nor in the variables it uses."),
-            field="message",
-        )
+        if field == "system":
+            message = _("Null characters (U+0000) are not allowed in the system message, nor in the variables it uses.")
+        else:
+            message = _("Null characters (U+0000) are not allowed in the message, nor in the variables it uses.")
+        raise VariableError(message, field=field)
     return rendered
 
 
-def _check_length(length: int, max_length: int | None) -> None:
-    if max_length is not None and length > max_length:
-        raise VariableError(
-            _("With the variables filled in, the message is longer than %(limit)d characters.") % {"limit": max_length},
-            field="message",
-        )
+def _check_length(length: int, max_length: int | None, field: str) -> None:
+    if max_length is None or length <= max_length:
+        return
+    if field == "system":
+        message = _("With the variables filled in, the system message is longer than %(limit)d characters.")
+    else:
+        message = _("With the variables filled in, the message is longer than %(limit)d characters.")
+    raise VariableError(message % {"limit": max_length}, field=field)
 
 
 def _compact(value: Any) -> str:

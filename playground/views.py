@@ -11,7 +11,14 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,12 +29,24 @@ from .forms import (
     JsonBodyError,
     PlaygroundForm,
     chat_credentials,
+    completed_data,
     llm_models,
     llm_models_for,
     playground_json_data,
+    settings_initial,
 )
-from .selectors import conversation_get, conversation_list, conversation_messages, parse_uuid
-from .services import compare_run, playground_run, playground_stream
+from .live_compare import CompareColumn, compare_stream
+from .models import Conversation, Message
+from .selectors import (
+    conversation_get,
+    conversation_latest,
+    conversation_list,
+    conversation_messages,
+    credential_healthy,
+    message_replies,
+    parse_uuid,
+)
+from .services import RunRequest, compare_run, playground_run, playground_stream
 
 View = Callable[..., HttpResponseBase]
 
@@ -61,6 +80,25 @@ def _urls() -> dict[str, str]:
     }
 
 
+def _initial(user: Any, conversation: Conversation | None) -> dict[str, Any]:
+    """The form's start: the conversation's own settings, credential and model; for a new conversation, those of
+    the user's last one, but never a credential that is failing or needs re-entry (the form picks a healthy one).
+
+    A reopened conversation keeps its own credential whatever its status (the select shows it), so that it never
+    moves to another provider unasked.
+    """
+    source = conversation or conversation_latest(user=user)
+    initial: dict[str, Any] = {"conversation": str(conversation.pk) if conversation else ""}
+    if source is None:
+        return initial
+    initial.update(settings_initial(source))
+    credential = source.credential
+    usable = credential is not None and chat_credentials().filter(pk=credential.pk).exists()
+    if credential is not None and usable and (conversation is not None or credential_healthy(credential)):
+        initial.update(credential=credential.pk, model=source.model, model_name="")
+    return initial
+
+
 @require_GET
 @playground_access
 def index(request: HttpRequest, conversation_id: str | None = None) -> HttpResponse:
@@ -69,12 +107,11 @@ def index(request: HttpRequest, conversation_id: str | None = None) -> HttpRespo
         conversation = conversation_get(user=request.user, conversation_id=conversation_id)
         if conversation is None:
             return render(request, "playground/forbidden.html", {"message": _("No such conversation.")}, status=404)
-    initial: dict[str, Any] = {"conversation": str(conversation.pk) if conversation else ""}
-    if conversation is not None and conversation.credential_id:
-        initial.update(credential=conversation.credential_id, model=conversation.model, model_name="")
+    query = request.GET.get("q", "")
     context = {
-        "form": PlaygroundForm(user=request.user, initial=initial),
-        "conversations": conversation_list(user=request.user),
+        "form": PlaygroundForm(user=request.user, initial=_initial(request.user, conversation)),
+        "conversations": conversation_list(user=request.user, query=query),
+        "query": query,
         "conversation": conversation,
         "messages": conversation_messages(conversation=conversation) if conversation else [],
         "urls": _urls(),
@@ -104,21 +141,47 @@ def models(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _valid_form(request: HttpRequest) -> PlaygroundForm | JsonResponse:
+def body_data(request: HttpRequest, fields: Any = None) -> QueryDict | JsonResponse:
+    """The posted fields, from a form-encoded body or a JSON object; a 400 naming the field when it is bad."""
+    if request.content_type != "application/json":
+        return request.POST
+    try:
+        return playground_json_data(request.body, fields)
+    except JsonBodyError as exc:
+        return errors_response(exc.errors)
+
+
+def valid_form(
+    request: HttpRequest,
+    *,
+    conversation: Conversation | None = None,
+    resent: Message | None = None,
+    edit: bool = False,
+) -> PlaygroundForm | JsonResponse:
     """The valid form from a form-encoded post (the page) or a JSON post (scripts); else a 400 naming the fields.
 
-    Bodies over the size limit never get here (``config.middleware.RequestBodyLimitMiddleware``).
+    A post that is not the page's whole form is completed from its conversation's stored settings
+    (``forms.completed_data``). ``resent`` is a stored message to answer again: as it is, or, with ``edit``,
+    with the posted message. Bodies over the size limit never get here
+    (``config.middleware.RequestBodyLimitMiddleware``).
     """
-    as_json = request.content_type == "application/json"
-    try:
-        data = playground_json_data(request.body) if as_json else request.POST
-    except JsonBodyError as exc:
-        return _errors(exc.errors)
-    form = PlaygroundForm(data, None if as_json else request.FILES, user=request.user)
-    return form if form.is_valid() else _errors(form.errors)
+    data = body_data(request)
+    if isinstance(data, JsonResponse):
+        return data
+    whole_form = request.content_type != "application/json" and "credential" in data
+    if conversation is None and not whole_form:
+        conversation = conversation_get(user=request.user, conversation_id=data.get("conversation"))
+    data = completed_data(data, conversation, whole_form=whole_form).copy()
+    if resent is not None:
+        data["conversation"] = str(resent.conversation_id)
+        if not edit:
+            data["message"] = resent.content
+    files = request.FILES if request.content_type != "application/json" and not resent else None
+    form = PlaygroundForm(data, files, user=request.user, render_message=resent is None or edit)
+    return form if form.is_valid() else errors_response(form.errors)
 
 
-def _errors(errors: Mapping[str, Any]) -> JsonResponse:
+def errors_response(errors: Mapping[str, Any]) -> JsonResponse:
     return JsonResponse(
         {"errors": {field: [str(m) for m in messages] for field, messages in errors.items()}}, status=400
     )
@@ -127,11 +190,35 @@ def _errors(errors: Mapping[str, Any]) -> JsonResponse:
 @require_POST
 @playground_access
 def run(request: HttpRequest) -> JsonResponse:
-    form = _valid_form(request)
+    form = valid_form(request)
     if isinstance(form, JsonResponse):
         return form
-    result = playground_run(form.run_request())
-    body = {"conversation": str(result.conversation.pk), "output": result.output, "error": result.error}
+    return run_response(form.run_request())
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    """A stored message for scripts and the page's actions."""
+    return {
+        "id": message.pk,
+        "role": message.role,
+        "content": message.content,
+        "error": message.error,
+        "stopped": message.stopped,
+        "superseded": message.superseded,
+        "model": message.model,
+        "tokens_in": message.tokens_in,
+        "tokens_out": message.tokens_out,
+        "latency_ms": message.latency_ms,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def run_response(run_request: RunRequest) -> JsonResponse:
+    result = playground_run(run_request)
+    body: dict[str, Any] = {"conversation": str(result.conversation.pk), "output": result.output, "error": result.error}
+    if run_request.resend is not None:
+        resent = run_request.resend
+        body.update(message=resent.pk, alternatives=[message_json(r) for r in message_replies(message=resent)])
     return JsonResponse(body, status=502 if result.output is None else 200)
 
 
@@ -165,10 +252,14 @@ def streaming_body(request: HttpRequest, chunks: Iterator[str]) -> Iterator[str]
 @require_POST
 @playground_access
 def stream(request: HttpRequest) -> HttpResponseBase:
-    form = _valid_form(request)
+    form = valid_form(request)
     if isinstance(form, JsonResponse):
         return form
-    chunks = _sse(playground_stream(form.run_request()))
+    return stream_response(request, form.run_request())
+
+
+def stream_response(request: HttpRequest, run_request: RunRequest) -> StreamingHttpResponse:
+    chunks = _sse(playground_stream(run_request))
     response = StreamingHttpResponse(streaming_body(request, chunks), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # let proxies pass each event through at once
@@ -187,6 +278,33 @@ class PlaygroundLoginView(LoginView):
             site_header="ModelDesk", site_title="ModelDesk", title=_("Log in"), app_path=self.request.get_full_path()
         )
         return context
+
+
+@require_POST
+@playground_access
+def compare_stream_view(request: HttpRequest) -> HttpResponseBase:
+    """Live compare: the columns stream side by side, all at once (``playground.live_compare``), as server-sent
+    events ``start``, then ``reasoning`` / ``delta`` / ``done`` / ``error`` with their ``column``, then ``end``."""
+    data = body_data(request, CompareForm().fields)
+    if isinstance(data, JsonResponse):
+        return data
+    form = CompareForm(data)
+    if not form.is_valid():
+        return errors_response(form.errors)
+    sampling = {"max_tokens": form.cleaned_data.get("max_tokens")}
+    columns = [
+        CompareColumn(credential, model, sampling=sampling) for credential, model in form.cleaned_data["targets"]
+    ]
+    events = compare_stream(
+        user=request.user,
+        columns=columns,
+        system=form.cleaned_data.get("system") or "",
+        message=form.cleaned_data["message"],
+    )
+    response = StreamingHttpResponse(streaming_body(request, _sse(events)), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
 
 
 @playground_access

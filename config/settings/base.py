@@ -250,6 +250,10 @@ PROVIDER_STREAM_IDLE_TIMEOUT = env.float("PROVIDER_STREAM_IDLE_TIMEOUT", default
 CHAT_DEFAULT_MAX_TOKENS = env.int("CHAT_DEFAULT_MAX_TOKENS", default=1024)
 # The context window assumed for a model that reports none; history trimming keeps within it.
 CHAT_DEFAULT_CONTEXT_WINDOW = env.int("CHAT_DEFAULT_CONTEXT_WINDOW", default=4096)
+# Playground titles: PLAYGROUND_TITLES=false keeps the first message as the title; PLAYGROUND_TITLE_MODEL names the
+# model that writes them ("credential-name/model", or "default" for the default llm model); blank: the conversation's.
+PLAYGROUND_TITLES = env.bool("PLAYGROUND_TITLES", default=True)
+PLAYGROUND_TITLE_MODEL = env.str("PLAYGROUND_TITLE_MODEL", default="")
 CREDENTIAL_TEST_MAX_ATTEMPTS = env.int("CREDENTIAL_TEST_MAX_ATTEMPTS", default=2)
 # Saving a credential enqueues its connection test (eagerly, in-process, without a broker).
 CREDENTIAL_TEST_ON_SAVE = env.bool("CREDENTIAL_TEST_ON_SAVE", default=True)

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import pytest
+
 from calls.models import CallLog
 from calls.services import default_model_set
 from calls.tasks import credentials_health_check_task, models_sync_all_task
+from playground.background import title_clean
 from playground.models import Conversation
 from playground.services import RunRequest, compare_run, playground_run
 from providers.models import ProviderModel
 
 
-def test_first_reply_gets_a_title_from_the_default_model(player, llm, django_capture_on_commit_callbacks):
-    default_model_set(model=ProviderModel.objects.get(name="echo-1"), credential=llm)
+def test_first_reply_gets_a_title_from_the_conversations_own_model(
+    player, llm, point_at, django_capture_on_commit_callbacks
+):
+    """The title call goes to the conversation's credential and model, not to the default llm model elsewhere."""
+    elsewhere = point_at("openai_compatible", name="elsewhere")
+    default_model_set(model=ProviderModel.objects.get(name="echo-1"), credential=elsewhere)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result = playground_run(
-            RunRequest(user=player, credential=llm, model="echo-1", system="", message="我想学做饭")
+            RunRequest(user=player, credential=llm, model="echo-typed", system="", message="我想学做饭")
         )
     assert len(callbacks) == 1
     title = Conversation.objects.get(pk=result.conversation.pk).title
-    assert title.startswith("Echo: User: 我想学做饭")  # the fake echoes the naming prompt's exchange
+    assert title == "Echo: 我想学做饭"  # the fake echoes the exchange's first line: no "User:" label any more
+    assert list(CallLog.objects.values_list("credential_id", "model")) == [(llm.pk, "echo-typed")] * 2
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         playground_run(
             RunRequest(
@@ -33,12 +41,55 @@ def test_first_reply_gets_a_title_from_the_default_model(player, llm, django_cap
     assert callbacks == []  # only a new conversation's first reply is titled
 
 
-def test_without_a_default_model_the_first_message_stays_the_title(player, llm, django_capture_on_commit_callbacks):
+def test_a_setting_may_name_the_title_model(player, llm, point_at, settings, django_capture_on_commit_callbacks):
+    titler = point_at("openai_compatible", name="titler")
+    settings.PLAYGROUND_TITLE_MODEL = "titler/echo-titles"
     with django_capture_on_commit_callbacks(execute=True):
+        playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="name me"))
+    title_call = CallLog.objects.order_by("created_at", "pk").last()
+    assert (title_call.credential_id, title_call.model) == (titler.pk, "echo-titles")
+
+
+def test_titles_switched_off_keep_the_first_message(player, llm, settings, django_capture_on_commit_callbacks):
+    settings.PLAYGROUND_TITLES = False
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result = playground_run(
             RunRequest(user=player, credential=llm, model="echo-1", system="", message="hello there")
         )
+    assert callbacks == [] and CallLog.objects.count() == 1
     assert Conversation.objects.get(pk=result.conversation.pk).title == "hello there"
+
+
+def test_a_failing_title_model_leaves_the_first_message(player, llm, settings, django_capture_on_commit_callbacks):
+    settings.PLAYGROUND_TITLE_MODEL = "no-such-credential/x"
+    with django_capture_on_commit_callbacks(execute=True):
+        result = playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="hello"))
+    assert Conversation.objects.get(pk=result.conversation.pk).title == "hello"
+
+
+@pytest.mark.parametrize(
+    "answer, title",
+    [
+        ('User: "Cooking basics".', "Cooking basics"),
+        ("Assistant: 标题：学做饭。", "学做饭"),
+        ("**Title:** Rust tips\nand more text", "Rust tips"),
+        ("\n\n「周末计划」\n", "周末计划"),
+        ("Why is the sky blue?", "Why is the sky blue?"),
+        ("x" * 100, "x" * 60),
+    ],
+)
+def test_titles_are_cleaned_of_labels_quotes_and_cut(answer, title):
+    assert title_clean(answer) == title
+
+
+def test_a_conversation_renamed_before_its_title_task_keeps_its_name(player, llm):
+    """With a broker the title task runs later: a name the user gave meanwhile is not replaced."""
+    from playground.background import conversation_title_generate
+
+    result = playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="first"))
+    Conversation.objects.filter(pk=result.conversation.pk).update(title="Mine")
+    assert conversation_title_generate(conversation_id=str(result.conversation.pk)) is None
+    assert Conversation.objects.get(pk=result.conversation.pk).title == "Mine"
 
 
 def test_compare_runs_each_model_and_keeps_the_order(player, llm, point_at):

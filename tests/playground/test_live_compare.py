@@ -83,3 +83,23 @@ def test_a_reader_who_leaves_stops_every_column(point_at):
     while CallLog.objects.filter(operation="chat_stream").count() < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert set(CallLog.objects.values_list("error_type", flat=True)) == {"cancelled"}
+
+
+def test_the_compare_stream_endpoint_sends_each_columns_events(client, point_at, django_user_model):
+    user = django_user_model.objects.create_superuser(username="cmp", password="pw-cmp-123")
+    client.force_login(user)
+    credential = point_at("openai_compatible")
+    body = {
+        "message": "hi",
+        "credential_1": str(credential.pk),
+        "model_1": "echo-1",
+        "credential_2": str(credential.pk),
+        "model_2": "echo-fault-401",
+    }
+    response = client.post("/playground/api/compare/stream/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 200 and response["Content-Type"] == "text/event-stream"
+    text = b"".join(response.streaming_content).decode()
+    assert "event: start" in text and "event: end" in text
+    assert '"column": 0' in text and '"column": 1' in text and '"authentication"' in text
+    bad = client.post("/playground/api/compare/stream/", json.dumps({"message": "hi"}), content_type="application/json")
+    assert bad.status_code == 400 and "errors" in bad.json()

@@ -131,9 +131,9 @@ def test_stream_error_event_keeps_the_conversation(player, llm):
     assert Message.objects.get().content == "x"
 
 
-def test_a_stream_closed_by_its_reader_keeps_the_message_with_why(llm, django_user_model):
-    """Ctrl-C in `chat`, or a closed browser tab: the user's message says the reply was stopped, and the call is
-    recorded as cancelled."""
+def test_a_stream_closed_by_its_reader_keeps_the_partial_reply_marked_stopped(llm, django_user_model):
+    """Stop, Ctrl-C in `chat`, or a closed browser tab: the part of the reply received is stored, marked stopped;
+    the user's message is not marked failed, and the call is recorded as cancelled."""
     from calls.models import CallLog
     from playground.models import Message
     from playground.services import RunRequest, playground_stream
@@ -142,11 +142,35 @@ def test_a_stream_closed_by_its_reader_keeps_the_message_with_why(llm, django_us
     request = RunRequest(user=user, credential=llm, model="echo-1", system="", message="hello there friend")
     events = playground_stream(request)
     assert next(events)[0] == "start"
-    assert next(events)[0] == "delta"
+    kind, first = next(events)
+    assert kind == "delta"
     events.close()
-    stored = Message.objects.get()
-    assert stored.content == "hello there friend" and "stopped reading" in stored.error
+    question, reply = Message.objects.order_by("pk")
+    assert question.content == "hello there friend" and question.error == ""
+    assert reply.role == "assistant" and reply.stopped and reply.content == first["content"]
+    assert reply.content and "Echo: hello there friend".startswith(reply.content)
+    assert reply.tokens_out  # the tokens seen until the stop (counted by ModelDesk when the provider sent none)
     assert CallLog.objects.get().error_type == "cancelled"
+
+
+def test_a_stopped_reply_is_sent_back_as_history_but_an_empty_one_is_not(player, llm):
+    first = playground_stream(RunRequest(user=player, credential=llm, model="echo-1", system="", message="one"))
+    next(first), next(first)
+    first.close()
+    conversation = Message.objects.get(role="assistant").conversation
+    partial = Message.objects.get(role="assistant").content
+    second = playground_stream(
+        RunRequest(user=player, credential=llm, model="echo-1", system="", message="two", conversation=conversation)
+    )
+    next(second)
+    second.close()  # before any delta: an empty stopped reply
+    assert Message.objects.filter(role="assistant", stopped=True, content="").count() == 1
+    output = ask(player, llm, "three", conversation=conversation, history=True, rounds=5, system="").output[0]
+    assert output["history"] == [
+        {"role": "user", "content": "one"},
+        {"role": "assistant", "content": partial},
+        {"role": "user", "content": "three"},
+    ]
 
 
 def test_the_json_output_keeps_reasoning_apart_and_says_how_the_reply_ended(point_at, django_user_model):

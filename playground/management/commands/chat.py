@@ -246,7 +246,7 @@ class Command(BaseCommand):
                 elif event in {"done", "error"}:
                     conversation_id, output, error = data["conversation"], data.get("output"), data.get("error")
         finally:
-            events.close()  # Ctrl-C or a closed pipe: the call is recorded as cancelled, the message keeps why
+            events.close()  # Ctrl-C or a closed pipe: recorded as cancelled, the part received kept as a stopped reply
         if thinking:
             self.stderr.write("")
         self.stdout.write("")
