@@ -167,8 +167,12 @@ def chat(
         params = _chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline, capture=capture)
         spec = ready.adapter.chat_request(params, stream=False)
-        with _sizes_on_overflow(call, params):
-            result = call_until_final(ready.transport, ready.adapter, spec, ready.adapter.chat_response)
+        try:
+            with _sizes_on_overflow(call, params):
+                result = call_until_final(ready.transport, ready.adapter, spec, ready.adapter.chat_response)
+        except ModelDeskError as error:
+            error.exchange = _exchange(ready)
+            raise
         call.usage = usage_or_estimate(result.usage, params.messages, result.content + result.reasoning)
         call.finish_reason = result.finish_reason or ""
     return ChatOutcome(

@@ -27,6 +27,8 @@ class ModelDeskError(Exception):
     """
 
     error_type = "configuration"
+    # With ``capture=True``: what the failed call sent and got back, redacted (the playground's inspector).
+    exchange: dict[str, object] | None = None
 
     def user_message(self, *, provider_name: str = "") -> str:
         """The message for a person, in the active language where ModelDesk wrote it (``str()`` is English, for

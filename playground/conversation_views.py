@@ -198,3 +198,15 @@ def export_json(request: HttpRequest, conversation_id: str) -> HttpResponse:
 def export_markdown(request: HttpRequest, conversation_id: str) -> HttpResponse:
     found = _own_or_404(request, conversation_id)
     return _download(found, conversation_export_markdown(conversation=found), "md", "text/markdown; charset=utf-8")
+
+
+@require_GET
+@playground_access
+def exchange(request: HttpRequest, message_id: str) -> JsonResponse:
+    """The inspector: the exact request a turn sent and what came back, redacted (kept when the turn asked)."""
+    found = _message_or_404(request, message_id)
+    if isinstance(found, JsonResponse):
+        return found
+    if found.exchange is None:
+        return _not_found(_("This message has no recorded request; turn on the inspector before sending."))
+    return JsonResponse({"message": found.pk, "exchange": found.exchange})

@@ -101,6 +101,7 @@ SETTING_FIELDS = (
     "max_attempts",
     "error_mode",
     "default_value",
+    "inspect",
 )
 
 
@@ -278,6 +279,11 @@ class PlaygroundForm(forms.Form):
     default_value = forms.CharField(
         label=_("Default value"), required=False, max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 2})
     )
+    inspect = forms.BooleanField(
+        label=_("Keep the request and response"),
+        required=False,
+        help_text=_("For the inspector: the exact request sent and the answer received, with secrets removed."),
+    )
     conversation = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, render_message: bool = True, **kwargs: Any) -> None:
@@ -451,6 +457,7 @@ class PlaygroundForm(forms.Form):
             default_value=data.get("default_value") or "",
             conversation=data.get("conversation"),
             settings=data.get("settings"),
+            capture=bool(data.get("inspect")),
         )
 
 

@@ -75,6 +75,8 @@ class Message(models.Model):
     tokens_in = models.PositiveIntegerField(_("tokens in"), null=True, blank=True)
     tokens_out = models.PositiveIntegerField(_("tokens out"), null=True, blank=True)
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    # The call's exact request and response, redacted (``wire.exchange``), when the turn asked for the inspector.
+    exchange = models.JSONField(_("request and response"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -37,6 +37,7 @@ from django.db import transaction
 
 from calls import services as provider_services
 from calls.rules import ChatRules, chat_rules, rules_problems
+from calls.snippets import CodeSnippets, call_snippets
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from wire.redaction import storable
@@ -83,6 +84,8 @@ class RunRequest:
     # its text becomes ``message`` first, and the messages after it are deleted (edit and resend).
     resend: Message | None = None
     edit: bool = False
+    # Keep the exact request and response of the call with the reply (the inspector), redacted.
+    capture: bool = False
 
     @property
     def stored_message(self) -> str:
@@ -126,6 +129,11 @@ class Turn:
     user_message: Message
     messages: list[ChatMessage]
     rounds_loaded: int
+    reply: Message | None = None  # the stored reply, once there is one
+
+    def ids(self) -> dict[str, int | None]:
+        """The stored messages' ids, for the page's per-message actions."""
+        return {"user": self.user_message.pk, "assistant": self.reply.pk if self.reply is not None else None}
 
 
 def run_problems(request: RunRequest) -> list[tuple[str, str]]:
@@ -188,8 +196,17 @@ def turn_start(request: RunRequest) -> Turn:
     if request.settings is not None:
         conversation.settings = dict(request.settings)
     conversation.save()
+    messages, rounds_loaded = _sent_messages(request, conversation)
+    user_message = request.resend or Message.objects.create(
+        conversation=conversation, role=Role.USER, content=request.stored_message
+    )
+    return Turn(request, conversation, user_message, messages, rounds_loaded)
+
+
+def _sent_messages(request: RunRequest, conversation: Conversation | None) -> tuple[list[ChatMessage], int]:
+    """What the model is sent: the system message, the history rounds that fit, the new message."""
     rounds = []
-    if request.history:
+    if request.history and conversation is not None and conversation.pk:
         rounds = history_rounds(
             conversation=conversation,
             rounds=request.rounds,
@@ -201,10 +218,13 @@ def turn_start(request: RunRequest) -> Turn:
     for user_turn, reply in rounds:
         messages += [ChatMessage("user", user_turn.content), ChatMessage("assistant", reply.content)]
     messages.append(request.user_message())
-    user_message = request.resend or Message.objects.create(
-        conversation=conversation, role=Role.USER, content=request.stored_message
-    )
-    return Turn(request, conversation, user_message, messages, len(rounds))
+    return messages, len(rounds)
+
+
+def run_code(request: RunRequest) -> CodeSnippets:
+    """ "View code" for the turn the form describes: the same messages and parameters, stored nowhere."""
+    messages, _rounds = _sent_messages(request, request.conversation)
+    return call_snippets(credential=request.credential, model=request.model, messages=messages, **request.sampling())
 
 
 def _output(
@@ -243,7 +263,14 @@ def _output(
     ]
 
 
-def _reply_store(turn: Turn, content: str, info: provider_services.CallInfo | None, *, stopped: bool = False) -> None:
+def _reply_store(
+    turn: Turn,
+    content: str,
+    info: provider_services.CallInfo | None,
+    *,
+    stopped: bool = False,
+    exchange: dict[str, Any] | None = None,
+) -> None:
     """Store the reply; a resent message's earlier replies become alternatives, and it is no longer failed."""
     if turn.request.resend is not None:
         Message.objects.filter(pk__in=[r.pk for r in message_replies(message=turn.user_message)]).update(
@@ -253,7 +280,7 @@ def _reply_store(turn: Turn, content: str, info: provider_services.CallInfo | No
             turn.user_message.error = ""
             turn.user_message.save(update_fields=["error"])
     usage = info.usage if info is not None else None
-    Message.objects.create(
+    turn.reply = Message.objects.create(
         conversation=turn.conversation,
         role=Role.ASSISTANT,
         content=storable(content),
@@ -262,13 +289,14 @@ def _reply_store(turn: Turn, content: str, info: provider_services.CallInfo | No
         tokens_in=usage.input_tokens if usage else None,
         tokens_out=usage.output_tokens if usage else None,
         latency_ms=info.latency_ms if info is not None else None,
+        exchange=exchange,
     )
     turn.conversation.save(update_fields=["updated_at"])
 
 
 @transaction.atomic
 def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
-    _reply_store(turn, outcome.content, outcome.info)
+    _reply_store(turn, outcome.content, outcome.info, exchange=outcome.exchange)
     return RunResult(turn.conversation, _output(turn, outcome.content, outcome.info, outcome))
 
 
@@ -276,10 +304,10 @@ def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResul
 def turn_stop(turn: Turn, content: str, stream: provider_services.ChatStream | None) -> None:
     """The reader went away: keep what was received as the reply, marked stopped, with the tokens seen."""
     info = stream.call.info() if stream is not None else None
-    _reply_store(turn, content, info, stopped=True)
+    _reply_store(turn, content, info, stopped=True, exchange=stream.exchange if stream is not None else None)
 
 
-def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
+def turn_fail(turn: Turn, error: ModelDeskError, exchange: dict[str, Any] | None = None) -> RunResult:
     """Keep the user's message with its error; answer according to the error mode.
 
     A resent message that still has a reply keeps it and is not marked failed: the error is only returned.
@@ -290,9 +318,11 @@ def turn_fail(turn: Turn, error: ModelDeskError) -> RunResult:
     )
     if not resent_with_reply:
         turn.user_message.error = storable(str(error))
-        turn.user_message.save(update_fields=["error"])
+        turn.user_message.exchange = exchange  # a failed call's request and answer are the ones worth reading
+        turn.user_message.save(update_fields=["error", "exchange"])
     turn.conversation.save(update_fields=["updated_at"])
-    details = {"type": error_type, "message": str(error)}
+    provider = turn.request.credential.provider.display_name
+    details = {"type": error_type, "message": error.user_message(provider_name=provider)}
     mode = turn.request.error_mode
     if mode == DEFAULT:
         return RunResult(turn.conversation, _output(turn, turn.request.default_value, None), details)
@@ -335,6 +365,7 @@ def _call_options(request: RunRequest) -> dict[str, Any]:
         **request.sampling(),
         "max_attempts": request.max_attempts,
         "user": request.user,
+        "capture": request.capture,
     }
 
 
@@ -352,7 +383,8 @@ def playground_run(request: RunRequest) -> RunResult:
         outcome = provider_services.chat(messages=turn.messages, **_call_options(request))
         result = turn_succeed(turn, outcome)
     except Exception as exc:  # the user's message is always kept, with its error
-        return turn_fail(turn, _typed(exc))
+        error = _typed(exc)
+        return turn_fail(turn, error, error.exchange)
     _title_later(turn)
     return result
 
@@ -383,8 +415,9 @@ def playground_stream(request: RunRequest) -> Generator[tuple[str, dict[str, Any
         turn_stop(turn, "".join(received), stream)
         raise
     except Exception as exc:  # the stream always ends with an event, and the message keeps its error
-        result = turn_fail(turn, _typed(exc))
-        yield "error", {"conversation": str(result.conversation.pk), "error": result.error, "output": result.output}
+        result = turn_fail(turn, _typed(exc), stream.exchange if stream is not None else None)
+        error_event = {"conversation": str(result.conversation.pk), "error": result.error, "output": result.output}
+        yield "error", {**error_event, "ids": turn.ids()}
         return
-    yield "done", {"conversation": str(result.conversation.pk), "output": result.output}
+    yield "done", {"conversation": str(result.conversation.pk), "output": result.output, "ids": turn.ids()}
     _title_later(turn)  # after the reader has the reply: an eager title call must not delay it

@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import ModelDeskError
+
 from .forms import (
     CompareForm,
     JsonBodyError,
@@ -46,7 +48,7 @@ from .selectors import (
     message_replies,
     parse_uuid,
 )
-from .services import RunRequest, compare_run, playground_run, playground_stream
+from .services import RunRequest, compare_run, playground_run, playground_stream, run_code
 
 View = Callable[..., HttpResponseBase]
 
@@ -278,6 +280,22 @@ class PlaygroundLoginView(LoginView):
             site_header="ModelDesk", site_title="ModelDesk", title=_("Log in"), app_path=self.request.get_full_path()
         )
         return context
+
+
+@require_POST
+@playground_access
+def code(request: HttpRequest) -> JsonResponse:
+    """ "View code" for the form's turn: curl, Python and ``manage.py chat``; secrets as environment variables."""
+    form = valid_form(request)
+    if isinstance(form, JsonResponse):
+        return form
+    try:
+        snippets = run_code(form.run_request())
+    except ModelDeskError as error:
+        return JsonResponse({"error": {"type": error.error_type, "message": error.user_message()}}, status=400)
+    return JsonResponse(
+        {"curl": snippets.curl, "python": snippets.python, "command": snippets.command, "env": list(snippets.env)}
+    )
 
 
 @require_POST

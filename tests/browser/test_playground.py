@@ -19,7 +19,7 @@ def open_playground(live_server, django_user_model, page, credential) -> None:
     page.fill("#id_password", "browser-test-pw-1")
     page.click("input[type=submit]")
     page.wait_for_url("**/playground/")
-    page.select_option("#id_credential", label=credential.name)
+    page.select_option("#id_credential", str(credential.pk))
 
 
 def chat(page, text: str) -> dict:
@@ -50,7 +50,9 @@ def test_chat_with_history_in_the_playground(live_server, django_user_model, pag
     page.wait_for_selector(".messagelist .success")
 
     page.goto(f"{base}/playground/")
-    page.select_option("#id_credential", label="fake")
+    # The option reads "fake (ok)": the connection test ran on save.
+    fake = page.eval_on_selector("#id_credential", "s => [...s.options].find(o => o.text.startsWith('fake ')).value")
+    page.select_option("#id_credential", fake)
     page.fill("#id_model_name", "echo-1")
     page.fill("#id_system", "You are a helpful assistant")
     first = chat(page, "你好，我叫IOLinker")

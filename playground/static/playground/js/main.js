@@ -3,7 +3,8 @@
  *
  * Every user-visible string comes from the page (the pg-i18n block, or the server's markup in <template>
  * elements). Text from the model or the user reaches the DOM only through textContent or renderMarkdown(),
- * which escapes all of it first. Nothing here needs an inline script, handler or style (the site's CSP).
+ * which shows raw HTML as text and sanitizes what it renders. Nothing here needs an inline script, handler or
+ * style attribute (the site's CSP).
  */
 import { createComposer } from "./composer.js";
 import { createConversations } from "./conversations.js";

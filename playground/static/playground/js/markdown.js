@@ -1,231 +1,136 @@
 /**
- * A small, safe Markdown renderer: paragraphs, headings, rules, block quotes, lists, fenced code, code spans,
- * emphasis and http(s) links.
+ * Markdown for replies, with the vendored libraries in static/vendor/ (see its README.md): markdown-it
+ * (CommonMark, GFM tables and strikethrough, bare links), DOMPurify on what it writes, highlight.js for fenced
+ * code (markdown-code.js) and KaTeX for TeX (markdown-math.js).
  *
- * renderMarkdown() escapes the whole input before it adds any markup of its own, so raw HTML from a model
- * shows as text and is never rendered.
+ * Raw HTML is off in markdown-it, so HTML a model writes shows as text, as it always has here. DOMPurify then
+ * drops anything the Markdown could still smuggle in (style attributes, handlers, odd URLs); every link opens in
+ * a new tab without an opener or a referrer, and an image becomes a link to it: a reply loads nothing itself.
+ *
+ * renderMarkdown(target, text) is called again and again with the growing text of a streamed reply. The text is
+ * parsed whole each time (markdown-it is fast), but only the top-level blocks whose HTML changed are rebuilt: the
+ * blocks above, finished, keep their DOM, so a selection in them, a scrolled code block or typeset math survives.
  */
+import DOMPurify from "../../vendor/dompurify/purify.es.mjs";
+import markdownit from "../../vendor/markdown-it/markdown-it.esm.min.mjs";
+import { decorateCode } from "./markdown-code.js";
+import { mathPlugin, renderMath } from "./markdown-math.js";
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const HOLE = "\u0000"; // placeholder delimiter; removed from the input before anything else
+const md = markdownit({ html: false, linkify: true, breaks: true }).use(mathPlugin).use(tableAlignment);
+md.renderer.rules.image = imageAsLink;
 
-export function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
-
-const FENCE_RE = /^( {0,3})(`{3,}|~{3,})(.*)$/;
-const HEADING_RE = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
-const HR_RE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
-const QUOTE_RE = /^ {0,3}&gt;[ \t]?(.*)$/;
-const LIST_RE = /^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+(.*)$/;
-const LINK_RE = /\[([^\]\n]+)\]\(\s*(https?:\/\/[^\s()]+(?:\([^\s()]*\)[^\s()]*)*)\s*\)/gi;
-
-function isBlank(line) {
-  return /^[ \t]*$/.test(line);
-}
-
-/** The width of a line's leading whitespace, with tabs to the next multiple of four. */
-function indentOf(line) {
-  let width = 0;
-  for (let i = 0; i < line.length; i++) {
-    if (line[i] === " ") width += 1;
-    else if (line[i] === "\t") width += 4 - (width % 4);
-    else break;
+const purify = DOMPurify(window);
+const PURIFY_OPTIONS = {
+  USE_PROFILES: { html: true }, // no SVG or MathML from the Markdown: KaTeX adds its own after this
+  FORBID_TAGS: ["style", "img", "form", "input", "button", "textarea", "select"],
+  FORBID_ATTR: ["style", "id", "name"],
+  ALLOW_DATA_ATTR: false,
+  RETURN_DOM_FRAGMENT: true,
+};
+purify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A" && node.hasAttribute("href")) {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer");
   }
-  return width;
+});
+
+/** What each target shows: the text it was given and its top-level blocks (their HTML and nodes). */
+const rendered = new WeakMap();
+
+/** GFM column alignment as a class (md-align-right…): markdown-it writes it as a style attribute. */
+function tableAlignment(markdown) {
+  markdown.core.ruler.push("table_alignment", (state) => {
+    state.tokens.forEach((token) => {
+      if (token.type !== "th_open" && token.type !== "td_open") return;
+      const style = token.attrGet("style");
+      const match = style && /text-align:\s*(left|right|center)/.exec(style);
+      if (!match) return;
+      token.attrs = token.attrs.filter(([name]) => name !== "style");
+      token.attrJoin("class", "md-align-" + match[1]);
+    });
+  });
 }
 
-function dedent(line, width) {
-  let removed = 0;
-  let i = 0;
-  while (i < line.length && removed < width && (line[i] === " " || line[i] === "\t")) {
-    removed += line[i] === "\t" ? 4 - (removed % 4) : 1;
-    i++;
+function imageAsLink(tokens, idx, options, env, self) {
+  const token = tokens[idx];
+  const src = token.attrGet("src") || "";
+  const alt = self.renderInlineAsText(token.children || [], options, env) || src;
+  return '<a href="' + md.utils.escapeHtml(src) + '">' + md.utils.escapeHtml(alt) + "</a>";
+}
+
+/** The token runs of the document's top-level blocks: each ends with a level-0 token that opens nothing. */
+function topLevelBlocks(tokens) {
+  const blocks = [];
+  let start = 0;
+  tokens.forEach((token, index) => {
+    if (token.level === 0 && token.nesting <= 0) {
+      blocks.push(tokens.slice(start, index + 1));
+      start = index + 1;
+    }
+  });
+  return blocks;
+}
+
+/** One block's HTML, sanitized, highlighted and typeset, as the nodes to insert. */
+function build(html) {
+  const fragment = purify.sanitize(html, PURIFY_OPTIONS);
+  fragment.querySelectorAll("table").forEach((table) => {
+    const scroller = document.createElement("div");
+    scroller.className = "md-table";
+    table.replaceWith(scroller);
+    scroller.appendChild(table);
+  });
+  decorateCode(fragment);
+  renderMath(fragment);
+  return Array.from(fragment.childNodes);
+}
+
+/** Whether what ``target`` shows is still what the last call put there (nothing else rewrote it). */
+function intact(target, state) {
+  let count = 0;
+  for (const block of state.blocks) {
+    for (const node of block.nodes) {
+      if (node.parentNode !== target) return false;
+      count++;
+    }
   }
-  return line.slice(i);
+  return count === target.childNodes.length;
 }
 
-function fenceOpen(line) {
-  const m = FENCE_RE.exec(line);
-  if (!m) return null;
-  const info = m[3].trim();
-  if (m[2][0] === "`" && info.indexOf("`") !== -1) return null; // ```inline``` is not a fence
-  const lang = info.split(/\s+/)[0] || "";
-  return { marker: m[2], lang: /^[\w#+.-]{1,40}$/.test(lang) ? lang : "" };
-}
-
-function listItem(line) {
-  if (HR_RE.test(line)) return null;
-  const m = LIST_RE.exec(line);
-  if (!m) return null;
-  const ordered = /\d/.test(m[2]);
-  return {
-    indent: indentOf(m[1]),
-    ordered,
-    start: ordered ? parseInt(m[2], 10) : 1,
-    text: m[3],
-    contentIndent: indentOf(m[1]) + m[2].length + 1,
-  };
-}
-
-function isBlockStart(line) {
-  return !!(fenceOpen(line) || HEADING_RE.test(line) || HR_RE.test(line) || QUOTE_RE.test(line) || listItem(line));
-}
-
-function emphasis(text) {
-  return text
-    .replace(/\*\*(?=\S)([\s\S]*?\S)\*\*/g, "<strong>$1</strong>")
-    .replace(/(^|[^\w])__(?=\S)([\s\S]*?\S)__(?!\w)/g, "$1<strong>$2</strong>")
-    .replace(/\*(?=[^\s*])([^*\n]*?[^\s*])\*/g, "<em>$1</em>")
-    .replace(/(^|[^\w])_(?=[^\s_])([^_\n]*?[^\s_])_(?!\w)/g, "$1<em>$2</em>");
-}
-
-/** Inline Markdown on text that is already HTML-escaped. */
-function renderInline(text) {
-  const stash = [];
-  function keep(html) {
-    stash.push(html);
-    return HOLE + (stash.length - 1) + HOLE;
-  }
-  let out = text
-    .replace(/``([^\n]+?)``/g, (_, code) => keep("<code>" + code.trim() + "</code>"))
-    .replace(/`([^`\n]+)`/g, (_, code) => keep("<code>" + code + "</code>"))
-    .replace(LINK_RE, (_, label, url) =>
-      keep('<a href="' + url + '" rel="noopener noreferrer" target="_blank">' + emphasis(label) + "</a>")
-    );
-  out = emphasis(out);
-  // Stashed pieces never contain holes of their own except link labels, which may hold code spans.
-  for (let pass = 0; pass < 2 && out.indexOf(HOLE) !== -1; pass++) {
-    out = out.replace(/\u0000(\d+)\u0000/g, (_, index) => stash[+index]);
-  }
-  return out;
-}
-
-function paragraph(lines) {
-  const text = lines.map((line) => line.replace(/^[ \t]+|[ \t]+$/g, "")).join("\n");
-  return "<p>" + renderInline(text).replace(/\n/g, "<br>\n") + "</p>";
-}
-
-/** The list that starts at lines[start]: its HTML, and the index of the first line after it. */
-function parseList(lines, start) {
-  const first = listItem(lines[start]);
-  const base = first.indent;
-  const items = [];
-  let loose = false;
-  let current = null;
-  let i = start;
-  while (i < lines.length) {
-    const line = lines[i];
-    const item = listItem(line);
-    if (item && item.indent <= base + 1) {
-      if (item.ordered !== first.ordered) break;
-      current = { lines: [item.text], indent: item.contentIndent };
-      items.push(current);
-      i++;
-      continue;
-    }
-    if (isBlank(line)) {
-      let j = i + 1;
-      while (j < lines.length && isBlank(lines[j])) j++;
-      if (j >= lines.length) break;
-      const next = listItem(lines[j]);
-      if (indentOf(lines[j]) > base + 1 && !(next && next.indent <= base + 1)) {
-        for (; i < j; i++) current.lines.push("");
-        loose = true;
-        continue;
-      }
-      if (next && next.indent <= base + 1 && next.ordered === first.ordered) {
-        loose = true;
-        i = j;
-        continue;
-      }
-      break;
-    }
-    if (indentOf(line) > base) {
-      current.lines.push(dedent(line, Math.min(indentOf(line), current.indent)));
-      i++;
-      continue;
-    }
-    if (!isBlockStart(line)) {
-      current.lines.push(line); // lazy continuation of the item's paragraph
-      i++;
-      continue;
-    }
-    break;
-  }
-  const tag = first.ordered ? "ol" : "ul";
-  const open = "<" + tag + (first.ordered && first.start !== 1 ? ' start="' + first.start + '"' : "") + ">";
-  const body = items
-    .map((entry) => {
-      let html = renderBlocks(entry.lines);
-      if (!loose) html = html.replace(/^<p>([\s\S]*?)<\/p>/, "$1");
-      return "<li>" + html + "</li>";
-    })
-    .join("");
-  return { html: open + body + "</" + tag + ">", next: i };
-}
-
-/** Block-level Markdown on lines that are already HTML-escaped. */
-function renderBlocks(lines) {
-  const out = [];
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i];
-    if (isBlank(line)) {
-      i++;
-      continue;
-    }
-    const fence = fenceOpen(line);
-    if (fence) {
-      const close = new RegExp("^ {0,3}" + (fence.marker[0] === "`" ? "`" : "~") + "{" + fence.marker.length + ",}[ \\t]*$");
-      const code = [];
-      for (i++; i < lines.length && !close.test(lines[i]); i++) code.push(lines[i]);
-      i++; // the closing fence, or past the end while a reply is still streaming
-      const cls = fence.lang ? ' class="language-' + fence.lang + '"' : "";
-      out.push("<pre><code" + cls + ">" + code.join("\n") + "</code></pre>");
-      continue;
-    }
-    const heading = HEADING_RE.exec(line);
-    if (heading) {
-      const level = heading[1].length;
-      out.push("<h" + level + ">" + renderInline(heading[2] || "") + "</h" + level + ">");
-      i++;
-      continue;
-    }
-    if (HR_RE.test(line)) {
-      out.push("<hr>");
-      i++;
-      continue;
-    }
-    if (QUOTE_RE.test(line)) {
-      const quoted = [];
-      while (i < lines.length && !isBlank(lines[i])) {
-        const q = QUOTE_RE.exec(lines[i]);
-        if (q) quoted.push(q[1]);
-        else if (!isBlockStart(lines[i])) quoted.push(lines[i]);
-        else break;
-        i++;
-      }
-      out.push("<blockquote>" + renderBlocks(quoted) + "</blockquote>");
-      continue;
-    }
-    if (listItem(line)) {
-      const list = parseList(lines, i);
-      out.push(list.html);
-      i = list.next;
-      continue;
-    }
-    const para = [line];
-    for (i++; i < lines.length && !isBlank(lines[i]) && !isBlockStart(lines[i]); i++) para.push(lines[i]);
-    out.push(paragraph(para));
-  }
-  return out.join("\n");
-}
-
-/** Markdown to HTML. The whole input is escaped first: raw HTML from a model shows as text. */
-export function renderMarkdown(source) {
-  const text = String(source === null || source === undefined ? "" : source)
+function normalize(source) {
+  return String(source === null || source === undefined ? "" : source)
     .replace(/\u0000/g, "\uFFFD")
     .replace(/\r\n?/g, "\n");
-  return renderBlocks(escapeHtml(text).split("\n"));
+}
+
+/**
+ * Shows the Markdown ``source`` in the element ``target``, rebuilding only the top-level blocks that changed since
+ * the last call for the same element.
+ */
+export function renderMarkdown(target, source) {
+  if (!(target instanceof Element)) {
+    throw new TypeError("renderMarkdown(target, text) renders into an element; it was given " + typeof target);
+  }
+  const text = normalize(source);
+  let state = rendered.get(target);
+  if (state && state.text === text && intact(target, state)) return;
+  if (!state || !intact(target, state)) {
+    target.textContent = "";
+    state = { text: "", blocks: [] };
+  }
+
+  const env = {};
+  const html = topLevelBlocks(md.parse(text, env)).map((tokens) => md.renderer.render(tokens, md.options, env));
+  let kept = 0;
+  while (kept < state.blocks.length && kept < html.length && state.blocks[kept].html === html[kept]) kept++;
+  state.blocks.slice(kept).forEach((block) => block.nodes.forEach((node) => node.remove()));
+  const added = html.slice(kept).map((blockHtml) => ({ html: blockHtml, nodes: build(blockHtml) }));
+  added.forEach((block) => target.append(...block.nodes));
+  rendered.set(target, { text, blocks: state.blocks.slice(0, kept).concat(added) });
+}
+
+/** The Markdown that ``target`` last rendered ("" if none): what a "copy as Markdown" action copies. */
+export function markdownOf(target) {
+  const state = rendered.get(target);
+  return state ? state.text : "";
 }

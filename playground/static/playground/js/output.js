@@ -124,7 +124,7 @@ export function createOutput() {
 
   function setReply(text) {
     if (!reply) return;
-    reply.innerHTML = renderMarkdown(text);
+    renderMarkdown(reply, text);
     placeholder("reply", !text && !(thinking && !thinking.hidden));
   }
 

@@ -2,7 +2,7 @@
  * The transcript. Stored messages come rendered by the server; the messages of a live turn are clones of the
  * server's <template id="pg-message-template-ROLE"> (templates/playground/_message.html), so both have the same
  * markup. The functions here only fill that markup in: text through textContent, replies through
- * renderMarkdown(), which escapes the whole text before it adds any markup of its own.
+ * renderMarkdown() (markdown.js: raw HTML off, its output sanitized by DOMPurify).
  */
 import { dropEmptyNote, fromTemplate } from "./dom.js";
 import { localizeTimes, setTime } from "./i18n.js";
@@ -39,7 +39,7 @@ export function createTranscript(section) {
     if (!section) return;
     localizeTimes(section);
     section.querySelectorAll("[data-markdown]").forEach((body) => {
-      body.innerHTML = renderMarkdown(body.textContent);
+      renderMarkdown(body, body.textContent);
     });
     scroll(true);
   }
@@ -50,7 +50,7 @@ export function createTranscript(section) {
 /** A message's text: Markdown where its body says so (data-markdown, the replies), plain text elsewhere. */
 export function setText(message, text) {
   const body = message.querySelector(".pg-msg-body");
-  if (body.hasAttribute("data-markdown")) body.innerHTML = renderMarkdown(text);
+  if (body.hasAttribute("data-markdown")) renderMarkdown(body, text);
   // Line ends as the HTML parser leaves them in the server's messages (a form posts a textarea's as "\r\n").
   else body.textContent = String(text).replace(/\r\n?/g, "\n");
 }

@@ -102,6 +102,13 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     turn.frame = 0;
   }
 
+  /** The stored messages' ids, as the server's markup has them (``data-id``), for their actions. */
+  function markIds(turn, ids) {
+    if (!ids) return;
+    if (turn.user && ids.user) turn.user.setAttribute("data-id", String(ids.user));
+    if (turn.assistant && ids.assistant) turn.assistant.setAttribute("data-id", String(ids.assistant));
+  }
+
   function handleEvent(turn, name, data) {
     if (name === "start") {
       conversations.show(data.conversation, turn);
@@ -114,12 +121,14 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     } else if (name === "done") {
       cancelFrame(turn);
       turn.finished = true;
+      markIds(turn, data.ids);
       conversations.show(data.conversation, turn);
       showResult(turn, data.output || [], false);
       composer.clearMessage();
       composer.setState("done");
     } else if (name === "error") {
       cancelFrame(turn);
+      markIds(turn, data.ids);
       renderPartial(turn);
       conversations.show(data.conversation, turn);
       output.setJson(hasOutput(data.output) ? data.output : data);
