@@ -35,6 +35,7 @@ from core.validators import (
     JSON_MAX_DEPTH,
     MODEL_NAME_MAX_LENGTH,
     json_too_deep,
+    model_name_problem,
     validate_model_name,
 )
 from credentials.models import Credential
@@ -614,3 +615,71 @@ class CompareForm(forms.Form):
             raise forms.ValidationError(_("Choose at least one credential and model to compare."))
         data["targets"] = targets
         return data
+
+
+HISTORY_MAX_MESSAGES = 200
+
+
+class CompareRequestError(ValueError):
+    """A live-compare JSON body that cannot be run; ``errors`` is shaped as ``form.errors`` is."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def compare_columns(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``columns`` of a live-compare JSON body, checked: each a credential (its id or name) that can chat, a
+    model name, an optional ``max_tokens`` and its own ``history`` (earlier user and assistant turns, so that a
+    follow-up goes to every column with what that column said). Raises ``CompareRequestError`` naming the field."""
+    raw = payload.get("columns")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= COMPARE_SLOTS:
+        raise CompareRequestError({"columns": [gettext("Send one to four columns.")]})
+    credentials = chat_credentials()
+    columns, errors = [], {}
+    for index, column in enumerate(raw):
+        key = f"columns.{index}"
+        if not isinstance(column, dict):
+            errors[key] = [gettext("Each column is an object with a credential and a model.")]
+            continue
+        credential = _column_credential(credentials, column.get("credential"))
+        model = column.get("model")
+        problem = model_name_problem(model) if isinstance(model, str) else gettext("Name a model.")
+        max_tokens = column.get("max_tokens")
+        if credential is None:
+            errors[f"{key}.credential"] = [gettext("No enabled credential that can chat has this id or name.")]
+        if problem:
+            errors[f"{key}.model"] = [problem]
+        if max_tokens is not None and (type(max_tokens) is not int or not 1 <= max_tokens <= 1_000_000):
+            errors[f"{key}.max_tokens"] = [gettext("max_tokens must be a whole number from 1 to 1000000.")]
+        history = _column_history(column.get("history", []), f"{key}.history", errors)
+        columns.append({"credential": credential, "model": model, "max_tokens": max_tokens, "history": history})
+    if errors:
+        raise CompareRequestError(errors)
+    return columns
+
+
+def _column_credential(credentials: Any, value: Any) -> Credential | None:
+    if not isinstance(value, str) or not value:
+        return None
+    pk = parse_uuid(value)
+    found: Credential | None = (credentials.filter(pk=pk) if pk else credentials.filter(name=value)).first()
+    return found
+
+
+def _column_history(value: Any, key: str, errors: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
+    turns = value if isinstance(value, list) and len(value) <= HISTORY_MAX_MESSAGES else None
+    if turns is None or not all(
+        isinstance(t, dict)
+        and t.get("role") in {"user", "assistant"}
+        and isinstance(t.get("content"), str)
+        and len(t["content"]) <= TEXT_MAX_CHARS
+        and "\0" not in t["content"]
+        for t in turns
+    ):
+        errors[key] = [
+            gettext("History is a list of at most %(count)d turns, each a role (user or assistant) and its content.")
+            % {"count": HISTORY_MAX_MESSAGES}
+        ]
+        return ()
+    return tuple((t["role"], t["content"]) for t in turns)

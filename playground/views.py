@@ -25,12 +25,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ModelDeskError
+from wire.types import Message as ChatMessage
 
 from .forms import (
+    TEXT_MAX_CHARS,
     CompareForm,
+    CompareRequestError,
     JsonBodyError,
     PlaygroundForm,
     chat_credentials,
+    compare_columns,
     completed_data,
     llm_models,
     llm_models_for,
@@ -303,6 +307,33 @@ def code(request: HttpRequest) -> JsonResponse:
 def compare_stream_view(request: HttpRequest) -> HttpResponseBase:
     """Live compare: the columns stream side by side, all at once (``playground.live_compare``), as server-sent
     events ``start``, then ``reasoning`` / ``delta`` / ``done`` / ``error`` with their ``column``, then ``end``."""
+    if request.content_type == "application/json" and _has_columns(request.body):
+        prepared = _json_compare(request)
+    else:
+        prepared = _form_compare(request)
+    if isinstance(prepared, JsonResponse):
+        return prepared
+    columns, system, message = prepared
+    events = compare_stream(user=request.user, columns=columns, system=system, message=message)
+    response = StreamingHttpResponse(streaming_body(request, _sse(events)), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _has_columns(body: bytes) -> bool:
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and "columns" in payload
+
+
+CompareRun = tuple[list[CompareColumn], str, str]
+
+
+def _form_compare(request: HttpRequest) -> CompareRun | JsonResponse:
+    """The compare page's form: up to four credential/model pairs, one max tokens for all, no history."""
     data = body_data(request, CompareForm().fields)
     if isinstance(data, JsonResponse):
         return data
@@ -310,19 +341,37 @@ def compare_stream_view(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         return errors_response(form.errors)
     sampling = {"max_tokens": form.cleaned_data.get("max_tokens")}
+    targets = form.cleaned_data["targets"]
+    columns = [CompareColumn(credential, model, sampling=sampling) for credential, model in targets]
+    return columns, form.cleaned_data.get("system") or "", form.cleaned_data["message"]
+
+
+def _json_compare(request: HttpRequest) -> CompareRun | JsonResponse:
+    """A JSON body with ``columns`` (each with its own parameters and history): a follow-up to every column."""
+    payload = json.loads(request.body)
+    message, system = payload.get("message"), payload.get("system", "")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(message, str) or not message.strip() or len(message) > TEXT_MAX_CHARS:
+        errors["message"] = [_("Write a message first.")]
+    if not isinstance(system, str) or len(system) > TEXT_MAX_CHARS:
+        errors["system"] = [_("The system message is text of at most 100,000 characters.")]
+    try:
+        raw = compare_columns(payload)
+    except CompareRequestError as exc:
+        errors.update(exc.errors)
+        raw = []
+    if errors:
+        return errors_response(errors)
     columns = [
-        CompareColumn(credential, model, sampling=sampling) for credential, model in form.cleaned_data["targets"]
+        CompareColumn(
+            c["credential"],
+            c["model"],
+            sampling={"max_tokens": c["max_tokens"]},
+            history=tuple(ChatMessage(role, content) for role, content in c["history"]),
+        )
+        for c in raw
     ]
-    events = compare_stream(
-        user=request.user,
-        columns=columns,
-        system=form.cleaned_data.get("system") or "",
-        message=form.cleaned_data["message"],
-    )
-    response = StreamingHttpResponse(streaming_body(request, _sse(events)), content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return columns, system, message
 
 
 @playground_access

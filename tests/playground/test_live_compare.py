@@ -103,3 +103,57 @@ def test_the_compare_stream_endpoint_sends_each_columns_events(client, point_at,
     assert '"column": 0' in text and '"column": 1' in text and '"authentication"' in text
     bad = client.post("/playground/api/compare/stream/", json.dumps({"message": "hi"}), content_type="application/json")
     assert bad.status_code == 400 and "errors" in bad.json()
+
+
+def test_a_follow_up_goes_to_every_column_with_its_own_history(client, point_at, django_user_model, fake_provider):
+    user = django_user_model.objects.create_superuser(username="cmp2", password="pw-cmp-123")
+    client.force_login(user)
+    credential = point_at("openai_compatible")
+    body = {
+        "system": "Be terse.",
+        "message": "and now?",
+        "columns": [
+            {
+                "credential": credential.name,
+                "model": "echo-1",
+                "history": [{"role": "user", "content": "first"}, {"role": "assistant", "content": "Echo: first"}],
+            },
+            {"credential": str(credential.pk), "model": "echo-2", "max_tokens": 9, "history": []},
+        ],
+    }
+    response = client.post("/playground/api/compare/stream/", json.dumps(body), content_type="application/json")
+    text = b"".join(response.streaming_content).decode()
+    assert text.count("event: done") == 2
+    sent = {
+        b["model"]: b
+        for b in (json.loads(r.body) for r in fake_provider.requests if r.path.endswith("/chat/completions"))
+    }
+    assert [m["content"] for m in sent["echo-1"]["messages"]] == ["Be terse.", "first", "Echo: first", "and now?"]
+    assert len(sent["echo-2"]["messages"]) == 2 and sent["echo-2"]["max_tokens"] == 9
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"columns": []}, "columns"),
+        ({"columns": [{"credential": "nope", "model": "echo-1"}]}, "columns.0.credential"),
+        ({"columns": [{"credential": "CRED", "model": "bad\nname"}]}, "columns.0.model"),
+        ({"columns": [{"credential": "CRED", "model": "m", "max_tokens": 0}]}, "columns.0.max_tokens"),
+        (
+            {"columns": [{"credential": "CRED", "model": "m", "history": [{"role": "system", "content": "x"}]}]},
+            "columns.0.history",
+        ),
+        ({"message": " "}, "message"),
+    ],
+)
+def test_a_bad_follow_up_names_the_field(client, point_at, django_user_model, change, field):
+    user = django_user_model.objects.create_superuser(username="cmp3", password="pw-cmp-123")
+    client.force_login(user)
+    credential = point_at("openai_compatible")
+    body = {"message": "hi", "columns": [{"credential": credential.name, "model": "echo-1"}], **change}
+    for column in body["columns"]:
+        if column.get("credential") == "CRED":
+            column["credential"] = credential.name
+    response = client.post("/playground/api/compare/stream/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400 and field in response.json()["errors"]
+    assert not CallLog.objects.exists()
