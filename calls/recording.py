@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from core.errors import InternalError, ModelDeskError, ProviderError
-from providers.pricing import call_cost, call_price
+from providers.pricing import call_cost, call_price, row_price
 from wire.redaction import escape_control
 
 from . import call_log
@@ -74,12 +74,13 @@ def _cost(call: Call) -> tuple[Decimal | None, str]:
     """The call's cost and its currency, from its model's price (one query); (None, "") without a price or usage."""
     if call.usage.empty or not call.model:
         return None, ""
-    price = call_price(
-        provider=call.provider,
-        credential_id=call.credential.pk,
-        name=call.model,
-        model_type=OPERATION_TYPES.get(call.operation),
-    )
+    model_type = OPERATION_TYPES.get(call.operation)
+    if call.model_row_read:  # the rules read the row already
+        price = row_price(provider=call.provider, row=call.model_row, name=call.model, model_type=model_type)
+    else:
+        price = call_price(
+            provider=call.provider, credential_id=call.credential.pk, name=call.model, model_type=model_type
+        )
     cost = call_cost(price, call.usage) if price is not None else None
     return (None, "") if cost is None or price is None else (cost.quantize(COST_PLACES), price.currency)
 

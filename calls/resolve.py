@@ -73,6 +73,10 @@ class Call:
     usage: Usage = field(default_factory=Usage)
     finish_reason: str = ""  # why the reply ended (stop, length, ...), as the provider said it
     context_window: int | None = None  # the model's, where ModelDesk knows it
+    # The model's row as the rules read it (None: no row), so that pricing the call needs no second query;
+    # ``model_row_read`` says whether it was read at all (chat reads it, other operations do not).
+    model_row: Any = None
+    model_row_read: bool = False
     cost: Decimal | None = None  # set when the call is recorded
     currency: str = ""
     stats: CallStats = field(default_factory=CallStats)

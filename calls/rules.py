@@ -12,6 +12,7 @@ for a small self-hosted context window.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -48,17 +49,40 @@ class ChatRules:
         return self.row.context_window if self.row is not None else None
 
 
+# The rows read per (credential, model) and when: a chat reads its model's row once, and the next calls in this
+# process reuse it for CHAT_RULES_CACHE_SECONDS (an admin's edit in this process clears it at once, through
+# ``calls.receivers``; other processes see it when their copy expires).
+_rows: dict[tuple[Any, str], tuple[float, ProviderModel | None]] = {}
+
+
+def rules_cache_clear() -> None:
+    _rows.clear()
+
+
 def chat_rules(*, credential: Any, model: str) -> ChatRules:
     """The rules of ``model`` as served through ``credential``: its server's own row first, then the provider's."""
+    ttl = settings.CHAT_RULES_CACHE_SECONDS
+    key = (credential.pk, model)
+    cached = _rows.get(key)
+    if ttl > 0 and cached is not None and time.monotonic() - cached[0] < ttl:
+        return ChatRules(model=model, row=cached[1])
+    row = _row_read(credential, model)
+    if ttl > 0:
+        if len(_rows) > 4096:  # many typed model names: start over rather than grow
+            _rows.clear()
+        _rows[key] = (time.monotonic(), row)
+    return ChatRules(model=model, row=row)
+
+
+def _row_read(credential: Any, model: str) -> ProviderModel | None:
     rows = ProviderModel.objects.filter(
         Q(credential__isnull=True) | Q(credential=credential.pk),
         provider_id=credential.provider_id,
         name=model,
         model_type="llm",
-    )
+    ).order_by()  # not the model list's ordering: that joins the provider table, on every call
     # Another server's model of the same name says nothing about this one, so it is not read at all.
-    row = min(rows, key=lambda r: r.credential_id is None, default=None)
-    return ChatRules(model=model, row=row)
+    return min(rows, key=lambda r: r.credential_id is None, default=None)
 
 
 def _capability_problems(rules: ChatRules, params: ChatParams) -> list[tuple[str, str]]:

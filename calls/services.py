@@ -127,6 +127,7 @@ def _chat_params(call: Call, messages: Sequence[Message], sampling: Sampling) ->
     params = ChatParams(model=call.model, messages=tuple(messages), **values)
     rules = chat_rules(credential=call.credential, model=call.model)
     call.context_window = rules.context_window
+    call.model_row, call.model_row_read = rules.row, True
     return rules_apply(rules, params)
 
 

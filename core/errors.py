@@ -6,7 +6,14 @@ never contain a secret.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for the translation catalogs (``makemessages`` finds it by this name) without translating
+    it: Django's own needs configured settings, and this module is imported before Django is set up (the bench,
+    the fake provider's tests)."""
+    return message
 
 
 def wait_label(seconds: float) -> str:

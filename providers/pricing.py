@@ -134,6 +134,13 @@ def call_price(*, provider: Provider, credential_id: Any, name: str, model_type:
     if model_type:
         rows = rows.filter(model_type=model_type)
     row = rows.order_by(F("credential_id").asc(nulls_last=True)).first()
+    return row_price(provider=provider, row=row, name=name, model_type=model_type)
+
+
+def row_price(
+    *, provider: Provider, row: ProviderModel | None, name: str, model_type: str | None
+) -> ModelPrice | None:
+    """The price of a model row already read (no query), or of a model without a row (catalog, genai-prices)."""
     if row is not None:
         row.provider = provider  # already loaded: no query for the slug
         return model_price(row)

@@ -250,6 +250,8 @@ PROVIDER_STREAM_IDLE_TIMEOUT = env.float("PROVIDER_STREAM_IDLE_TIMEOUT", default
 CHAT_DEFAULT_MAX_TOKENS = env.int("CHAT_DEFAULT_MAX_TOKENS", default=1024)
 # The context window assumed for a model that reports none; history trimming keeps within it.
 CHAT_DEFAULT_CONTEXT_WINDOW = env.int("CHAT_DEFAULT_CONTEXT_WINDOW", default=4096)
+# How long a process reuses a model's rules (its row) before reading them again; 0 reads them on every call.
+CHAT_RULES_CACHE_SECONDS = env.float("CHAT_RULES_CACHE_SECONDS", default=5.0)
 # Playground titles: PLAYGROUND_TITLES=false keeps the first message as the title; PLAYGROUND_TITLE_MODEL names the
 # model that writes them ("credential-name/model", or "default" for the default llm model); blank: the conversation's.
 PLAYGROUND_TITLES = env.bool("PLAYGROUND_TITLES", default=True)
