@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
+from django.utils import translation
 
 from calls import services as provider_services
 from core.errors import InternalError, ModelDeskError
@@ -77,8 +78,13 @@ class _Column(threading.Thread):
         super().__init__(name=f"compare-column-{index}", daemon=True)
         self.index, self.column, self.stream, self.events = index, column, stream, events
         self.stop = threading.Event()
+        self.language = translation.get_language()  # the reader's: a thread starts with none active
 
     def run(self) -> None:
+        with translation.override(self.language):
+            self._stream()
+
+    def _stream(self) -> None:
         deltas = iter(self.stream)
         try:
             for delta in deltas:

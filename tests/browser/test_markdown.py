@@ -55,8 +55,7 @@ def chat(page, text: str) -> dict:
     page.click("#pg-send")
     page.wait_for_selector('#pg-form[data-state="done"], #pg-form[data-state="error"]')
     assert page.get_attribute("#pg-form", "data-state") == "done", page.inner_text("#pg-error")
-    page.click("#pg-tab-json")
-    return json.loads(page.inner_text("#pg-json"))
+    return json.loads(page.text_content("#pg-json"))
 
 
 @pytest.fixture
@@ -78,7 +77,6 @@ def test_a_reply_with_a_table_code_and_math(playground, screenshot):
     framed with its language and a Copy button; inline and display TeX are typeset by KaTeX."""
     page = playground
     chat(page, REPLY)
-    page.click("#pg-tab-reply")
     body = reply(page)
 
     assert body.locator("table th").all_inner_texts() == ["Model", "Context", "Price"]
@@ -100,8 +98,8 @@ def test_a_reply_with_a_table_code_and_math(playground, screenshot):
     assert link.get_attribute("target") == "_blank" and link.get_attribute("rel") == "noopener noreferrer"
     assert body.locator("s").inner_text() == "old"
 
-    # The same renderer writes the Output panel's reply, and a reload renders the stored one alike.
-    assert page.locator("#pg-reply table").count() == 1 and page.locator("#pg-reply .katex").count() == 2
+    # The reply is rendered once, in the transcript, and a reload renders the stored one alike.
+    assert page.locator("#pg-form table").count() == 1 and page.locator("#pg-form .katex").count() == 2
     live = body.inner_html()
     page.reload()
     assert reply(page).inner_html() == live
@@ -130,7 +128,6 @@ def test_the_copy_button_copies_the_code(playground):
     """The Copy button of a code block copies its code (not the highlighting markup) and says "Copied"."""
     page = playground
     chat(page, "Run this:\n\n```python\nprint('hi')\nx = 1\n```")
-    page.click("#pg-tab-reply")
     page.evaluate(WATCH_CLIPBOARD)
     button = reply(page).locator(".md-copy")
     assert button.inner_text() == "Copy"
@@ -148,7 +145,6 @@ def test_model_html_and_script_urls_are_shown_as_text_and_never_run(playground):
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     chat(page, ATTACK)
-    page.click("#pg-tab-reply")
     body = reply(page)
 
     text = body.inner_text()
@@ -254,8 +250,8 @@ def test_the_compare_page_renders_markdown(live_server, django_user_model, page,
         page.select_option(f"#id_credential_{slot}", value=str(credential.pk))
         page.fill(f"#id_model_{slot}", model)
     page.fill("#id_message", REPLY + "\n\n" + ATTACK)
-    with page.expect_navigation():
-        page.click("#pg-compare-send")
+    page.click("#pg-compare-send")
+    page.wait_for_selector('#pg-compare-form[data-elapsed-ms][data-state="idle"]')
 
     replies = page.locator(".pg-compare-reply")
     assert replies.count() == 2

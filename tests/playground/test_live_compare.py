@@ -157,3 +157,13 @@ def test_a_bad_follow_up_names_the_field(client, point_at, django_user_model, ch
     response = client.post("/playground/api/compare/stream/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400 and field in response.json()["errors"]
     assert not CallLog.objects.exists()
+
+
+def test_a_columns_error_is_in_the_readers_language(point_at):
+    from django.utils import translation
+
+    credential = point_at("openai_compatible")
+    with translation.override("zh-hans"):
+        events = _run([CompareColumn(credential, "echo-fault-500"), CompareColumn(credential, "echo-1")])
+    (error,) = [data["error"] for kind, data in events if kind == "error"]
+    assert error["message"].startswith("供应商不可用（HTTP 500），来自 OpenAI 兼容")
