@@ -253,6 +253,7 @@ def _output(
             "model": turn.request.model,
             "provider": turn.request.credential.provider.slug,
             "latency_ms": info.latency_ms if info else None,
+            "ttft_ms": info.ttft_ms if info else None,
             "attempts": info.attempts if info else None,
             # An estimate from the model's prices, as the call log has it; null when the model has none.
             "cost": {"amount": str(info.cost), "currency": info.currency} if info and info.cost is not None else None,

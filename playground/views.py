@@ -77,12 +77,28 @@ def playground_access(view: View) -> View:
     return wrapped
 
 
+ZERO_ID = "00000000-0000-0000-0000-000000000000"
+
+
 def _urls() -> dict[str, str]:
     return {
         "run": reverse("playground:run"),
         "stream": reverse("playground:stream"),
         "models": reverse("playground:models"),
         "new": reverse("playground:index"),
+        "code": reverse("playground:code"),
+        "conversations": reverse("playground:conversations"),
+        # Patterns with a zero id (conversations) or 0 (messages), which the scripts replace.
+        "conversation": reverse("playground:conversation_api", args=[ZERO_ID]),
+        "rename": reverse("playground:rename", args=[ZERO_ID]),
+        "delete": reverse("playground:delete", args=[ZERO_ID]),
+        "regenerate": reverse("playground:regenerate", args=[ZERO_ID]),
+        "exportJson": reverse("playground:export_json", args=[ZERO_ID]),
+        "exportMarkdown": reverse("playground:export_markdown", args=[ZERO_ID]),
+        "messageEdit": reverse("playground:message_edit", args=[0]),
+        "messageDelete": reverse("playground:message_delete", args=[0]),
+        "messageChoose": reverse("playground:message_choose", args=[0]),
+        "messageExchange": reverse("playground:message_exchange", args=[0]),
     }
 
 

@@ -137,9 +137,7 @@ def call_price(*, provider: Provider, credential_id: Any, name: str, model_type:
     return row_price(provider=provider, row=row, name=name, model_type=model_type)
 
 
-def row_price(
-    *, provider: Provider, row: ProviderModel | None, name: str, model_type: str | None
-) -> ModelPrice | None:
+def row_price(*, provider: Provider, row: ProviderModel | None, name: str, model_type: str | None) -> ModelPrice | None:
     """The price of a model row already read (no query), or of a model without a row (catalog, genai-prices)."""
     if row is not None:
         row.provider = provider  # already loaded: no query for the slug

@@ -238,7 +238,7 @@ def test_the_language_select_switches_the_page(compare):
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_screenshots(compare, live_server, language):
-    """Desktop (1366×768) and phone (390×844) after a run of three columns, one of them failed: what the window
+    """Desktop (1366x768) and phone (390x844) after a run of three columns, one of them failed: what the window
     shows (the composer is pinned to its bottom), and the whole page."""
     page = compare
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])

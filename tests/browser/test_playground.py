@@ -27,8 +27,7 @@ def chat(page, text: str) -> dict:
     page.click("#pg-send")
     page.wait_for_selector('#pg-form[data-state="done"], #pg-form[data-state="error"]')
     assert page.get_attribute("#pg-form", "data-state") == "done", page.inner_text("#pg-error")
-    page.click("#pg-tab-json")
-    return json.loads(page.inner_text("#pg-json"))
+    return json.loads(page.text_content("#pg-json"))
 
 
 def test_chat_with_history_in_the_playground(live_server, django_user_model, page, fake_provider, screenshot):
@@ -58,14 +57,13 @@ def test_chat_with_history_in_the_playground(live_server, django_user_model, pag
     first = chat(page, "你好，我叫IOLinker")
     assert first[0]["content"] == "Echo: 你好，我叫IOLinker"
 
-    page.click("#pg-tab-reply")
     page.check("#id_history")
     second = chat(page, "请问我是谁")
     assert [m["role"] for m in second[0]["history"]] == ["system", "user", "assistant", "user"]
     assert second[0]["history"][1]["content"] == "你好，我叫IOLinker"
     assert second[0]["history_rounds_loaded"] == 1
     assert "/playground/c/" in page.url  # a reload keeps the conversation
-    assert page.inner_text("#pg-usage").strip()
+    assert page.locator("#pg-transcript .pg-msg-assistant .pg-msg-badges").last.inner_text().strip()
     screenshot("playground")
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -80,10 +78,10 @@ def test_model_html_is_shown_as_text(live_server, django_user_model, page, point
     open_playground(live_server, django_user_model, page, credential)
     page.fill("#id_model_name", "echo-1")
     chat(page, "<img src=x onerror=\"document.title='pwned'\"> **bold**")
-    page.click("#pg-tab-reply")
-    assert page.locator("#pg-reply img").count() == 0
-    assert page.locator("#pg-reply strong").count() == 1
-    assert "<img" in page.inner_text("#pg-reply")
+    reply = page.locator("#pg-transcript .pg-msg-assistant .pg-msg-body").last
+    assert reply.locator("img").count() == 0
+    assert reply.locator("strong").count() == 1
+    assert "<img" in reply.inner_text()
     assert page.title() != "pwned"
 
 
@@ -106,11 +104,12 @@ def test_bad_input_and_provider_failures_show_on_the_page(live_server, django_us
     assert "please keep this text" in page.inner_text("#pg-transcript")
 
 
-# The transcript's messages as markup, with their times left out: the script writes a live message's time when
-# it appears, the server a stored one's when it was saved.
+# The transcript's messages as markup, with their times and badges left out: the script writes a live message's
+# time when it appears, the server a stored one's when it was saved; a live reply's badges add what its call
+# measured (time to first token, speed, cost) to what the stored message keeps.
 MESSAGES_MARKUP = """() => [...document.querySelectorAll("#pg-transcript .pg-msg")].map((message) => {
   const copy = message.cloneNode(true);
-  copy.querySelectorAll("time").forEach((time) => time.remove());
+  copy.querySelectorAll("time, .pg-msg-badges").forEach((node) => node.remove());
   return copy.outerHTML;
 })"""
 
@@ -149,15 +148,14 @@ def test_a_reasoning_models_thinking_streams_above_its_answer(
     page.fill("#id_model_name", "deepseek-echo")
     output = chat(page, "think first")
     assert output[0]["reasoning"] == "The user wants an echo." and output[0]["content"] == "Echo: think first"
-    page.click("#pg-tab-reply")
 
     thinking = page.locator("#pg-transcript .pg-msg-assistant .pg-thinking")
     assert thinking.is_visible() and not thinking.evaluate("node => node.open")  # folded once the answer came
     thinking.locator("summary").click()
     assert "The user wants an echo." in thinking.inner_text()
     assert "The user wants an echo." not in page.inner_text("#pg-transcript .pg-msg-assistant .pg-msg-body")
-    assert page.locator("#pg-output #pg-thinking").is_visible()
-    assert page.locator("#pg-finish").is_hidden()  # "stop" needs no note
+    assert page.locator("#pg-transcript .pg-thinking").count() == 1  # the reply and its thinking show once
+    assert page.locator("#pg-transcript .pg-msg-finish").is_hidden()  # "stop" needs no note
     screenshot("playground-thinking")
 
     page.reload()
@@ -170,6 +168,7 @@ def test_a_reasoning_models_thinking_streams_above_its_answer(
     screenshot("playground-advanced")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()  # the drawer takes its phone place without the transition a resize shows
+    page.click("#pg-settings-toggle")
     page.click("#pg-advanced summary")
     page.select_option("#id_response_format", "json_schema")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

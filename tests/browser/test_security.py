@@ -69,7 +69,7 @@ def test_the_playground_pages_render_under_the_policy(live_server, django_user_m
     log_in(page, f"{live_server.url}/accounts/login/?next=/playground/compare/", "admin", PASSWORD)
     assert page.url == f"{live_server.url}/playground/compare/"
     page.goto(f"{live_server.url}/playground/")
-    page.click("#pg-tab-json")
+    page.click("#pg-output > summary")
 
     page.context.clear_cookies()
     log_in(page, f"{live_server.url}/accounts/login/?next=/playground/", "nobody", PASSWORD)

@@ -224,7 +224,7 @@ def test_the_advanced_area_renders_every_new_field(player_client, llm):
         assert f'name="{name}"' in page
     for name in ("thinking", "thinking_budget", "image", "image_url"):
         assert f'name="{name}"' in page
-    assert 'enctype="multipart/form-data"' in page and 'id="pg-thinking"' in page
+    assert 'enctype="multipart/form-data"' in page and 'class="pg-thinking"' in page
 
 
 def test_a_credential_is_offered_only_the_models_its_own_server_serves(player_client, point_at):

@@ -1,9 +1,10 @@
 /**
- * The form: its state (idle, streaming, done or error), errors shown next to their fields, the small
- * behaviours of its fields, and sending with the Send button or Ctrl+Enter (⌘+Enter on a Mac).
+ * The form: its state (idle, streaming, done, stopped or error), errors shown next to their fields, the small
+ * behaviours of its fields, and sending: Enter (or the Send button) sends, Shift+Enter adds a line. While a reply
+ * streams, Send gives way to Stop (Esc stops too) and an elapsed-time counter runs.
  */
 import { cookie, make } from "./dom.js";
-import { t } from "./i18n.js";
+import { formatNumber, t } from "./i18n.js";
 
 function errorList(messages, id) {
   const list = make("ul", "errorlist");
@@ -61,28 +62,67 @@ function setupThinking(form) {
  * ``onSend()`` is called when the form is submitted (the page does not reload), ``onState(busy)`` when its
  * state changes.
  */
-export function createComposer(form, { onSend, onState }) {
+/** The seconds since ``start`` in the status line, ten times a second, until stopped. */
+function createClock(slot) {
+  let timer = 0;
+  let started = 0;
+  const show = () => {
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    slot.textContent = t("seconds", { seconds: formatNumber(Number(seconds)) });
+  };
+  return {
+    start() {
+      started = Date.now();
+      window.clearInterval(timer);
+      show();
+      timer = window.setInterval(show, 100);
+    },
+    stop() {
+      window.clearInterval(timer);
+      timer = 0;
+      slot.textContent = "";
+    },
+  };
+}
+
+export function createComposer(form, { onSend, onStop, onState }) {
   const fields = form.elements;
   const messageBox = fields.namedItem("message");
   const sendButton = document.getElementById("pg-send");
+  const stopButton = document.getElementById("pg-stop");
   const statusText = form.querySelector("#pg-status .pg-status-text");
+  const clock = createClock(document.getElementById("pg-elapsed") || document.createElement("span"));
   const formErrors = document.getElementById("pg-form-errors");
   let busy = false;
 
   function setState(state) {
+    const wasBusy = busy;
     busy = state === "streaming";
     form.setAttribute("data-state", state);
     form.setAttribute("aria-busy", busy ? "true" : "false");
-    if (sendButton) sendButton.disabled = busy;
-    if (statusText) statusText.textContent = busy ? t("generating") : "";
+    if (sendButton) {
+      sendButton.disabled = busy;
+      sendButton.hidden = busy;
+    }
+    if (stopButton) stopButton.hidden = !busy;
+    if (statusText) statusText.textContent = busy ? t("waiting") : "";
+    if (busy && !wasBusy) clock.start();
+    if (!busy) clock.stop();
+    if (busy && !wasBusy && stopButton && document.activeElement === sendButton) stopButton.focus();
     onState(busy);
   }
 
-  /** The message box grows with its text, up to 40% of the window. */
+  /** The status line once the first words are in. */
+  function streaming() {
+    if (busy && statusText) statusText.textContent = t("generating");
+  }
+
+  /** The message box grows with its text, from two lines up to 40% of the window. */
   function autosize() {
     if (!messageBox || messageBox.tagName !== "TEXTAREA") return;
+    messageBox.rows = 2;
     messageBox.style.height = "auto";
-    const limit = Math.max(160, Math.round(window.innerHeight * 0.4));
+    const limit = Math.max(120, Math.round(window.innerHeight * 0.4));
     messageBox.style.height = Math.min(messageBox.scrollHeight + 2, limit) + "px";
   }
 
@@ -136,16 +176,25 @@ export function createComposer(form, { onSend, onState }) {
 
   if (messageBox) {
     messageBox.addEventListener("input", autosize);
+    // Enter sends; Shift+Enter adds a line; an IME's Enter (composing Chinese, say) only ends the composition.
     messageBox.addEventListener("keydown", (event) => {
-      if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.isComposing) return;
+      if (event.key !== "Enter" || event.shiftKey || event.altKey || event.isComposing || event.keyCode === 229) return;
       event.preventDefault();
+      if (busy) return;
       if (typeof form.requestSubmit === "function") form.requestSubmit(sendButton || undefined);
       else if (sendButton) sendButton.click();
     });
   }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    onSend();
+    if (!busy) onSend();
+  });
+  if (stopButton) stopButton.addEventListener("click", () => onStop());
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && busy && !document.querySelector("dialog[open]")) {
+      event.preventDefault();
+      onStop();
+    }
   });
   setupErrorMode(form);
   setupHistory(form);
@@ -165,11 +214,14 @@ export function createComposer(form, { onSend, onState }) {
         showFieldErrors("image", [t("imageTooLarge")]);
         imageInput.value = "";
       }
+      const name = document.getElementById("pg-attach-name");
+      if (name) name.textContent = imageInput.files && imageInput.files[0] ? imageInput.files[0].name : "";
     });
   }
 
   return {
     setState,
+    streaming,
     state: () => form.getAttribute("data-state"),
     isBusy: () => busy,
     clearErrors,
@@ -182,6 +234,8 @@ export function createComposer(form, { onSend, onState }) {
         const input = fields.namedItem(name);
         if (input) input.value = "";
       });
+      const attached = document.getElementById("pg-attach-name");
+      if (attached) attached.textContent = "";
       if (!messageBox) return;
       messageBox.value = "";
       autosize();
@@ -189,7 +243,7 @@ export function createComposer(form, { onSend, onState }) {
     /** After a turn, the cursor goes back to the message box unless the user put it elsewhere meanwhile. */
     refocus() {
       const active = document.activeElement;
-      if (messageBox && (active === document.body || active === sendButton)) messageBox.focus();
+      if (messageBox && (active === document.body || active === sendButton || active === stopButton)) messageBox.focus();
     },
     csrfToken() {
       const input = form.querySelector('input[name="csrfmiddlewaretoken"]');

@@ -23,8 +23,15 @@ function markCurrent(item, current) {
   else if (link) link.removeAttribute("aria-current");
 }
 
+/** The chat's heading names the new conversation as its list entry does. */
+function setHeading(item) {
+  const heading = document.getElementById("pg-chat-title");
+  const title = item.querySelector(".pg-conv-title");
+  if (heading && title) heading.textContent = title.textContent;
+}
+
 /** The list <ul> and the form's hidden ``conversation`` field, which says which conversation a turn continues. */
-export function createConversations(form, list) {
+export function createConversations(form, list, onNew) {
   const field = form.elements.namedItem("conversation");
 
   function urlFor(id) {
@@ -50,6 +57,8 @@ export function createConversations(form, list) {
       item.setAttribute("data-new", "");
       item.querySelector("a").href = url;
       item.querySelector(".pg-conv-title").textContent = shortTitle(title) || t("untitled");
+      setHeading(item);
+      if (onNew) onNew(item);
     }
     const time = item.querySelector("time");
     if (time) setTime(time, new Date());
@@ -81,6 +90,7 @@ export function createConversations(form, list) {
     if (!item || !item.hasAttribute("data-new")) return;
     const title = item.querySelector(".pg-conv-title");
     if (title) title.textContent = shortTitle(sent) || t("untitled");
+    setHeading(item);
     item.removeAttribute("data-new");
   }
 

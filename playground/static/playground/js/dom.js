@@ -35,3 +35,55 @@ export function cookie(name) {
   const match = document.cookie.match(new RegExp("(?:^|;\\s*)" + name + "=([^;]*)"));
   return match ? decodeURIComponent(match[1]) : "";
 }
+
+/** Copies ``text``; resolves to whether the browser let it (the clipboard API, else a hidden selection). */
+export function copyText(text) {
+  if (navigator.clipboard && navigator.clipboard.writeText) {
+    return navigator.clipboard.writeText(text).then(
+      () => true,
+      () => copyBySelection(text),
+    );
+  }
+  return Promise.resolve(copyBySelection(text));
+}
+
+function copyBySelection(text) {
+  const box = make("textarea", "pg-visually-hidden");
+  box.value = text;
+  document.body.appendChild(box);
+  box.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch (e) {
+    ok = false;
+  }
+  box.remove();
+  return ok;
+}
+
+/** A URL from the server's pattern with a zero id (``00000000-…`` or ``/0/``) replaced by ``id``. */
+export function urlWith(pattern, id) {
+  const zero = "00000000-0000-0000-0000-000000000000";
+  const text = String(pattern || "");
+  if (text.indexOf(zero) !== -1) return text.replace(zero, encodeURIComponent(id));
+  return text.replace("/0/", "/" + encodeURIComponent(id) + "/");
+}
+
+/** POSTs ``body`` (FormData or nothing) with the CSRF token; resolves to the parsed JSON (or null) and the status. */
+export async function postJson(url, body, csrfToken) {
+  const response = await fetch(url, {
+    method: "POST",
+    body: body || new FormData(),
+    credentials: "same-origin",
+    headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+  });
+  const payload = await response.json().catch(() => null);
+  return { ok: response.ok, status: response.status, payload };
+}
+
+export async function getJson(url) {
+  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  const payload = await response.json().catch(() => null);
+  return { ok: response.ok, status: response.status, payload };
+}

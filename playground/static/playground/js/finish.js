@@ -10,3 +10,11 @@ export function finishNote(reason) {
   if (!reason || typeof reason !== "string" || reason === "stop") return "";
   return Object.prototype.hasOwnProperty.call(NOTES, reason) ? t(NOTES[reason]) : t("finishOther", { reason });
 }
+
+const LABELS = { stop: "finishStop", length: "finishLengthShort", content_filter: "finishFilterShort", tool_calls: "finishToolsShort" };
+
+/** How a reply ended, in a word or two, for its badge ("Stopped at max tokens"); "" when the server did not say. */
+export function finishLabel(reason) {
+  if (!reason || typeof reason !== "string") return "";
+  return Object.prototype.hasOwnProperty.call(LABELS, reason) ? t(LABELS[reason]) : reason;
+}

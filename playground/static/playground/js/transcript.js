@@ -15,10 +15,28 @@ function nearBottom(node) {
   return node.scrollHeight - node.scrollTop - node.clientHeight < FOLLOW_DISTANCE;
 }
 
-/** The transcript <section>: appends messages and keeps the newest in view. */
+/**
+ * The transcript <section>: appends messages and keeps the newest in view while the reader follows, that is
+ * until they scroll up, and again once they scroll back to the bottom.
+ */
 export function createTranscript(section) {
+  const inner = section ? section.querySelector(".pg-transcript-inner") || section : null;
+  let pinned = true;
+  let moving = false; // the next scroll event is ours, not the reader's
+
+  if (section) {
+    section.addEventListener("scroll", () => {
+      if (moving) moving = false;
+      else pinned = nearBottom(section);
+    });
+  }
+
   function scroll(force) {
-    if (section && (force || nearBottom(section))) section.scrollTop = section.scrollHeight;
+    if (!section || !(force || pinned)) return;
+    pinned = true;
+    if (section.scrollHeight - section.scrollTop - section.clientHeight < 1) return;
+    moving = true;
+    section.scrollTop = section.scrollHeight;
   }
 
   /** A new message of ``role`` ("user" or "assistant"), written now, at the end of the transcript. */
@@ -28,7 +46,7 @@ export function createTranscript(section) {
     setText(message, text);
     if (section) {
       dropEmptyNote(section);
-      section.appendChild(message);
+      inner.appendChild(message);
       scroll(true);
     }
     return message;
@@ -44,7 +62,7 @@ export function createTranscript(section) {
     scroll(true);
   }
 
-  return { append, scroll, renderStored, following: () => !!section && nearBottom(section) };
+  return { append, scroll, renderStored, following: () => !!section && pinned, section };
 }
 
 /** A message's text: Markdown where its body says so (data-markdown, the replies), plain text elsewhere. */
@@ -99,5 +117,12 @@ export function markFailed(message, error) {
 export function markFallback(message) {
   message.classList.add("is-fallback");
   const note = message.querySelector(".pg-msg-note");
+  if (note) note.hidden = false;
+}
+
+/** A reply its reader stopped: the part received, with the template's "stopped" note. */
+export function markStopped(message) {
+  message.classList.add("is-stopped");
+  const note = message.querySelector(".pg-msg-stopped");
   if (note) note.hidden = false;
 }

@@ -1,13 +1,26 @@
 /**
- * One turn: the form is posted to the stream endpoint, and its server-sent events (start, reasoning, delta, done
- * or error; see playground/services.py) fill the transcript, the output panel and the conversation list as
- * they arrive. A reasoning model's thinking shows in an open "Thinking" block until the answer starts, then
- * folds away; it is never part of the reply.
+ * One turn: the form is posted to the stream endpoint (or to regenerate / edit, which answer the same way), and
+ * its server-sent events (start, reasoning, delta, done or error; see playground/services.py) fill the
+ * transcript, the JSON output and the conversation list as they arrive. A reasoning model's thinking shows in an
+ * open "Thinking" block until the answer starts, then folds away; it is never part of the reply.
+ *
+ * One request is in flight at a time: Stop (or Esc) aborts it; the server keeps the part received as a reply
+ * marked stopped, and the page shows it so at once.
  */
+import { setBadges } from "./badges.js";
 import { finishNote } from "./finish.js";
 import { t } from "./i18n.js";
 import { readEvents } from "./sse.js";
-import { markFailed, markFallback, setFinish, setModel, setPending, setText, setThinking } from "./transcript.js";
+import {
+  markFailed,
+  markFallback,
+  markStopped,
+  setFinish,
+  setModel,
+  setPending,
+  setText,
+  setThinking,
+} from "./transcript.js";
 
 /** The user's message as the model got it (variables filled in): the last user entry of the history. */
 function sentMessage(first) {
@@ -20,7 +33,9 @@ function sentMessage(first) {
 
 const hasOutput = (result) => !!result && (!Array.isArray(result) || result.length > 0);
 
-export function createTurns({ form, streamUrl, composer, transcript, output, conversations }) {
+export function createTurns({ form, streamUrl, composer, transcript, output, conversations, onEnd }) {
+  let controller = null;
+
   /** The run's output (a list of items, or one): the reply, the JSON, the badges; ``fallback`` if not the model's. */
   function showResult(turn, result, fallback) {
     const list = Array.isArray(result) ? result : [result];
@@ -33,12 +48,9 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     const fold = content && turn.phase !== "answer" ? false : undefined;
     turn.phase = content ? "answer" : turn.phase;
     turn.text = content;
-    output.setThinking(reasoning, fold);
-    output.setReply(content);
-    output.setFinish(note);
     output.setJson(result);
-    output.setBadges(list);
     if (turn.assistant) {
+      setBadges(turn.assistant, list, fallback);
       setPending(turn.assistant, false);
       setThinking(turn.assistant, reasoning, fold);
       setText(turn.assistant, content);
@@ -77,8 +89,7 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
   function renderPartial(turn) {
     const follow = transcript.following();
     const open = thinkingOpen(turn);
-    output.setThinking(turn.reasoning, open);
-    output.setReply(turn.text);
+    if (turn.text) composer.streaming();
     if (turn.assistant) {
       setPending(turn.assistant, !turn.text);
       setThinking(turn.assistant, turn.reasoning, open);
@@ -124,7 +135,7 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
       markIds(turn, data.ids);
       conversations.show(data.conversation, turn);
       showResult(turn, data.output || [], false);
-      composer.clearMessage();
+      if (!turn.resend) composer.clearMessage();
       composer.setState("done");
     } else if (name === "error") {
       cancelFrame(turn);
@@ -153,9 +164,11 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     requestFailed((error && error.message) || t("httpError", { status: response.status }));
   }
 
-  async function stream(response, text) {
-    const turn = {
+  /** The turn's messages: a new exchange at the end, or (``resend``) the given user message and a new reply. */
+  function startTurn(text, resend) {
+    return {
       message: text,
+      resend: !!resend,
       text: "",
       reasoning: "",
       phase: "",
@@ -163,10 +176,27 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
       frame: 0,
       conversation: conversations.current(),
       sidebar: null,
-      sidebarDone: false,
-      user: transcript.append("user", text),
+      sidebarDone: !!resend,
+      user: resend ? resend.user : transcript.append("user", text),
       assistant: transcript.append("assistant", ""),
     };
+  }
+
+  /** Stopped by the reader: the part received stays, marked stopped, as the server keeps it. */
+  function finishStopped(turn) {
+    turn.finished = true;
+    cancelFrame(turn);
+    renderPartial(turn);
+    if (turn.assistant) {
+      setPending(turn.assistant, false);
+      markStopped(turn.assistant);
+    }
+    // The server has the message (it answered); sending it again would be a second turn.
+    if (!turn.resend) composer.clearMessage();
+    composer.setState("stopped");
+  }
+
+  async function stream(response, turn, signal) {
     setPending(turn.assistant, true);
     const handle = (name, payload) => {
       try {
@@ -178,8 +208,9 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     try {
       await readEvents(response.body, handle);
     } catch (e) {
-      // A broken connection ends the turn like one that closes early.
+      // A broken connection ends the turn like one that closes early; an aborted one was stopped.
     }
+    if (!turn.finished && signal.aborted) finishStopped(turn);
     if (!turn.finished) {
       cancelFrame(turn);
       renderPartial(turn);
@@ -187,35 +218,56 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     }
   }
 
-  async function send() {
+  /**
+   * Posts ``data`` to ``url`` and streams the answer into the transcript. ``resend`` ({user}) answers a message
+   * already on the page (regenerate, edit) instead of adding the composer's.
+   */
+  async function run(url, data, text, resend) {
     if (composer.isBusy()) return;
-    const text = composer.message();
-    const data = new FormData(form);
     composer.clearErrors();
     output.reset();
     composer.setState("streaming");
+    controller = new AbortController();
+    const signal = controller.signal;
+    let turn = null;
     try {
       let response;
       try {
-        response = await fetch(streamUrl || form.action, {
+        response = await fetch(url, {
           method: "POST",
           body: data,
           credentials: "same-origin",
+          signal,
           headers: { "X-CSRFToken": composer.csrfToken(), Accept: "text/event-stream" },
         });
       } catch (e) {
-        requestFailed(t("networkError"));
+        if (signal.aborted) composer.setState("stopped");
+        else requestFailed(t("networkError"));
         return;
       }
       const type = response.headers.get("Content-Type") || "";
       if (!response.ok) await refused(response, type);
       else if (type.indexOf("text/event-stream") === -1 || !response.body) requestFailed(t("unexpected"));
-      else await stream(response, text);
+      else {
+        turn = startTurn(text, resend);
+        await stream(response, turn, signal);
+      }
     } finally {
+      controller = null;
       if (composer.state() === "streaming") composer.setState("error");
       composer.refocus();
+      if (onEnd) onEnd(turn, resend);
     }
   }
 
-  return { send };
+  function send() {
+    return run(streamUrl || form.action, new FormData(form), composer.message(), null);
+  }
+
+  /** Ends the request in flight at once; the page is usable again as soon as the fetch is aborted. */
+  function stop() {
+    if (controller) controller.abort();
+  }
+
+  return { send, run, stop, isBusy: () => composer.isBusy() };
 }
