@@ -4,7 +4,7 @@ secret at call time, build the adapter and the transport). Used by ``calls.servi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -159,6 +159,19 @@ class PreparedCall:
     transport: Transport
 
 
+def target_for(credential: Credential, secrets: Mapping[str, str]) -> Target:
+    """Where and how to reach the credential's provider; ``secrets`` are the decrypted values (or stand-ins)."""
+    spec = credential.provider.spec
+    return Target(
+        provider_slug=spec.slug,
+        provider_name=spec.english_name,
+        base_url=base_url_for(credential),
+        secrets=secrets,
+        config=dict(credential.config),
+        quirks=spec.quirks,
+    )
+
+
 def call_prepare(
     call: Call, *, max_attempts: int | None = None, deadline: float | None = None, capture: bool = False
 ) -> PreparedCall:
@@ -166,15 +179,7 @@ def call_prepare(
     _require_in_catalog(call.credential)  # again: a connection test prepares its call without resolving it
     secrets = credential_secret_values(call.credential)
     spec = call.provider.spec
-    target = Target(
-        provider_slug=spec.slug,
-        provider_name=spec.english_name,
-        base_url=base_url_for(call.credential),
-        secrets=secrets,
-        config=dict(call.credential.config),
-        quirks=spec.quirks,
-    )
-    adapter = adapter_for(spec.protocol, target)
+    adapter = adapter_for(spec.protocol, target_for(call.credential, secrets))
     policy = RetryPolicy.from_settings(
         max_attempts=max_attempts, deadline=deadline, retry_timeouts=not spec.self_hosted
     )

@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 from credentials.models import Credential
 from providers.catalog.types import Protocol
 from wire.adapters import adapter_for
-from wire.types import ChatParams, Message, RequestSpec, Target
+from wire.types import ChatParams, Message, RequestSpec
 
-from .resolve import Call, base_url_for, call_resolve
+from .resolve import Call, base_url_for, call_resolve, target_for
 from .rules import chat_rules, rules_apply
 
 
@@ -59,16 +59,8 @@ def call_snippets(
 
 
 def _request(call: Call, params: ChatParams, secrets: dict[str, str]) -> RequestSpec:
-    spec = call.provider.spec
-    target = Target(
-        provider_slug=spec.slug,
-        provider_name=spec.english_name,
-        base_url=base_url_for(call.credential),
-        secrets=secrets,
-        config=dict(call.credential.config),
-        quirks=spec.quirks,
-    )
-    return adapter_for(spec.protocol, target).chat_request(params, stream=False)
+    target = target_for(call.credential, secrets)
+    return adapter_for(call.provider.spec.protocol, target).chat_request(params, stream=False)
 
 
 def _url(spec: RequestSpec) -> str:
