@@ -119,7 +119,7 @@ class Sampling(TypedDict, total=False):
     thinking: Thinking | None
 
 
-def _chat_params(call: Call, messages: Sequence[Message], sampling: Sampling) -> ChatParams:
+def chat_params(call: Call, messages: Sequence[Message], sampling: Sampling) -> ChatParams:
     """The request's parameters, checked against the model's rules (``InvalidInput``) and completed from them."""
     values: dict[str, Any] = {name: value for name, value in sampling.items() if value is not None}
     if "stop" in values:
@@ -165,7 +165,7 @@ def chat(
 ) -> ChatOutcome:
     call = call_resolve(operation="chat", credential=credential, model=model, user=user)
     with recorded(call):
-        params = _chat_params(call, messages, sampling)
+        params = chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline, capture=capture)
         spec = ready.adapter.chat_request(params, stream=False)
         try:
@@ -271,7 +271,7 @@ def chat_stream(
     """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
     call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
     with recorded(call, success=False):
-        params = _chat_params(call, messages, sampling)
+        params = chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline, capture=capture)
     return ChatStream(ready, params)
 

@@ -13,7 +13,7 @@ import json
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlencode
 
 from credentials.models import Credential
@@ -22,7 +22,7 @@ from wire.adapters import adapter_for
 from wire.types import ChatParams, Message, RequestSpec
 
 from .resolve import Call, base_url_for, call_resolve, target_for
-from .rules import chat_rules, rules_apply
+from .services import Sampling, chat_params
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,11 @@ def env_name(credential: Credential, field: str) -> str:
 
 
 def call_snippets(
-    *, credential: Credential | str, model: str, messages: Sequence[Message], **sampling: Any
+    *, credential: Credential | str, model: str, messages: Sequence[Message], **sampling: Unpack[Sampling]
 ) -> CodeSnippets:
     """The chat as code. Raises what a real call raises before sending (``InvalidInput`` for a broken rule)."""
     call = call_resolve(operation="chat", credential=credential, model=model)
-    values = {name: value for name, value in sampling.items() if value is not None}
-    values["stop"] = tuple(values.get("stop") or ())
-    params = ChatParams(model=call.model, messages=tuple(messages), **values)
-    params = rules_apply(chat_rules(credential=call.credential, model=call.model), params)
+    params = chat_params(call, messages, sampling)  # the parameters a real call sends, checked the same way
     secrets = {f.name: f"${env_name(call.credential, f.name)}" for f in call.provider.credential_schema if f.secret}
     spec = _request(call, params, secrets)
     env = tuple(name.lstrip("$") for name in secrets.values())

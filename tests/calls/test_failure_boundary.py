@@ -50,7 +50,7 @@ def test_a_bug_in_a_stream_becomes_a_typed_recorded_error(point_at, broken_adapt
 
 
 def test_a_bug_outside_the_adapter_is_an_internal_error_and_still_recorded(point_at, monkeypatch):
-    monkeypatch.setattr(services, "_chat_params", _boom)
+    monkeypatch.setattr(services, "chat_params", _boom)
     with pytest.raises(ModelDeskError) as info:
         services.chat(credential=point_at("openai_compatible"), model="echo-1", messages=HI)
     assert info.value.error_type == "internal"
