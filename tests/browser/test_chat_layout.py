@@ -113,7 +113,7 @@ def test_stop_ends_a_stalled_stream_at_once_and_keeps_the_part_received(playgrou
     page.fill("#id_model_name", "echo-1-fault-idle")
     page.fill("#id_message", "one two three four five six")
     page.click("#pg-send")
-    page.wait_for_function("() => !!document.querySelector('#pg-transcript .pg-msg-assistant .pg-msg-body').innerText")
+    page.wait_for_function("() => !!document.querySelector('#pg-transcript .pg-msg-assistant .pg-msg-body')?.innerText")
     assert page.locator("#pg-stop").is_visible() and page.locator("#pg-send").is_hidden()
     assert page.inner_text("#pg-elapsed").endswith("s")  # the elapsed-time counter runs
     page.wait_for_timeout(500)  # both chunks are in; only keep-alives follow
@@ -165,7 +165,7 @@ def test_regenerate_keeps_the_earlier_reply_as_an_alternative(playground):
     assert reply.get_attribute("data-id") != first_id
 
     reply.locator('[data-action="prev"]').click()
-    page.wait_for_function("() => document.querySelector('#pg-transcript .pg-pager-label').textContent === '1/2'")
+    page.wait_for_function("() => document.querySelector('#pg-transcript .pg-pager-label')?.textContent === '1/2'")
     assert reply.get_attribute("data-id") == first_id
     page.reload()  # the chosen reply is the one the conversation shows
     assert page.get_attribute("#pg-transcript .pg-msg-assistant", "data-id") == first_id
@@ -224,7 +224,7 @@ def test_rename_search_and_delete_conversations(playground):
     item.locator('[data-action="rename"]').click()
     item.locator(".pg-conv-rename input").fill("Dog talk")
     item.locator(".pg-conv-rename input").press("Enter")
-    page.wait_for_function("() => document.querySelector('#pg-chat-title').textContent === 'Dog talk'")
+    page.wait_for_function("() => document.querySelector('#pg-chat-title')?.textContent === 'Dog talk'")
     assert "export.json" in item.locator('[data-export="json"]').get_attribute("href")
 
     page.fill("#pg-search", "cats")
@@ -268,7 +268,7 @@ def test_the_inspector_and_view_code(playground, screenshot):
     page.click("#pg-inspector [data-dialog-close]")
 
     page.click("#pg-code-open")
-    page.wait_for_function("() => document.querySelector('#pg-code [data-code=curl]').textContent.startsWith('curl')")
+    page.wait_for_function("() => document.querySelector('#pg-code [data-code=curl]')?.textContent.startsWith('curl')")
     page.click("#pg-tab-python")
     assert "import" in page.inner_text('#pg-code [data-code="python"]')
     assert page.inner_text('#pg-code [data-code="env"]').strip()

@@ -83,7 +83,7 @@ def test_two_slow_columns_stream_at_the_same_time(compare):
         """() => {
           const columns = [...document.querySelectorAll("#pg-compare-columns .pg-compare-column")];
           return columns.length === 2
-            && columns.every((c) => c.querySelector(".pg-compare-reply").textContent.length > 0)
+            && columns.every((c) => c.querySelector(".pg-compare-reply")?.textContent.length > 0)
             && columns.every((c) => c.dataset.state === "streaming");
         }"""
     )
