@@ -169,7 +169,8 @@ def test_regenerate_keeps_the_earlier_reply_as_an_alternative(playground):
     assert reply.get_attribute("data-id") == first_id
     page.reload()  # the chosen reply is the one the conversation shows
     assert page.get_attribute("#pg-transcript .pg-msg-assistant", "data-id") == first_id
-    assert page.inner_text("#pg-transcript .pg-pager-label") == "1/2"
+    # The pager is filled in by the page's script once it has loaded: wait for it, as above.
+    page.wait_for_function("() => document.querySelector('#pg-transcript .pg-pager-label')?.textContent === '1/2'")
 
 
 def test_edit_a_message_and_send_it_again(playground):
