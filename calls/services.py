@@ -24,7 +24,9 @@ from providers.models import ModelOrigin, ProviderModel
 from wire.adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
 from wire.polling import call_until_final
 from wire.redaction import escape_control
+from wire.ticking import ticking
 from wire.types import (
+    TICK,
     AudioFile,
     ChatDelta,
     ChatParams,
@@ -191,16 +193,25 @@ def _exchange(ready: PreparedCall) -> dict[str, Any] | None:
 
 
 class ChatStream:
-    """Iterate for deltas as they arrive; ``outcome`` is set once the stream has ended well.
+    """Iterate for deltas as they arrive, and empty ones (``wire.types.TICK``) for the provider's keep-alives;
+    ``outcome`` is set once the stream has ended well.
 
     The call is recorded after the last delta has been handed over, so logging never delays the reply.
     """
 
-    def __init__(self, ready: PreparedCall, params: ChatParams) -> None:
+    def __init__(self, ready: PreparedCall, params: ChatParams, tick_seconds: float | None = None) -> None:
         self.ready = ready
         self.call = ready.call
         self.params = params
+        self.tick_seconds = tick_seconds
         self.outcome: ChatOutcome | None = None
+
+    def _read(self) -> Iterator[ChatDelta]:
+        """The deltas; with ``tick_seconds``, read in a helper thread, with a ``TICK`` after each such silence."""
+        if self.tick_seconds is None:
+            return self._deltas()
+        cancel = self.ready.transport.cancel
+        return ticking(self._deltas(), every=self.tick_seconds, tick=TICK, cancel=cancel)
 
     def _deltas(self) -> Iterator[ChatDelta]:
         adapter, transport = self.ready.adapter, self.ready.transport
@@ -234,12 +245,14 @@ class ChatStream:
         reasoning: list[str] = []
         with recorded(call), _sizes_on_overflow(call, self.params):
             try:
-                for delta in self._deltas():
+                for delta in self._read():
                     call.usage = call.usage.merge(delta.usage)
                     call.finish_reason = delta.finish_reason or call.finish_reason
                     if delta.content or delta.reasoning:
                         content.append(delta.content)
                         reasoning.append(delta.reasoning)
+                        yield delta
+                    elif delta.is_tick:  # the provider is alive but silent: a reader may want to write
                         yield delta
             finally:  # also when the reader stops: the call log counts the tokens seen until then
                 call.usage = usage_or_estimate(call.usage, self.params.messages, "".join(content + reasoning))
@@ -266,14 +279,19 @@ def chat_stream(
     deadline: float | None = None,
     user: Any = None,
     capture: bool = False,
+    tick_seconds: float | None = None,
     **sampling: Unpack[Sampling],
 ) -> ChatStream:
-    """Resolve and prepare now (so configuration errors raise here); the request starts on iteration."""
+    """Resolve and prepare now (so configuration errors raise here); the request starts on iteration.
+
+    With ``tick_seconds`` the stream is read in a helper thread and yields ``TICK`` after each such silence, so
+    that a reader writing to a client notices it went away (``wire.ticking``); a stop then ends the read at once.
+    """
     call = call_resolve(operation="chat_stream", credential=credential, model=model, user=user)
     with recorded(call, success=False):
         params = chat_params(call, messages, sampling)
         ready = call_prepare(call, max_attempts=max_attempts, deadline=deadline, capture=capture)
-    return ChatStream(ready, params)
+    return ChatStream(ready, params, tick_seconds)
 
 
 def embed(*, inputs: list[str], credential: Who = None, model: str | None = None, user: Any = None) -> EmbedOutcome:

@@ -47,6 +47,7 @@ class Stream:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     abort: bool = False
+    silence: float = 0.0  # seconds without a byte after the chunks, before the coda (a model gone quiet)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import TypeAlias
 from urllib.parse import quote
 
 from fakeprovider.base import Call, Plan, Reply, Stall, Stream, dumps, json_reply
+from fakeprovider.echo import STALL_SECONDS
 
 # --- Faults. ---
 
@@ -46,6 +47,13 @@ def _quiet_after_start(plan: Reply | Stream) -> Reply | Stream:
     """The first two chunks, then only keep-alive comments for a minute: a stream that went idle."""
     if isinstance(plan, Stream):
         return replace(plan, chunks=plan.chunks[:2], coda=[KEEPALIVE] * 600, delay=0.1, abort=True)
+    return plan
+
+
+def _silent_after_start(plan: Reply | Stream) -> Reply | Stream:
+    """The first two chunks, then not a byte until the stall time has passed: a model gone quiet."""
+    if isinstance(plan, Stream):
+        return replace(plan, chunks=plan.chunks[:2], coda=[], silence=STALL_SECONDS, abort=True)
     return plan
 
 
@@ -131,5 +139,6 @@ FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
     "trickle": lambda call, produce: _trickle(produce()),
     "keepalive": lambda call, produce: _keepalive(produce()),
     "idle": lambda call, produce: _quiet_after_start(produce()),
+    "silent": lambda call, produce: _silent_after_start(produce()),
     "wrong-shape": lambda call, produce: _wrong_shape(produce()),
 }

@@ -294,10 +294,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _send_stream(self, stream: Stream) -> None:
         headers = {"content-type": stream.media_type, "cache-control": "no-cache", **stream.headers}
         self._start(200, {**headers, "transfer-encoding": "chunked"})
-        for frame in [*stream.prelude, *stream.chunks, *stream.coda]:
-            if not self._pause(stream.delay):
+        for frames, silence in ((stream.prelude + stream.chunks, stream.silence), (stream.coda, 0.0)):
+            for frame in frames:
+                if not self._pause(stream.delay):
+                    return self._drop()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+            if not self._pause(silence):
                 return self._drop()
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
         if stream.abort:
             return self._drop()
         self.wfile.write(b"0\r\n\r\n")

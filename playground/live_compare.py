@@ -4,7 +4,9 @@ Each column is resolved and prepared in the caller's thread (so that a configura
 ``error`` event), then streamed in a thread of its own; their deltas meet in one queue and leave as one event
 stream, each event naming its column. This runs the same with or without a Celery broker: it never waits for one
 column to finish before the next one starts. When the reader goes away (Stop, a closed tab), every column still
-streaming is stopped at its next delta, and its call is logged as cancelled with the tokens seen.
+streaming is stopped at its next delta (a provider's keep-alive counts), and its call is logged as cancelled with
+the tokens seen. While every column is silent, a ``tick`` event goes out each ``TICK_SECONDS`` (the endpoint
+writes it as an SSE comment): that write is how a reader gone away is noticed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from wire.types import Message
 
 logger = logging.getLogger(__name__)
 COLUMNS_MAX = 4
+TICK_SECONDS = 0.5
 _FINISHED = object()
 
 
@@ -112,7 +115,7 @@ def compare_stream(
     *, user: Any, columns: Sequence[CompareColumn], system: str, message: str, max_attempts: int | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Events: ``start`` (the columns), then ``reasoning`` / ``delta`` / ``done`` / ``error`` naming their
-    ``column`` as they come, interleaved, then ``end``."""
+    ``column`` as they come, interleaved, and ``tick`` while all are silent; then ``end``."""
     events: queue.Queue[Any] = queue.Queue()
     yield "start", {"columns": [{"credential": c.credential.name, "model": c.model} for c in columns]}
     running: list[_Column] = []
@@ -124,6 +127,7 @@ def compare_stream(
                 model=column.model,
                 max_attempts=max_attempts,
                 user=user,
+                tick_seconds=TICK_SECONDS,  # a stopped column ends its read at once, even while its model is silent
                 **column.sampling,
             )
         except ModelDeskError as error:
@@ -135,7 +139,11 @@ def compare_stream(
     pending = len(running)
     try:
         while pending:
-            event = events.get()
+            try:
+                event = events.get(timeout=TICK_SECONDS)
+            except queue.Empty:  # every column is silent: write a keep-alive, to learn if the reader is still there
+                yield "tick", {}
+                continue
             if event is _FINISHED:
                 pending -= 1
                 continue

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +34,9 @@ class Conversation(models.Model):
     # Every other setting of the last turn, as the playground form's field names and values (JSON-safe: text,
     # numbers, booleans, null), so that reopening the conversation restores them: see ``playground.forms``.
     settings = models.JSONField(_("settings"), default=dict, blank=True)
+    # The turn whose reply is streaming now, if one is (``playground.inflight``): a newer turn takes its place,
+    # and the older one, seeing that, stops and stores its part before the newer one stores anything.
+    streaming = models.CharField(_("streaming turn"), max_length=80, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -75,6 +80,12 @@ class Message(models.Model):
     tokens_in = models.PositiveIntegerField(_("tokens in"), null=True, blank=True)
     tokens_out = models.PositiveIntegerField(_("tokens out"), null=True, blank=True)
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    # A reply's call, as the page's badges show it again when the conversation is reopened.
+    ttft_ms = models.PositiveIntegerField(_("time to first token (ms)"), null=True, blank=True)
+    tokens_estimated = models.BooleanField(_("tokens estimated"), default=False)
+    finish_reason = models.CharField(_("finish reason"), max_length=32, blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=8, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
     # The call's exact request and response, redacted (``wire.exchange``), when the turn asked for the inspector.
     exchange = models.JSONField(_("request and response"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
@@ -87,3 +98,22 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
+
+    def call_summary(self) -> dict[str, Any]:
+        """A reply's call in the shape of a run's output item (usage, latency, ttft, cost, finish reason): what
+        the page's badges read, for a stored reply as for a live one."""
+        return {
+            "usage": {
+                "input_tokens": self.tokens_in,
+                "output_tokens": self.tokens_out,
+                **({"estimated": True} if self.tokens_estimated else {}),
+            },
+            "latency_ms": self.latency_ms,
+            "ttft_ms": self.ttft_ms,
+            "cost": {"amount": str(self.cost), "currency": self.currency} if self.cost is not None else None,
+            "finish_reason": self.finish_reason or None,
+        }
+
+    def call_json(self) -> str:
+        """``call_summary`` as JSON, for the stored reply's ``data-call`` attribute (the template escapes it)."""
+        return json.dumps(self.call_summary())

@@ -13,7 +13,11 @@ The stream endpoint's events, each one JSON object (``playground_stream``):
 - ``start``: ``{"conversation": id}``, once, before anything is called;
 - ``reasoning``: ``{"reasoning": text}``, a piece of the model's thinking (reasoning models, before the answer);
 - ``delta``: ``{"content": text}``, a piece of the answer;
-- then one of ``done``: ``{"conversation", "output"}`` or ``error``: ``{"conversation", "error", "output"}``.
+- then one of ``done``: ``{"conversation", "output"}`` or ``error``: ``{"conversation", "error", "output"}``;
+- or ``stopped``: ``{"conversation", "ids"}``, when a newer turn of the conversation took over (``inflight``):
+  the part received is kept as a stopped reply;
+- ``tick``: ``{}``, when the provider sent a keep-alive or was silent for ``STREAM_TICK_SECONDS``; the endpoint
+  writes an SSE comment, which is how it learns that a reader went away while the model is silent.
 
 A reader that goes away mid-stream (Stop, a closed tab, Ctrl-C) gets no last event: the part of the reply
 received so far is stored as the reply, marked ``stopped``, and the user's message is not marked failed.
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,12 +50,15 @@ from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking
 from wire.types import Message as ChatMessage
 
 from .images import Attachment
+from .inflight import turn_claim, turn_current, turn_release
 from .models import TITLE_LENGTH, Conversation, Message, Role
 from .selectors import estimate_tokens, fit_rounds, history_rounds, message_replies
 from .tasks import compare_one_task, conversation_title_task
 
 logger = logging.getLogger(__name__)
 FAIL, DEFAULT, ERROR_OUTPUT = "fail", "default", "error_output"
+# While the model is silent, a keep-alive goes to the page this often: writing it is how a Stop is noticed.
+STREAM_TICK_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,7 @@ class Turn:
     messages: list[ChatMessage]
     rounds_loaded: int
     reply: Message | None = None  # the stored reply, once there is one
+    token: str = ""  # a streaming turn's hold on its conversation (``inflight``)
 
     def ids(self) -> dict[str, int | None]:
         """The stored messages' ids, for the page's per-message actions."""
@@ -187,20 +196,25 @@ def _resend_prepare(request: RunRequest) -> None:
     message.save(update_fields=["content", "error"])
 
 
-def turn_start(request: RunRequest) -> Turn:
+def turn_start(request: RunRequest, *, streaming: bool = False) -> Turn:
     """Create or continue the conversation, load history, and store the user's message before calling
-    (or, resending a stored message, prepare it: ``_resend_prepare``)."""
-    _resend_prepare(request)
+    (or, resending a stored message, prepare it: ``_resend_prepare``). A ``streaming`` turn first takes the
+    conversation over from one still streaming (``inflight.turn_claim``), so that its messages come after."""
     conversation = request.conversation or Conversation(user=request.user, title=request.message[:TITLE_LENGTH])
+    token = turn_claim(conversation) if streaming else ""
+    _resend_prepare(request)
     conversation.credential, conversation.model = request.credential, request.model
     if request.settings is not None:
         conversation.settings = dict(request.settings)
-    conversation.save()
+    if conversation._state.adding:
+        conversation.save()
+    else:  # ``streaming`` is the turns' own to write (``inflight``)
+        conversation.save(update_fields=["credential", "model", "settings", "updated_at"])
     messages, rounds_loaded = _sent_messages(request, conversation)
     user_message = request.resend or Message.objects.create(
         conversation=conversation, role=Role.USER, content=request.stored_message
     )
-    return Turn(request, conversation, user_message, messages, rounds_loaded)
+    return Turn(request, conversation, user_message, messages, rounds_loaded, token=token)
 
 
 def _sent_messages(request: RunRequest, conversation: Conversation | None) -> tuple[list[ChatMessage], int]:
@@ -271,6 +285,7 @@ def _reply_store(
     *,
     stopped: bool = False,
     exchange: dict[str, Any] | None = None,
+    finish_reason: str | None = None,
 ) -> None:
     """Store the reply; a resent message's earlier replies become alternatives, and it is no longer failed."""
     if turn.request.resend is not None:
@@ -290,6 +305,11 @@ def _reply_store(
         tokens_in=usage.input_tokens if usage else None,
         tokens_out=usage.output_tokens if usage else None,
         latency_ms=info.latency_ms if info is not None else None,
+        ttft_ms=info.ttft_ms if info is not None else None,
+        tokens_estimated=bool(usage and usage.estimated),
+        finish_reason=finish_reason or "",
+        cost=info.cost if info is not None else None,
+        currency=info.currency if info is not None else "",
         exchange=exchange,
     )
     turn.conversation.save(update_fields=["updated_at"])
@@ -297,7 +317,7 @@ def _reply_store(
 
 @transaction.atomic
 def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
-    _reply_store(turn, outcome.content, outcome.info, exchange=outcome.exchange)
+    _reply_store(turn, outcome.content, outcome.info, exchange=outcome.exchange, finish_reason=outcome.finish_reason)
     return RunResult(turn.conversation, _output(turn, outcome.content, outcome.info, outcome))
 
 
@@ -393,28 +413,52 @@ def playground_run(request: RunRequest) -> RunResult:
 def playground_stream(request: RunRequest) -> Generator[tuple[str, dict[str, Any]], None, None]:
     """Events for the streaming endpoint (this module's docstring): ``start``, ``reasoning`` and ``delta``
     pieces, then ``done`` or ``error``; closed early, the part received is kept as a stopped reply."""
-    turn = turn_start(request)
+    turn = turn_start(request, streaming=True)
+    try:
+        yield from _stream_turn(turn)
+    finally:
+        turn_release(turn.conversation, turn.token)
+
+
+class _Handover(Exception):
+    """A newer turn of the conversation asked this one to stop (``inflight``)."""
+
+
+def _stream_turn(turn: Turn) -> Generator[tuple[str, dict[str, Any]], None, None]:
+    request = turn.request
     received: list[str] = []
     stream: provider_services.ChatStream | None = None
     deltas: Generator[ChatDelta, None, None] | None = None
+    checked = time.monotonic()
     try:
         yield "start", {"conversation": str(turn.conversation.pk)}
-        stream = provider_services.chat_stream(messages=turn.messages, **_call_options(request))
+        stream = provider_services.chat_stream(
+            messages=turn.messages, tick_seconds=STREAM_TICK_SECONDS, **_call_options(request)
+        )
         deltas = iter(stream)
         for delta in deltas:
+            if delta.is_tick:
+                yield "tick", {}
             if delta.reasoning:
                 yield "reasoning", {"reasoning": delta.reasoning}
             if delta.content:
                 received.append(delta.content)
                 yield "delta", {"content": delta.content}
+            if time.monotonic() - checked >= STREAM_TICK_SECONDS:
+                checked = time.monotonic()
+                if not turn_current(turn.conversation, turn.token):
+                    raise _Handover
         if stream.outcome is None:
             raise RuntimeError("the stream ended without an outcome")
         result = turn_succeed(turn, stream.outcome)
-    except GeneratorExit:  # the reader went away (Stop, closed tab, Ctrl-C): keep what it had received
+    except (GeneratorExit, _Handover) as end:  # the reader went away (Stop, closed tab, Ctrl-C), or a newer turn came
         if deltas is not None:
             deltas.close()  # closes the upstream response at once; the call is recorded as cancelled
         turn_stop(turn, "".join(received), stream)
-        raise
+        if isinstance(end, GeneratorExit):
+            raise
+        yield "stopped", {"conversation": str(turn.conversation.pk), "ids": turn.ids()}
+        return
     except Exception as exc:  # the stream always ends with an event, and the message keeps its error
         result = turn_fail(turn, _typed(exc), stream.exchange if stream is not None else None)
         error_event = {"conversation": str(result.conversation.pk), "error": result.error, "output": result.output}

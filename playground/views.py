@@ -231,6 +231,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "tokens_in": message.tokens_in,
         "tokens_out": message.tokens_out,
         "latency_ms": message.latency_ms,
+        "call": message.call_summary() if message.role == "assistant" else None,  # as a run's output item has it
         "created_at": message.created_at.isoformat(),
     }
 
@@ -245,8 +246,12 @@ def run_response(run_request: RunRequest) -> JsonResponse:
 
 
 def _sse(events: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[str]:
+    """Server-sent events; a ``tick`` is a comment, which readers skip (writing it finds a reader gone away)."""
     for event, data in events:
-        yield f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        if event == "tick":
+            yield ": keep-alive\n\n"
+        else:
+            yield f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 async def _as_async(chunks: Iterator[str]) -> AsyncIterator[str]:

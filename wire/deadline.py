@@ -81,6 +81,14 @@ class Alarm:
         with self._lock:
             self.when = None
 
+    def ring_now(self, reason: str) -> None:
+        """Ring at once, from any thread (the reader stopped: ``Transport.cancel``)."""
+        with self._lock:
+            if self.rang:
+                return
+            self.rang = reason
+        self._shutdown()
+
     def ring(self, scheduled: float) -> None:
         with self._lock:
             if self._scheduled == scheduled:
@@ -94,6 +102,11 @@ class Alarm:
                 self.rang = self.reason
         if later is not None:
             _WATCHDOG.schedule(later, self)
+            return
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self.sock is None:
             return
         with suppress(OSError):
             # The plain socket's shutdown, also under TLS: it wakes the reader without touching the TLS state.

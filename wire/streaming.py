@@ -8,7 +8,8 @@ from wire.types import StreamEvent
 
 
 def sse_events(lines: Iterable[str]) -> Iterator[StreamEvent]:
-    """Parse SSE as the OpenAI SDK does: comments ignored, a blank line ends an event, data lines joined."""
+    """Parse SSE as the OpenAI SDK does: a blank line ends an event, data lines joined; a comment (a keep-alive)
+    is passed on as a ``comment`` event of its own, so that a reader learns the stream is alive."""
     event, data = "", list[str]()
     for line in lines:
         if not line:
@@ -17,6 +18,7 @@ def sse_events(lines: Iterable[str]) -> Iterator[StreamEvent]:
             event, data = "", list[str]()
             continue
         if line.startswith(":"):
+            yield StreamEvent(data="", comment=True)
             continue
         name, _, value = line.partition(":")
         value = value.removeprefix(" ")

@@ -125,6 +125,7 @@ class Transport:
         self.redact: Callable[[str], str] = redact or (lambda text: text)
         self.errors = errors  # the adapter's ``response_error``: it knows its provider's error codes
         self.limits: Limits | None = None
+        self.cancelled = False  # ``cancel`` was called: no further attempt
         self.sleep = sleep
         self.clock = clock
         self.client = client or http.sync_client()
@@ -157,6 +158,8 @@ class Transport:
         """
         if self._remaining() <= 0:
             raise deadline_error(self.policy)
+        if self.cancelled:
+            raise ProviderUnavailable("the call was cancelled")
         request = self.client.build_request(
             spec.method,
             spec.url,
@@ -217,7 +220,7 @@ class Transport:
                 self.sleep(delay)
 
     def _retry_delay(self, error: ProviderError) -> float | None:
-        if not error.retryable or self.stats.attempts >= self.policy.max_attempts:
+        if self.cancelled or not error.retryable or self.stats.attempts >= self.policy.max_attempts:
             return None
         if error.timed_out and not self.policy.retry_timeouts:
             return None  # a one-request-at-a-time server is still generating: a retry would queue behind it
@@ -233,6 +236,12 @@ class Transport:
         return error
 
     # --- public -----------------------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """End the call from another thread: the read in progress returns at once and no attempt follows."""
+        self.cancelled = True
+        if self.limits is not None:
+            self.limits.alarm.ring_now("cancelled")
+
     def json(self, spec: RequestSpec) -> Any:
         """Send a request (with retries) and return its decoded JSON body."""
 
@@ -321,7 +330,8 @@ def _checked(lines: Iterable[str], limits: Limits) -> Iterator[str]:
 
 def _noted(events: Iterable[StreamEvent], limits: Limits) -> Iterator[StreamEvent]:
     for event in events:
-        limits.event()
+        if not event.comment:  # a keep-alive is not an event: a stream of only keep-alives still goes idle
+            limits.event()
         yield event
 
 

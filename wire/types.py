@@ -153,6 +153,16 @@ class ChatDelta:
     usage: Usage | None = None
     finish_reason: str | None = None
 
+    @property
+    def is_tick(self) -> bool:
+        """This is ``TICK``: the provider sent a keep-alive (an SSE comment, Anthropic's ``ping``). Readers that
+        write on to a client pass it on (as a keep-alive of their own), so that a client gone away is noticed
+        while the model is silent."""
+        return self is TICK
+
+
+TICK = ChatDelta()  # see ChatDelta.is_tick
+
 
 @dataclass(frozen=True)
 class RemoteModel:
@@ -212,7 +222,9 @@ class RequestSpec:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One server-sent event (``event`` name and ``data``), or one NDJSON line (``data`` only)."""
+    """One server-sent event (``event`` name and ``data``), or one NDJSON line (``data`` only); or, with
+    ``comment``, an SSE comment line (a keep-alive), which adapters answer with a ``TICK``."""
 
     data: str
     event: str = ""
+    comment: bool = False

@@ -103,20 +103,21 @@ def test_variables_fill_the_system_message(playground):
     assert history[-1]["content"] == "Hi, I am Ada"
 
 
-def test_stop_ends_a_stalled_stream_at_once_and_keeps_the_part_received(playground, screenshot):
-    """echo-1-fault-idle sends two chunks and then only keep-alives: Stop (here, Esc) gives the page back within a
-    second, and the part received stays on the page, marked stopped.
-
-    That the server stores it needs the server to notice the reader left while its upstream is silent, which it
-    does only once it writes again (tests/playground/test_services.py covers the storing itself)."""
+def test_stop_ends_a_stalled_stream_at_once_and_keeps_the_part_received(playground, screenshot, settings):
+    """echo-1-fault-silent sends two chunks and then not a byte: Stop (here, Esc) gives the page back within a
+    second, and the part received stays on the page, marked stopped. The server learns of the Stop at its next
+    keep-alive to the page (it sends one each half second of silence), so the stopped reply is stored before the
+    next turn, and a reload shows both turns in order. (The read timeout is a real one here: the tests' 1 s would
+    end the silence first.)"""
+    settings.PROVIDER_HTTP_READ_TIMEOUT = 30
     page = playground
-    page.fill("#id_model_name", "echo-1-fault-idle")
+    page.fill("#id_model_name", "echo-1-fault-silent")
     page.fill("#id_message", "one two three four five six")
     page.click("#pg-send")
     page.wait_for_function("() => !!document.querySelector('#pg-transcript .pg-msg-assistant .pg-msg-body')?.innerText")
     assert page.locator("#pg-stop").is_visible() and page.locator("#pg-send").is_hidden()
     assert page.inner_text("#pg-elapsed").endswith("s")  # the elapsed-time counter runs
-    page.wait_for_timeout(500)  # both chunks are in; only keep-alives follow
+    page.wait_for_timeout(500)  # both chunks are in; silence follows
     partial = replies(page).last.inner_text()
     assert partial.startswith("Echo")
     screenshot("playground-streaming")
@@ -133,6 +134,11 @@ def test_stop_ends_a_stalled_stream_at_once_and_keeps_the_part_received(playgrou
     page.fill("#id_model_name", "echo-1")
     send(page, "next")
     assert replies(page).last.inner_text() == "Echo: next"
+
+    page.reload()
+    page.wait_for_selector("#pg-transcript .pg-msg-assistant")
+    assert [r.inner_text() for r in replies(page).all()] == [partial, "Echo: next"]
+    assert page.locator("#pg-transcript .pg-msg-assistant").first.locator(".pg-msg-stopped").is_visible()
 
 
 def test_stop_during_keep_alives_keeps_the_page_usable(playground):
@@ -248,6 +254,11 @@ def test_badges_show_the_speed_and_how_the_reply_ended(playground):
     assert badges.locator('[data-badge="ttft_ms"]').is_visible()
     assert badges.locator('[data-badge="finish"]').inner_text() == "Complete"
     assert output(page)[0]["ttft_ms"] is not None
+    live = badges.inner_text()
+
+    page.reload()  # the stored reply shows the same badges
+    page.wait_for_selector('#pg-transcript .pg-msg-assistant [data-badge="ttft_ms"]:not([hidden])')
+    assert page.locator("#pg-transcript .pg-msg-assistant .pg-msg-badges").last.inner_text() == live
 
 
 def test_the_inspector_and_view_code(playground, screenshot):

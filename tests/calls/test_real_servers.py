@@ -6,6 +6,7 @@ conservative reply limit for a model without rules."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -111,10 +112,41 @@ def test_a_context_too_long_error_names_the_sizes(point_at):
     assert "2048 tokens, as set on the model" in CallLog.objects.get().message
 
 
+def test_keep_alives_reach_the_reader_as_ticks_and_a_stop_between_them_is_logged_as_cancelled(point_at):
+    """echo-1-fault-keepalive sends keep-alive comments every 0.1 s for a minute before its first token: the
+    reader gets a tick for each, so it can stop (or notice its own client went away) while nothing else comes."""
+    stream = services.chat_stream(credential=point_at("openai_compatible"), model="echo-1-fault-keepalive", messages=HI)
+    pieces = iter(stream)
+    ticks = [next(pieces) for _ in range(3)]
+    assert all(delta.is_tick for delta in ticks)
+    pieces.close()
+    row = CallLog.objects.get()
+    assert row.error_type == "cancelled" and row.latency_ms < 5000
+
+
+def test_with_tick_seconds_a_silent_stream_ticks_and_a_stop_ends_its_read_at_once(point_at):
+    """echo-1-fault-silent sends two chunks and then not a byte for 30 s. With ``tick_seconds`` the reader gets
+    ticks meanwhile, and stopping there shuts the upstream socket at once (the call is logged as cancelled)."""
+    stream = services.chat_stream(
+        credential=point_at("openai_compatible"), model="echo-1-fault-silent", messages=HI, tick_seconds=0.1
+    )
+    pieces = iter(stream)
+    content = []
+    while not (delta := next(pieces)).is_tick:
+        content.append(delta.content)
+    assert "".join(content).startswith("Echo") and next(pieces).is_tick
+    started = time.monotonic()
+    pieces.close()
+    assert time.monotonic() - started < 1
+    assert stream.ready.transport.limits.alarm.rang == "cancelled"  # the socket was shut, not left to time out
+    row = CallLog.objects.get()
+    assert row.error_type == "cancelled" and row.tokens_out >= 1
+
+
 def test_a_stream_the_reader_stops_is_logged_as_cancelled_with_the_tokens_seen(point_at):
     stream = services.chat_stream(credential=point_at("openai_compatible"), model="echo-nousage", messages=HI)
     pieces = iter(stream)
-    first = next(pieces)
+    first = next(delta for delta in pieces if not delta.is_tick)
     pieces.close()  # the reader went away (Stop, a closed tab)
     row = CallLog.objects.get()
     assert row.error_type == "cancelled" and first.content

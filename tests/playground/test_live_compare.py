@@ -85,6 +85,26 @@ def test_a_reader_who_leaves_stops_every_column(point_at):
     assert set(CallLog.objects.values_list("error_type", flat=True)) == {"cancelled"}
 
 
+def test_while_every_column_is_silent_ticks_go_out_and_a_reader_gone_there_stops_them(point_at):
+    """echo-*-fault-keepalive send only keep-alives for a minute: the stream still writes a ``tick`` every
+    ``TICK_SECONDS`` (the endpoint makes it a comment), so a reader gone away is noticed and the columns stop."""
+    credential = point_at("openai_compatible")
+    columns = [CompareColumn(credential, "echo-a-fault-keepalive"), CompareColumn(credential, "echo-b-fault-keepalive")]
+    stream = compare_stream(user=None, columns=columns, system="", message="hi")
+    started = time.monotonic()
+    kinds = []
+    for kind, _data in stream:
+        kinds.append(kind)
+        if kind == "tick":
+            break
+    stream.close()
+    assert kinds == ["start", "tick"] and time.monotonic() - started < 5
+    deadline = time.monotonic() + 5
+    while CallLog.objects.filter(operation="chat_stream").count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(CallLog.objects.values_list("error_type", flat=True)) == ["cancelled", "cancelled"]
+
+
 def test_the_compare_stream_endpoint_sends_each_columns_events(client, point_at, django_user_model):
     user = django_user_model.objects.create_superuser(username="cmp", password="pw-cmp-123")
     client.force_login(user)

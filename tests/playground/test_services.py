@@ -153,6 +153,24 @@ def test_a_stream_closed_by_its_reader_keeps_the_partial_reply_marked_stopped(ll
     assert CallLog.objects.get().error_type == "cancelled"
 
 
+@pytest.mark.parametrize("model", ["echo-1-fault-idle", "echo-1-fault-silent"])
+def test_a_reader_gone_while_the_model_is_silent_is_noticed_at_the_next_tick(player, llm, model):
+    """After two chunks, echo-1-fault-idle sends only keep-alives and echo-1-fault-silent not a byte: either way a
+    ``tick`` goes out (the endpoint writes a comment) at the provider's keep-alive or after
+    ``STREAM_TICK_SECONDS``, and closing there keeps the part received, marked stopped, at once rather than at
+    the read timeout."""
+    events = playground_stream(RunRequest(user=player, credential=llm, model=model, system="", message="a b"))
+    received = []
+    for kind, data in events:
+        if kind == "delta":
+            received.append(data["content"])
+        if kind == "tick" and received:
+            break
+    events.close()
+    reply = Message.objects.get(role="assistant")
+    assert reply.stopped and reply.content == "".join(received) and reply.content.startswith("Echo")
+
+
 def test_a_stopped_reply_is_sent_back_as_history_but_an_empty_one_is_not(player, llm):
     first = playground_stream(RunRequest(user=player, credential=llm, model="echo-1", system="", message="one"))
     next(first), next(first)

@@ -163,6 +163,35 @@ def test_continuing_a_conversation_starts_from_its_credential_and_model(player_c
     assert 'value="echo-typed"' in page.content.decode()
 
 
+def test_the_stream_writes_the_providers_keep_alives_as_comments(player_client, llm):
+    """A tick is written as an SSE comment (which EventSource and sse.js skip): while the model is silent, that
+    write is how the server learns the reader went away. Closing the response there stores the part received."""
+    response = player_client.post(STREAM, form(llm, "a b", model="", model_name="echo-1-fault-idle"))
+    chunks = iter(response.streaming_content)
+    seen = []
+    while b": keep-alive\n\n" not in seen or not any(b"event: delta" in c for c in seen):
+        seen.append(next(chunks))
+    response._iterator.close()  # the test client's wrapper: closes the response as a server does, keeping the db
+    assert Message.objects.get(role="assistant").stopped
+
+
+def test_a_stored_reply_keeps_its_calls_badges_for_the_reopened_page(player_client, llm):
+    """Reopened, a reply shows the badges it had live: time to first token, tokens, cost, how it ended."""
+    body = b"".join(player_client.post(STREAM, form(llm, "badges")).streaming_content).decode()
+    done = json.loads(body.strip().split("\n\n")[-1].split("data: ", 1)[1])
+    live = done["output"][0]
+    reply = Message.objects.get(role="assistant")
+    assert reply.call_summary() == {
+        "usage": {"input_tokens": live["usage"]["input_tokens"], "output_tokens": live["usage"]["output_tokens"]},
+        "latency_ms": live["latency_ms"],
+        "ttft_ms": live["ttft_ms"],
+        "cost": live["cost"],
+        "finish_reason": "stop",
+    }
+    page = player_client.get(f"/playground/c/{done['conversation']}/").content.decode()
+    assert f'data-call="{reply.call_json().replace(chr(34), "&quot;")}"' in page
+
+
 def test_streams_are_served_chunk_by_chunk_under_asgi():
     """Under ASGI the body is an async iterator (Django would buffer a sync one); under WSGI it stays sync."""
     import asyncio

@@ -21,7 +21,7 @@ from wire.adapters import adapter_for
 from wire.adapters.errors import error_from_response
 from wire.quirks import Quirks
 from wire.streaming import ndjson_events, sse_events
-from wire.types import ChatParams, Message, Target
+from wire.types import TICK, ChatDelta, ChatParams, Message, Target
 
 
 def adapter(protocol: str = "openai_compatible", **quirks):
@@ -34,6 +34,18 @@ def sse(*chunks: object, comments: bool = False) -> list[str]:
     for chunk in chunks:
         lines += [f"data: {chunk if isinstance(chunk, str) else json.dumps(chunk)}", ""]
     return lines
+
+
+def test_a_keep_alive_comment_is_a_tick_and_leaves_the_reply_as_it_is():
+    """An SSE comment (DeepSeek's ``: keep-alive``) becomes ``TICK``, so a reader learns the stream is alive; it
+    adds nothing to the reply, and a delta that merely happens to be empty is not a tick."""
+    events = list(sse_events(sse(chunk("Hi"), chunk(finish="stop"), "[DONE]", comments=True)))
+    assert events[0].comment and events[0].data == "" and not events[1].comment
+    deltas = list(adapter().chat_deltas(iter(events)))
+    assert deltas[0] is TICK and deltas[0].is_tick
+    assert [d for d in deltas if d.is_tick] == [TICK]
+    assert "".join(d.content for d in deltas) == "Hi"
+    assert not ChatDelta().is_tick
 
 
 def chunk(content=None, finish=None, usage=None, choices=True, **delta):

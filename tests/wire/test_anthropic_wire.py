@@ -29,7 +29,7 @@ from tests.fakeprovider.helpers import KEY
 from tests.wire.loopback import transport
 from wire.adapters.anthropic import AnthropicAdapter
 from wire.streaming import sse_events
-from wire.types import ChatParams, ImagePart, Message, ResponseFormat, Target, TextPart, Thinking
+from wire.types import TICK, ChatParams, ImagePart, Message, ResponseFormat, Target, TextPart, Thinking
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 HI = (Message("user", "hi"),)
@@ -244,6 +244,23 @@ def test_stream_thinking_deltas_are_reasoning_signatures_are_skipped_and_message
     assert (usage[0].input_tokens, usage[0].cached_input_tokens) == (42, 12)
     assert (usage[-1].input_tokens, usage[-1].output_tokens, usage[-1].reasoning_tokens) == (None, 90, 70)
     assert deltas[-1].finish_reason == "end_turn"
+
+
+def test_a_ping_is_a_tick_and_other_events_without_text_give_nothing():
+    """Anthropic's keep-alive is a ``ping`` event (https://platform.claude.com/docs/en/build-with-claude/streaming,
+    "Ping events", checked 2026-12-02): it becomes ``TICK``; a block's start and stop give no delta at all."""
+    deltas = list(
+        adapter().chat_deltas(
+            sse(
+                {"type": "ping"},
+                {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}},
+                {"type": "content_block_stop", "index": 0},
+                {"type": "message_stop"},
+            )
+        )
+    )
+    assert deltas[0] is TICK and [d.content for d in deltas[1:]] == ["Hi"]
 
 
 # --- through the fake provider --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from wire.adapters.base import CHAT, MODELS, Adapter, sampling
 from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node, parse_json
 from wire.types import (
+    TICK,
     ChatDelta,
     ChatParams,
     ChatResult,
@@ -213,6 +214,9 @@ class AnthropicAdapter(Adapter):
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
         for event in events:
+            if event.comment:
+                yield TICK
+                continue
             data = parse_json(event.data, "the stream event").obj()
             kind = event.event or data.text("type")
             if kind == "message_stop":
@@ -223,6 +227,8 @@ class AnthropicAdapter(Adapter):
             delta = self._event_delta(kind, data)
             if delta is not None:
                 yield delta
+            elif kind == "ping":  # Anthropic's keep-alive
+                yield TICK
         raise BadResponse("the stream ended before message_stop")
 
     def _event_delta(self, kind: str, data: Node) -> ChatDelta | None:

@@ -19,6 +19,7 @@ from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node, parse_json
 from wire.thinking import ThinkSplitter, split_think, thinking_fields
 from wire.types import (
+    TICK,
     AudioFile,
     ChatDelta,
     ChatParams,
@@ -190,6 +191,9 @@ class OpenAICompatibleAdapter(Adapter):
         reply = _ReplyStream()
         finished = done = False
         for event in events:
+            if event.comment:  # a keep-alive (DeepSeek, Xinference)
+                yield TICK
+                continue
             if event.data.startswith("[DONE]"):
                 done = True
                 break

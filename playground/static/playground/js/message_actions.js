@@ -37,7 +37,7 @@ function showStored(element, message) {
   });
   const thinking = element.querySelector(".pg-thinking");
   if (thinking) thinking.hidden = true;
-  setBadges(element, [{ usage: { input_tokens: message.tokens_in, output_tokens: message.tokens_out }, latency_ms: message.latency_ms }], true);
+  setBadges(element, [message.call || {}], !!message.stopped);
 }
 
 function flash(button, text) {

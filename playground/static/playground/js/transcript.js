@@ -4,9 +4,19 @@
  * markup. The functions here only fill that markup in: text through textContent, replies through
  * renderMarkdown() (markdown.js: raw HTML off, its output sanitized by DOMPurify).
  */
+import { setBadges } from "./badges.js";
 import { dropEmptyNote, fromTemplate } from "./dom.js";
 import { localizeTimes, setTime } from "./i18n.js";
 import { renderMarkdown } from "./markdown.js";
+
+/** A stored reply's call (its data-call attribute: usage, latency, ttft, cost, finish reason), or null. */
+function readCall(message) {
+  try {
+    return JSON.parse(message.getAttribute("data-call"));
+  } catch (e) {
+    return null;
+  }
+}
 
 /** Within this many pixels of the bottom, the reader follows the reply: new text keeps the bottom in view. */
 const FOLLOW_DISTANCE = 96;
@@ -52,12 +62,16 @@ export function createTranscript(section) {
     return message;
   }
 
-  /** First paint: the server's times in the page's format, its replies rendered as Markdown. */
+  /** First paint: the server's times in the page's format, its replies rendered as Markdown, with their badges. */
   function renderStored() {
     if (!section) return;
     localizeTimes(section);
     section.querySelectorAll("[data-markdown]").forEach((body) => {
       renderMarkdown(body, body.textContent);
+    });
+    section.querySelectorAll(".pg-msg[data-call]").forEach((message) => {
+      const call = readCall(message);
+      if (call) setBadges(message, [call], false);
     });
     scroll(true);
   }

@@ -137,6 +137,10 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
       showResult(turn, data.output || [], false);
       if (!turn.resend) composer.clearMessage();
       composer.setState("done");
+    } else if (name === "stopped") {
+      // A newer turn of this conversation (another tab) took over: this one keeps its part, marked stopped.
+      markIds(turn, data.ids);
+      finishStopped(turn);
     } else if (name === "error") {
       cancelFrame(turn);
       markIds(turn, data.ids);
