@@ -87,9 +87,17 @@ def conversation_title_generate(*, conversation_id: str) -> str | None:
 
 
 def compare_one(
-    *, credential_id: str, model: str, system: str, message: str, user_id: int | None, max_tokens: int | None = None
+    *,
+    credential_id: str,
+    model: str,
+    system: str,
+    message: str,
+    user_id: int | None,
+    sampling: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One column of a compare run: the reply or the error, with latency and tokens. Never a secret."""
+    """One column of a compare run: the reply or the error, with latency and tokens. Never a secret.
+
+    ``sampling`` holds the column's ``calls.services.Sampling`` keywords (temperature, top_p, max_tokens)."""
     credential = Credential.objects.select_related("provider").filter(pk=credential_id).first()
     base: dict[str, Any] = {"credential": credential.name if credential else "", "model": model}
     if credential is None:
@@ -98,7 +106,7 @@ def compare_one(
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     try:
         outcome = provider_services.chat(
-            messages=messages, credential=credential, model=model, user=user, max_tokens=max_tokens
+            messages=messages, credential=credential, model=model, user=user, **(sampling or {})
         )
     except ModelDeskError as error:
         return {

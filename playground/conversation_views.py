@@ -1,5 +1,5 @@
 """Endpoints on conversations and their messages: list and search, read, rename, delete, export, regenerate the
-last reply, edit a message and resend, delete a message, choose among a reply's alternatives.
+last reply, edit a message and resend, delete a message, choose among a reply's alternatives; the images sent.
 
 Only the owner reaches a conversation or a message: for anyone else it does not exist (404). Posts need the CSRF
 token, as every post does. Errors are JSON: ``{"errors": {field: [message, ...]}}`` for bad input (400),
@@ -22,7 +22,7 @@ from .conversations import conversation_delete, conversation_rename, message_del
 from .exports import conversation_export_json, conversation_export_markdown
 from .forms import RenameForm
 from .models import Conversation, Message, Role
-from .selectors import conversation_get, conversation_list, last_user_message, message_get
+from .selectors import conversation_get, conversation_list, last_user_message, message_get, message_image_get
 from .views import (
     body_data,
     errors_response,
@@ -210,3 +210,16 @@ def exchange(request: HttpRequest, message_id: str) -> JsonResponse:
     if found.exchange is None:
         return _not_found(_("This message has no recorded request; turn on the inspector before sending."))
     return JsonResponse({"message": found.pk, "exchange": found.exchange})
+
+
+@require_GET
+@playground_access
+def image(request: HttpRequest, image_id: str) -> HttpResponse:
+    """An image sent with a message, for the transcript: only its owner gets it, only as the image it is."""
+    found = message_image_get(user=request.user, image_id=image_id)
+    if found is None or found.data is None:
+        raise Http404(_("No such image."))
+    response = HttpResponse(bytes(found.data), content_type=found.media_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -5,7 +5,7 @@ names follow ``core.validators.validate_model_name``; parameters stay within the
 generic bounds where the catalog has none (``calls.rules.rules_problems``, each error on its field: an image a
 model cannot see on the image's field). The limits are the same on every database.
 
-An attached image is sent with the message but stored as a note (``playground.images``).
+An attached image is sent with the message and stored with it (``playground.images``).
 
 ``{{variables}}`` fill the system message and the user message. The settings of a valid form (every field but
 the credential, the model, the message and the attachments: ``SETTING_FIELDS``) are stored with the conversation,
@@ -35,7 +35,6 @@ from core.validators import (
     JSON_MAX_DEPTH,
     MODEL_NAME_MAX_LENGTH,
     json_too_deep,
-    model_name_problem,
     validate_model_name,
 )
 from credentials.models import Credential
@@ -43,7 +42,15 @@ from credentials.selectors import STATUS_LABELS, credential_status
 from providers.models import Provider, ProviderModel
 from wire.types import ResponseFormat, Thinking
 
-from .images import IMAGE_MAX_BYTES, IMAGE_URL_MAX_LENGTH, MEDIA_TYPES, ImageError, image_from_bytes, image_from_url
+from .images import (
+    IMAGE_MAX_BYTES,
+    IMAGE_URL_MAX_LENGTH,
+    MEDIA_TYPES,
+    ImageError,
+    image_from_bytes,
+    image_from_url,
+    stored_attachments,
+)
 from .models import TITLE_LENGTH, Conversation, Message
 from .selectors import conversation_get, credentials_by_health, first_healthy, parse_uuid
 from .services import DEFAULT, ERROR_OUTPUT, FAIL, RunRequest, run_problems
@@ -199,6 +206,17 @@ class CredentialChoiceField(forms.ModelChoiceField):
         return gettext("%(name)s (%(status)s)") % {"name": obj.name, "status": status}
 
 
+def system_field() -> forms.CharField:
+    """The system message, the same in the playground and on the compare page."""
+    return forms.CharField(
+        label=_("System message"),
+        required=False,
+        max_length=TEXT_MAX_CHARS,
+        initial="You are a helpful assistant",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class PlaygroundForm(forms.Form):
     credential = CredentialChoiceField(
         label=_("Credential"), queryset=Credential.objects.none(), empty_label=_("Choose a credential")
@@ -211,13 +229,7 @@ class PlaygroundForm(forms.Form):
             attrs={"placeholder": _("e.g. qwen-plus, gpt-4o-mini"), "maxlength": MODEL_NAME_MAX_LENGTH}
         ),
     )
-    system = forms.CharField(
-        label=_("System message"),
-        required=False,
-        max_length=TEXT_MAX_CHARS,
-        initial="You are a helpful assistant",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    system = system_field()
     message = forms.CharField(
         label=_("User message"),
         strip=False,
@@ -429,9 +441,11 @@ class PlaygroundForm(forms.Form):
             self.add_error(field if field in self.fields else None, message)
 
     def run_request(self, *, resend: Message | None = None, edit: bool = False) -> RunRequest:
-        """The run; ``resend`` answers that stored message again (with ``edit``, after it takes the new text)."""
+        """The run; ``resend`` answers that stored message again (with ``edit``, after it takes the new text), with
+        the images it was sent with."""
         request = self._request(self.cleaned_data)
-        return replace(request, resend=resend, edit=edit, images=() if resend and not edit else request.images)
+        images = stored_attachments(resend) if resend is not None else request.images
+        return replace(request, resend=resend, edit=edit, images=images)
 
     def _request(self, data: dict[str, Any]) -> RunRequest:
         return RunRequest(
@@ -554,132 +568,3 @@ def _json_body(body: bytes) -> dict[str, Any]:
 
 class RenameForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=TITLE_LENGTH)
-
-
-COMPARE_SLOTS = 4
-
-
-class CompareForm(forms.Form):
-    """The same prompt for up to four credential/model pairs."""
-
-    system = forms.CharField(
-        label=_("System message"),
-        required=False,
-        max_length=TEXT_MAX_CHARS,
-        initial="You are a helpful assistant",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    message = forms.CharField(
-        label=_("User message"), max_length=TEXT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    max_tokens = forms.IntegerField(label=_("Max tokens"), required=False, min_value=1, max_value=1_000_000)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        credentials = chat_credentials()
-        for slot in range(1, COMPARE_SLOTS + 1):
-            self.fields[f"credential_{slot}"] = CredentialChoiceField(
-                label=_("Credential %(n)d") % {"n": slot},
-                queryset=credentials,
-                required=False,
-                empty_label=_("Choose a credential"),
-            )
-            self.fields[f"model_{slot}"] = ModelNameField(
-                label=_("Model %(n)d") % {"n": slot},
-                required=False,
-                widget=forms.TextInput(
-                    attrs={
-                        "placeholder": _("model name"),
-                        "list": "pg-compare-models",
-                        "maxlength": MODEL_NAME_MAX_LENGTH,
-                    }
-                ),
-            )
-
-    def slots(self) -> list[tuple[Any, Any]]:
-        return [(self[f"credential_{n}"], self[f"model_{n}"]) for n in range(1, COMPARE_SLOTS + 1)]
-
-    def clean_message(self) -> str:
-        return require_text(self.cleaned_data["message"])
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        targets = []
-        for slot in range(1, COMPARE_SLOTS + 1):
-            credential, model = data.get(f"credential_{slot}"), (data.get(f"model_{slot}") or "").strip()
-            if credential and model:
-                targets.append((credential, model))
-            elif credential or model:
-                self.add_error(f"model_{slot}" if credential else f"credential_{slot}", _("Fill in both, or neither."))
-        if not targets and not self.errors:
-            raise forms.ValidationError(_("Choose at least one credential and model to compare."))
-        data["targets"] = targets
-        return data
-
-
-HISTORY_MAX_MESSAGES = 200
-
-
-class CompareRequestError(ValueError):
-    """A live-compare JSON body that cannot be run; ``errors`` is shaped as ``form.errors`` is."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-def compare_columns(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``columns`` of a live-compare JSON body, checked: each a credential (its id or name) that can chat, a
-    model name, an optional ``max_tokens`` and its own ``history`` (earlier user and assistant turns, so that a
-    follow-up goes to every column with what that column said). Raises ``CompareRequestError`` naming the field."""
-    raw = payload.get("columns")
-    if not isinstance(raw, list) or not 1 <= len(raw) <= COMPARE_SLOTS:
-        raise CompareRequestError({"columns": [gettext("Send one to four columns.")]})
-    credentials = chat_credentials()
-    columns, errors = [], {}
-    for index, column in enumerate(raw):
-        key = f"columns.{index}"
-        if not isinstance(column, dict):
-            errors[key] = [gettext("Each column is an object with a credential and a model.")]
-            continue
-        credential = _column_credential(credentials, column.get("credential"))
-        model = column.get("model")
-        problem = model_name_problem(model) if isinstance(model, str) else gettext("Name a model.")
-        max_tokens = column.get("max_tokens")
-        if credential is None:
-            errors[f"{key}.credential"] = [gettext("No enabled credential that can chat has this id or name.")]
-        if problem:
-            errors[f"{key}.model"] = [problem]
-        if max_tokens is not None and (type(max_tokens) is not int or not 1 <= max_tokens <= 1_000_000):
-            errors[f"{key}.max_tokens"] = [gettext("max_tokens must be a whole number from 1 to 1000000.")]
-        history = _column_history(column.get("history", []), f"{key}.history", errors)
-        columns.append({"credential": credential, "model": model, "max_tokens": max_tokens, "history": history})
-    if errors:
-        raise CompareRequestError(errors)
-    return columns
-
-
-def _column_credential(credentials: Any, value: Any) -> Credential | None:
-    if not isinstance(value, str) or not value:
-        return None
-    pk = parse_uuid(value)
-    found: Credential | None = (credentials.filter(pk=pk) if pk else credentials.filter(name=value)).first()
-    return found
-
-
-def _column_history(value: Any, key: str, errors: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
-    turns = value if isinstance(value, list) and len(value) <= HISTORY_MAX_MESSAGES else None
-    if turns is None or not all(
-        isinstance(t, dict)
-        and t.get("role") in {"user", "assistant"}
-        and isinstance(t.get("content"), str)
-        and len(t["content"]) <= TEXT_MAX_CHARS
-        and "\0" not in t["content"]
-        for t in turns
-    ):
-        errors[key] = [
-            gettext("History is a list of at most %(count)d turns, each a role (user or assistant) and its content.")
-            % {"count": HISTORY_MAX_MESSAGES}
-        ]
-        return ()
-    return tuple((t["role"], t["content"]) for t in turns)

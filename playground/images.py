@@ -1,8 +1,10 @@
 """Images attached to a playground message: a PNG, JPEG, WebP or GIF file of at most 5 MB, or an image URL.
 
 A file is sent inline (base64 with its media type, which comes from its extension and must match its first
-bytes); a URL is sent as it is, for the provider to fetch. Only the text of a message is stored: the image
-becomes a note such as ``[image: cat.png]`` in the stored message, so history sent back later is text only.
+bytes); a URL is sent as it is, for the provider to fetch. The image is stored with its message
+(``models.MessageImage``): the transcript shows it, and regenerating or editing the message sends it again. The
+message's text gets a note such as ``[image: cat.png]``, and history sent back in later turns is that text only
+(an image in every later turn would cost its tokens again and again).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 
 from wire.types import ImagePart
+
+from .models import Message, MessageImage, image_note
 
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_URL_MAX_LENGTH = 2048
@@ -40,7 +44,7 @@ class Attachment:
 
     @property
     def note(self) -> str:
-        return f"[image: {self.label}]" if self.label else "[image]"
+        return image_note(self.label)
 
 
 def _looks_like(media_type: str, head: bytes) -> bool:
@@ -87,3 +91,31 @@ def image_from_url(url: str) -> Attachment:
     if parts.scheme not in {"http", "https"} or not parts.netloc or len(url) > IMAGE_URL_MAX_LENGTH:
         raise ImageError(_("Enter an http:// or https:// image URL."))
     return Attachment(ImagePart(url=url), PurePosixPath(parts.path).name or parts.netloc)
+
+
+def image_rows(message: Message, attachments: tuple[Attachment, ...]) -> list[MessageImage]:
+    """The rows that keep ``attachments`` with their ``message`` (not yet saved)."""
+    return [
+        MessageImage(
+            message=message,
+            position=position,
+            name=a.label,
+            media_type=a.image.media_type,
+            data=base64.b64decode(a.image.data) if a.image.data else None,
+            url=a.image.url,
+        )
+        for position, a in enumerate(attachments)
+    ]
+
+
+def stored_attachments(message: Message) -> tuple[Attachment, ...]:
+    """The images a stored message was sent with, to send them again (regenerate, edit and resend)."""
+    return tuple(
+        Attachment(
+            ImagePart(url=row.url)
+            if row.url
+            else ImagePart(data=base64.b64encode(bytes(row.data or b"")).decode("ascii"), media_type=row.media_type),
+            row.name,
+        )
+        for row in message.images.all()
+    )

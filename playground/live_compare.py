@@ -7,6 +7,14 @@ column to finish before the next one starts. When the reader goes away (Stop, a 
 streaming is stopped at its next delta (a provider's keep-alive counts), and its call is logged as cancelled with
 the tokens seen. While every column is silent, a ``tick`` event goes out each ``TICK_SECONDS`` (the endpoint
 writes it as an SSE comment): that write is how a reader gone away is noticed.
+
+One column can be stopped while the others go on: the ``start`` event names the ``run``, and
+``compare_column_stop`` sets that column's stop, so that it ends at its next delta or keep-alive (within
+``TICK_SECONDS``), sends ``stopped`` and is logged as cancelled like any stopped stream. The runs are found in a
+registry held in this process's memory, because the column's thread is here and nothing else can reach it: that
+is enough for the embedded default (one process), and behind several worker processes a stop that lands in
+another process finds nothing and changes nothing (the page's global Stop, which closes the request, still
+stops every column wherever it runs).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,15 +81,50 @@ def _output(outcome: provider_services.ChatOutcome) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _Run:
+    """A compare streaming in this process: whose it is, and each column's stop (set: end at the next delta)."""
+
+    user_id: Any
+    stops: tuple[threading.Event, ...]
+
+
+_RUNS: dict[str, _Run] = {}
+_RUNS_LOCK = threading.Lock()
+
+
+def _user_id(user: Any) -> Any:
+    return getattr(user, "pk", None)
+
+
+def compare_column_stop(*, user: Any, run: str, column: int) -> bool:
+    """Stops column ``column`` of the compare ``run`` that ``user`` is streaming, the other columns going on.
+
+    False when this process streams no such run for this user (it ended, it is someone else's, or it runs in
+    another process: the registry is per process) or has no such column; stopping a column twice is True."""
+    with _RUNS_LOCK:
+        found = _RUNS.get(run)
+    if found is None or found.user_id != _user_id(user) or not 0 <= column < len(found.stops):
+        return False
+    found.stops[column].set()
+    return True
+
+
 class _Column(threading.Thread):
-    """Streams one prepared column into the shared queue; stops at the next delta once ``stop`` is set."""
+    """Streams one prepared column into the shared queue; stops at the next delta once ``stop`` is set, and then
+    says ``stopped`` (which only a reader still there, whose column alone was stopped, reads)."""
 
     def __init__(
-        self, index: int, column: CompareColumn, stream: provider_services.ChatStream, events: queue.Queue[Any]
+        self,
+        index: int,
+        column: CompareColumn,
+        stream: provider_services.ChatStream,
+        events: queue.Queue[Any],
+        stop: threading.Event,
     ) -> None:
         super().__init__(name=f"compare-column-{index}", daemon=True)
         self.index, self.column, self.stream, self.events = index, column, stream, events
-        self.stop = threading.Event()
+        self.stop = stop
         self.language = translation.get_language()  # the reader's: a thread starts with none active
 
     def run(self) -> None:
@@ -92,6 +136,7 @@ class _Column(threading.Thread):
         try:
             for delta in deltas:
                 if self.stop.is_set():
+                    self.events.put(("stopped", {"column": self.index}))
                     break
                 if delta.reasoning:
                     self.events.put(("reasoning", {"column": self.index, "reasoning": delta.reasoning}))
@@ -114,41 +159,62 @@ class _Column(threading.Thread):
 def compare_stream(
     *, user: Any, columns: Sequence[CompareColumn], system: str, message: str, max_attempts: int | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Events: ``start`` (the columns), then ``reasoning`` / ``delta`` / ``done`` / ``error`` naming their
-    ``column`` as they come, interleaved, and ``tick`` while all are silent; then ``end``."""
-    events: queue.Queue[Any] = queue.Queue()
-    yield "start", {"columns": [{"credential": c.credential.name, "model": c.model} for c in columns]}
+    """Events: ``start`` (the ``run`` id and the columns), then ``reasoning`` / ``delta`` / ``done`` / ``error`` /
+    ``stopped`` naming their ``column`` as they come, interleaved, and ``tick`` while all are silent; then ``end``.
+    While it streams, ``compare_column_stop`` can stop one column of it."""
+    columns = columns[:COLUMNS_MAX]
+    run = _Run(_user_id(user), tuple(threading.Event() for _ in columns))
+    run_id = str(uuid.uuid4())
+    with _RUNS_LOCK:
+        _RUNS[run_id] = run
     running: list[_Column] = []
-    for index, column in enumerate(columns[:COLUMNS_MAX]):
-        try:
-            stream = provider_services.chat_stream(
-                messages=_messages(system, column, message),
-                credential=column.credential,
-                model=column.model,
-                max_attempts=max_attempts,
-                user=user,
-                tick_seconds=TICK_SECONDS,  # a stopped column ends its read at once, even while its model is silent
-                **column.sampling,
-            )
-        except ModelDeskError as error:
-            yield "error", {"column": index, "error": _error(column, error)}
-            continue
-        running.append(_Column(index, column, stream, events))
-    for thread in running:
-        thread.start()
-    pending = len(running)
     try:
-        while pending:
+        yield (
+            "start",
+            {"run": run_id, "columns": [{"credential": c.credential.name, "model": c.model} for c in columns]},
+        )
+        events: queue.Queue[Any] = queue.Queue()
+        for index, column in enumerate(columns):
             try:
-                event = events.get(timeout=TICK_SECONDS)
-            except queue.Empty:  # every column is silent: write a keep-alive, to learn if the reader is still there
-                yield "tick", {}
+                stream = _prepare(user, column, system, message, max_attempts)
+            except ModelDeskError as error:
+                yield "error", {"column": index, "error": _error(column, error)}
                 continue
-            if event is _FINISHED:
-                pending -= 1
-                continue
-            yield event
-    finally:  # the reader went away, or every column ended: nobody streams on for nobody
+            running.append(_Column(index, column, stream, events, run.stops[index]))
         for thread in running:
-            thread.stop.set()
+            thread.start()
+        yield from _merged(events, len(running))
+    finally:  # the reader went away, or every column ended: nobody streams on for nobody
+        with _RUNS_LOCK:
+            _RUNS.pop(run_id, None)
+        for stop in run.stops:
+            stop.set()
     yield "end", {}
+
+
+def _prepare(
+    user: Any, column: CompareColumn, system: str, message: str, max_attempts: int | None
+) -> provider_services.ChatStream:
+    return provider_services.chat_stream(
+        messages=_messages(system, column, message),
+        credential=column.credential,
+        model=column.model,
+        max_attempts=max_attempts,
+        user=user,
+        tick_seconds=TICK_SECONDS,  # a stopped column ends its read at once, even while its model is silent
+        **column.sampling,
+    )
+
+
+def _merged(events: queue.Queue[Any], pending: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The columns' events as they come, until all ``pending`` columns have finished; ``tick`` while all are silent."""
+    while pending:
+        try:
+            event = events.get(timeout=TICK_SECONDS)
+        except queue.Empty:  # every column is silent: write a keep-alive, to learn if the reader is still there
+            yield "tick", {}
+            continue
+        if event is _FINISHED:
+            pending -= 1
+            continue
+        yield event

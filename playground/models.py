@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -53,6 +52,16 @@ class Conversation(models.Model):
         return reverse("playground:conversation", args=[self.pk])
 
 
+def image_note(label: str) -> str:
+    """What a message's text says of an image sent with it: the model reads it in later history."""
+    return f"[image: {label}]" if label else "[image]"
+
+
+def with_image_notes(text: str, labels: list[str]) -> str:
+    notes = " ".join(image_note(label) for label in labels)
+    return f"{text}\n\n{notes}" if notes else text
+
+
 class Role(models.TextChoices):
     SYSTEM = "system", _("system")
     USER = "user", _("user")
@@ -99,6 +108,12 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:40]}"
 
+    def shown_text(self) -> str:
+        """The text as the transcript shows it: without the images' notes, as the images themselves show."""
+        labels = [image.name for image in self.images.all()]
+        noted = with_image_notes("", labels)
+        return self.content.removesuffix(noted) if labels else self.content
+
     def call_summary(self) -> dict[str, Any]:
         """A reply's call in the shape of a run's output item (usage, latency, ttft, cost, finish reason): what
         the page's badges read, for a stored reply as for a live one."""
@@ -114,6 +129,23 @@ class Message(models.Model):
             "finish_reason": self.finish_reason or None,
         }
 
-    def call_json(self) -> str:
-        """``call_summary`` as JSON, for the stored reply's ``data-call`` attribute (the template escapes it)."""
-        return json.dumps(self.call_summary())
+
+class MessageImage(models.Model):
+    """An image sent with a user message: the file's bytes (kept in the database, which every process and machine
+    shares), or the URL the provider was given. Regenerating or editing the message sends it again; the
+    transcript shows it. History sent back in later turns has only its note (``playground.images``)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="images", verbose_name=_("message"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    media_type = models.CharField(_("media type"), max_length=32, blank=True)
+    data = models.BinaryField(_("data"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=2048, blank=True)
+
+    class Meta:
+        ordering = ["message", "position"]
+        verbose_name = _("message image")
+        verbose_name_plural = _("message images")
+
+    def __str__(self) -> str:
+        return self.name or self.url

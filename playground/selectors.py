@@ -7,14 +7,14 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from calls.usage import estimate_tokens
 from credentials.models import CheckStatus, Credential
 from credentials.selectors import NEEDS_REENTRY, credential_status
 
-from .models import Conversation, Message, Role
+from .models import Conversation, Message, MessageImage, Role
 
 Round = tuple[Message, Message]
 SEARCH_MAX_CHARS = 200
@@ -70,8 +70,18 @@ def conversation_get(*, user: Any, conversation_id: Any) -> Conversation | None:
 
 def conversation_messages(*, conversation: Conversation, superseded: bool = False) -> QuerySet[Message]:
     """The transcript: without the replies a regeneration replaced, unless ``superseded``."""
-    messages = conversation.messages.all()
+    images = Prefetch("images", queryset=MessageImage.objects.defer("data"))  # the page links to the bytes
+    messages = conversation.messages.prefetch_related(images)
     return messages if superseded else messages.filter(superseded=False)
+
+
+def message_image_get(*, user: Any, image_id: Any) -> MessageImage | None:
+    """An image of a message of one of the user's own conversations, or None."""
+    try:
+        pk = int(image_id)
+    except (TypeError, ValueError):
+        return None
+    return MessageImage.objects.filter(pk=pk, message__conversation__user=user).first()
 
 
 def message_get(*, user: Any, message_id: Any) -> Message | None:

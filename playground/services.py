@@ -4,9 +4,9 @@ through ``calls.services``, store the turn, and shape the output exactly as the 
 and ``finish_reason`` (``"length"``: cut at the token limit). ``usage`` gets ``"estimated": true`` when the
 provider reported none and ModelDesk counted it.
 
-Only text is stored. An attached image is sent with the new message and kept in the stored message as a note
-(``[image: cat.png]``), so history sent back later is text only; a reply's reasoning is shown and returned but
-not stored, and never sent back.
+An attached image is sent with the new message and stored with it (``playground.images``); the stored text gets
+a note (``[image: cat.png]``), and history sent back later is text only. A reply's reasoning is shown and
+returned but not stored, and never sent back.
 
 The stream endpoint's events, each one JSON object (``playground_stream``):
 
@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +49,9 @@ from wire.redaction import storable
 from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking
 from wire.types import Message as ChatMessage
 
-from .images import Attachment
+from .images import Attachment, image_rows
 from .inflight import turn_claim, turn_current, turn_release
-from .models import TITLE_LENGTH, Conversation, Message, Role
+from .models import TITLE_LENGTH, Conversation, Message, MessageImage, Role, with_image_notes
 from .selectors import estimate_tokens, fit_rounds, history_rounds, message_replies
 from .tasks import compare_one_task, conversation_title_task
 
@@ -80,7 +80,7 @@ class RunRequest:
     frequency_penalty: float | None = None
     response_format: ResponseFormat | None = None
     thinking: Thinking | None = None
-    images: tuple[Attachment, ...] = ()  # sent with the message; stored as notes (text only)
+    images: tuple[Attachment, ...] = ()  # sent with the message and stored with it; later history has their notes
     max_attempts: int | None = None
     error_mode: str = FAIL
     default_value: str = ""
@@ -98,8 +98,7 @@ class RunRequest:
     @property
     def stored_message(self) -> str:
         """The message as it is stored and sent back in later history: its text and a note for each image."""
-        notes = " ".join(a.note for a in self.images)
-        return f"{self.message}\n\n{notes}" if notes else self.message
+        return with_image_notes(self.message, [a.label for a in self.images])
 
     def user_message(self) -> ChatMessage:
         """The new message as the model gets it: text, or text and images."""
@@ -211,9 +210,10 @@ def turn_start(request: RunRequest, *, streaming: bool = False) -> Turn:
     else:  # ``streaming`` is the turns' own to write (``inflight``)
         conversation.save(update_fields=["credential", "model", "settings", "updated_at"])
     messages, rounds_loaded = _sent_messages(request, conversation)
-    user_message = request.resend or Message.objects.create(
-        conversation=conversation, role=Role.USER, content=request.stored_message
-    )
+    user_message = request.resend
+    if user_message is None:
+        user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=request.stored_message)
+        MessageImage.objects.bulk_create(image_rows(user_message, request.images))
     return Turn(request, conversation, user_message, messages, rounds_loaded, token=token)
 
 
@@ -368,12 +368,17 @@ def compare_run(
     system: str,
     message: str,
     max_tokens: int | None = None,
+    samplings: Sequence[Mapping[str, Any]] | None = None,
     timeout: float = 300,
 ) -> list[dict[str, Any]]:
-    """The same prompt to up to four models at once, as a Celery group; results in the order asked."""
+    """The same prompt to up to four models at once, as a Celery group; results in the order asked.
+
+    ``samplings`` are the targets' own parameters (``calls.services.Sampling`` keywords, JSON numbers), in the
+    targets' order; without them every target gets ``max_tokens``."""
+    own = list(samplings) if samplings is not None else [{"max_tokens": max_tokens}] * len(targets)
     job = group(
-        compare_one_task.s(str(c.pk), model, system, message, user.pk if user else None, max_tokens)
-        for c, model in targets
+        compare_one_task.s(str(c.pk), model, system, message, user.pk if user else None, sampling=dict(sampling))
+        for (c, model), sampling in zip(targets, own, strict=True)
     )
     results: list[dict[str, Any]] = job.apply_async().get(timeout=timeout)
     return results

@@ -17,8 +17,15 @@ def conversation_title_task(conversation_id: str) -> dict[str, Any]:
 
 @shared_task(name="playground.compare_one")
 def compare_one_task(
-    credential_id: str, model: str, system: str, message: str, user_id: int | None, max_tokens: int | None = None
+    credential_id: str,
+    model: str,
+    system: str,
+    message: str,
+    user_id: int | None,
+    max_tokens: int | None = None,
+    sampling: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """One compare column; ``max_tokens`` alone is what tasks queued before ``sampling`` existed carry."""
     from .background import compare_one
 
     return compare_one(
@@ -27,5 +34,5 @@ def compare_one_task(
         system=system,
         message=message,
         user_id=user_id,
-        max_tokens=max_tokens,
+        sampling=sampling if sampling is not None else {"max_tokens": max_tokens},
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import conversation_views, views
+from . import compare_views, conversation_views, views
 
 app_name = "playground"
 
@@ -11,8 +11,10 @@ urlpatterns = [
     path("c/<uuid:conversation_id>/export.md", conversation_views.export_markdown, name="export_markdown"),
     path("compare/", views.compare, name="compare"),
     path("api/compare/stream/", views.compare_stream_view, name="compare_stream"),
+    path("api/compare/<uuid:run>/stop/<int:column>/", compare_views.column_stop, name="compare_column_stop"),
     path("api/code/", views.code, name="code"),
     path("api/messages/<int:message_id>/exchange/", conversation_views.exchange, name="message_exchange"),
+    path("api/images/<int:image_id>/", conversation_views.image, name="image"),
     path("api/models/", views.models, name="models"),
     path("api/run/", views.run, name="run"),
     path("api/stream/", views.stream, name="stream"),

@@ -25,16 +25,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ModelDeskError
-from wire.types import Message as ChatMessage
 
+from .compare_forms import CompareForm, CompareRequestError, compare_columns
 from .forms import (
     TEXT_MAX_CHARS,
-    CompareForm,
-    CompareRequestError,
     JsonBodyError,
     PlaygroundForm,
     chat_credentials,
-    compare_columns,
     completed_data,
     llm_models,
     llm_models_for,
@@ -130,12 +127,15 @@ def index(request: HttpRequest, conversation_id: str | None = None) -> HttpRespo
         if conversation is None:
             return render(request, "playground/forbidden.html", {"message": _("No such conversation.")}, status=404)
     query = request.GET.get("q", "")
+    messages = list(conversation_messages(conversation=conversation)) if conversation else []
     context = {
         "form": PlaygroundForm(user=request.user, initial=_initial(request.user, conversation)),
         "conversations": conversation_list(user=request.user, query=query),
         "query": query,
         "conversation": conversation,
-        "messages": conversation_messages(conversation=conversation) if conversation else [],
+        "messages": messages,
+        # The stored replies' calls, for their badges (the markup of a message is the same stored or live).
+        "calls": {m.pk: m.call_summary() for m in messages if m.role == "assistant"},
         "urls": _urls(),
     }
     return render(request, "playground/index.html", context)
@@ -327,7 +327,8 @@ def code(request: HttpRequest) -> JsonResponse:
 @playground_access
 def compare_stream_view(request: HttpRequest) -> HttpResponseBase:
     """Live compare: the columns stream side by side, all at once (``playground.live_compare``), as server-sent
-    events ``start``, then ``reasoning`` / ``delta`` / ``done`` / ``error`` with their ``column``, then ``end``."""
+    events ``start`` (with the ``run`` id that ``compare_views.column_stop`` takes), then ``reasoning`` /
+    ``delta`` / ``done`` / ``error`` / ``stopped`` with their ``column``, then ``end``."""
     if request.content_type == "application/json" and _has_columns(request.body):
         prepared = _json_compare(request)
     else:
@@ -354,17 +355,14 @@ CompareRun = tuple[list[CompareColumn], str, str]
 
 
 def _form_compare(request: HttpRequest) -> CompareRun | JsonResponse:
-    """The compare page's form: up to four credential/model pairs, one max tokens for all, no history."""
+    """The compare page's form: up to four credential/model pairs, each with its own parameters, no history."""
     data = body_data(request, CompareForm().fields)
     if isinstance(data, JsonResponse):
         return data
     form = CompareForm(data)
     if not form.is_valid():
         return errors_response(form.errors)
-    sampling = {"max_tokens": form.cleaned_data.get("max_tokens")}
-    targets = form.cleaned_data["targets"]
-    columns = [CompareColumn(credential, model, sampling=sampling) for credential, model in targets]
-    return columns, form.cleaned_data.get("system") or "", form.cleaned_data["message"]
+    return form.columns(), form.cleaned_data.get("system") or "", form.cleaned_data["message"]
 
 
 def _json_compare(request: HttpRequest) -> CompareRun | JsonResponse:
@@ -377,21 +375,11 @@ def _json_compare(request: HttpRequest) -> CompareRun | JsonResponse:
     if not isinstance(system, str) or len(system) > TEXT_MAX_CHARS:
         errors["system"] = [_("The system message is text of at most 100,000 characters.")]
     try:
-        raw = compare_columns(payload)
+        columns = compare_columns(payload)
     except CompareRequestError as exc:
         errors.update(exc.errors)
-        raw = []
     if errors:
         return errors_response(errors)
-    columns = [
-        CompareColumn(
-            c["credential"],
-            c["model"],
-            sampling={"max_tokens": c["max_tokens"]},
-            history=tuple(ChatMessage(role, content) for role, content in c["history"]),
-        )
-        for c in raw
-    ]
     return columns, system, message
 
 
@@ -406,7 +394,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             targets=form.cleaned_data["targets"],
             system=form.cleaned_data.get("system") or "",
             message=form.cleaned_data["message"],
-            max_tokens=form.cleaned_data.get("max_tokens"),
+            samplings=form.cleaned_data["samplings"],
         )
     model_names = sorted(set(llm_models_for(chat_credentials()).values_list("name", flat=True)))
     context = {"form": form, "results": results, "model_names": model_names}

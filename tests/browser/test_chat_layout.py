@@ -33,6 +33,16 @@ def playground(live_server, django_user_model, page, point_at):
     return page
 
 
+def vision_model(*, supports_vision: bool) -> None:
+    """echo-1 in the catalog of the fake provider's credential, seeing images or not."""
+    from providers.models import Provider, ProviderModel
+
+    provider = Provider.objects.get(slug="openai_compatible")
+    ProviderModel.objects.update_or_create(
+        provider=provider, name="echo-1", model_type="llm", defaults={"supports_vision": supports_vision}
+    )
+
+
 def send(page, text: str, state: str = "done") -> None:
     page.fill("#id_message", text)
     page.click("#pg-send")
@@ -78,6 +88,22 @@ def test_the_composer_stays_at_the_bottom_and_enter_sends(playground):
     assert page.locator("#pg-settings").is_hidden()  # the collapsed panel is remembered
     page.click("#pg-settings-toggle")
     assert page.locator("#pg-settings").is_visible()
+
+
+def test_ctrl_enter_can_be_the_send_key(playground):
+    """Chosen under the message box and remembered in the browser: then Enter adds a line and Ctrl+Enter sends."""
+    page = playground
+    page.select_option("#pg-send-key", "ctrl")
+    page.click("#id_message")
+    page.keyboard.type("one")
+    page.keyboard.press("Enter")
+    page.keyboard.type("two")
+    assert page.input_value("#id_message") == "one\ntwo" and page.get_attribute("#pg-form", "data-state") != "done"
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector('#pg-form[data-state="done"]')
+    assert replies(page).last.inner_text() == "Echo: one\ntwo"
+    page.reload()
+    assert page.input_value("#pg-send-key") == "ctrl"
 
 
 def test_the_settings_come_back_when_the_conversation_is_reopened(playground):
@@ -154,6 +180,62 @@ def test_stop_during_keep_alives_keeps_the_page_usable(playground):
     page.wait_for_selector('#pg-form[data-state="stopped"]', timeout=1000)
     assert time.monotonic() - started < 1
     assert page.locator("#pg-send").is_enabled()
+
+
+def test_an_image_goes_to_a_vision_model_and_shows_in_the_transcript(playground, screenshot, tmp_path):
+    """Attached with the button or pasted into the message box: the user bubble shows the image, the model gets it
+    (the fake provider counts image parts: "[1 image]"), and after a reload the stored image still shows."""
+    from tests.playground.images import real_png
+
+    PNG = real_png()
+    vision_model(supports_vision=True)
+    page = playground
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(PNG)
+    page.set_input_files("#id_image", str(picture))
+    assert page.inner_text("#pg-attach-name") == "cat.png"
+    send(page, "what is this?")
+    assert replies(page).last.inner_text().startswith("[1 image] Echo")
+    assert page.locator("#pg-transcript .pg-msg-user .pg-msg-image").count() == 1
+    assert page.inner_text("#pg-attach-name") == ""  # sent: the composer is empty again
+
+    # Pasted: the clipboard's image file becomes the attachment (named for its type, as screenshots have no name).
+    page.evaluate(
+        """(bytes) => {
+            const file = new File([new Uint8Array(bytes)], "", { type: "image/png" });
+            const data = new DataTransfer();
+            data.items.add(file);
+            const box = document.getElementById("id_message");
+            box.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+        }""",
+        list(PNG),
+    )
+    assert page.inner_text("#pg-attach-name") == "pasted-image.png"
+    send(page, "and this?")
+    assert replies(page).last.inner_text().startswith("[1 image] Echo")
+
+    page.reload()
+    images = page.locator("#pg-transcript .pg-msg-user .pg-msg-image")
+    assert images.count() == 2
+    page.wait_for_function("() => [...document.querySelectorAll('.pg-msg-image')].every((i) => i.naturalWidth > 0)")
+    assert "[image:" not in page.inner_text("#pg-transcript")
+    screenshot("playground-image")
+
+
+def test_a_model_that_cannot_see_refuses_an_image_with_a_clear_message(playground, tmp_path):
+    from tests.playground.images import PNG
+
+    vision_model(supports_vision=False)
+    page = playground
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(PNG)
+    page.set_input_files("#id_image", str(picture))
+    page.fill("#id_message", "what is this?")
+    page.click("#pg-send")
+    page.wait_for_selector('[data-errors-for="image"] li')
+    assert page.inner_text('[data-errors-for="image"]') == "echo-1 is not a vision model: it does not accept images."
+    assert page.locator("#pg-transcript .pg-msg-user").count() == 0  # nothing was sent, nothing is lost
+    assert page.input_value("#id_message") == "what is this?"
 
 
 def test_regenerate_keeps_the_earlier_reply_as_an_alternative(playground):

@@ -1,5 +1,6 @@
-"""Live compare in a real browser: the columns stream side by side at once, render Markdown, stop together, and
-keep each other's answers when one fails. Every test here also fails on a CSP violation (see conftest.py).
+"""Live compare in a real browser: the columns stream side by side at once, render Markdown, stop together or
+one by one, each with its own parameters, and keep each other's answers when one fails. Every test here also
+fails on a CSP violation (see conftest.py).
 
 The fake provider answers "Echo: " and the user's message; a model named ``…-fault-latency-300`` sends each
 stream frame 0.3 s apart, so a column's time is known and two columns run one after the other would add up.
@@ -71,6 +72,19 @@ def wait_idle(page) -> float:
 
 def column(page, index: int):
     return page.locator(COLUMN).nth(index)
+
+
+def set_params(page, slot: int, **values: str) -> None:
+    """Opens the slot's folded parameters (wherever they are: in the slot, or lent to its column) and fills them."""
+    box = page.locator(f'.pg-compare-params[data-params-slot="{slot}"]')
+    if box.get_attribute("open") is None:
+        box.locator("summary").click()
+    for name, value in values.items():
+        page.fill(f"#id_{name}_{slot}", value)
+
+
+def sent_bodies(fake_provider) -> list[dict]:
+    return [json.loads(r.body) for r in fake_provider.requests if r.path.endswith("/chat/completions")]
 
 
 def test_two_slow_columns_stream_at_the_same_time(compare):
@@ -149,6 +163,85 @@ def test_stop_ends_every_column_at_once_and_keeps_the_text(compare):
     assert CallLog.objects.filter(error_type="cancelled").count() == 2
 
 
+def test_a_columns_own_stop_ends_it_while_the_other_streams_on(compare):
+    """A column's Stop marks it stopped at once with its partial text and the note; the other column keeps
+    streaming to its end, the global Stop staying until then; the server logs the stopped call as cancelled."""
+    page = compare
+    page.choose(SLOW_A, SLOW_B)
+    run(page, "a message long enough to stream for many seconds, piece by piece, slowly")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("#pg-compare-columns .pg-compare-reply")]
+          .filter((r) => r.textContent.length > 0).length === 2"""
+    )
+    first, second = column(page, 0), column(page, 1)
+    assert first.locator(".pg-compare-column-stop").get_attribute("aria-label") == f"Stop {SLOW_A}"
+    first.locator(".pg-compare-column-stop").click()
+    assert first.get_attribute("data-state") == "stopped"
+    assert first.locator(".pg-compare-column-stop").is_hidden()
+    partial = first.locator(".pg-compare-reply").inner_text()
+    assert partial.startswith("Echo") and first.locator(".pg-compare-finish").is_visible()
+    assert second.get_attribute("data-state") == "streaming" and page.is_visible("#pg-compare-stop")
+    wait_idle(page)
+    assert second.get_attribute("data-state") == "done"
+    assert second.locator(".pg-compare-reply").inner_text().endswith("piece by piece, slowly")
+    assert first.get_attribute("data-state") == "stopped"
+    assert first.locator(".pg-compare-reply").inner_text() == partial  # nothing more came into the stopped column
+    assert "Finished" in page.inner_text("#pg-compare-status")
+    deadline = time.monotonic() + 5
+    while CallLog.objects.filter(operation="chat_stream").count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert dict(CallLog.objects.values_list("model", "error_type")) == {SLOW_A: "cancelled", SLOW_B: ""}
+
+
+def test_each_column_sends_its_own_parameters(compare, fake_provider):
+    """Temperature, top_p and max tokens set in a slot go with that model's request only; once the columns are
+    there the parameters sit in each column's header, folded to what is set, and a change there goes with the
+    follow-up."""
+    page = compare
+    page.choose("echo-1", "echo-2")
+    set_params(page, 1, temperature="0.2", max_tokens="64")
+    set_params(page, 2, temperature="1.3", top_p="0.5")
+    run(page, "first")
+    wait_idle(page)
+    sent = {body["model"]: body for body in sent_bodies(fake_provider)}
+    assert sent["echo-1"]["temperature"] == 0.2 and sent["echo-1"]["max_tokens"] == 64
+    assert "top_p" not in sent["echo-1"]
+    assert sent["echo-2"]["temperature"] == 1.3 and sent["echo-2"]["top_p"] == 0.5
+    assert sent["echo-2"].get("max_tokens") != 64
+    head = column(page, 0).locator(".pg-compare-column-head")
+    assert head.locator('.pg-compare-params[data-params-slot="1"]').count() == 1
+    assert head.locator(".pg-compare-params-summary").inner_text() == "Temperature 0.2 · Max tokens 64"
+
+    set_params(page, 2, temperature="0.9")
+    run(page, "second")
+    wait_idle(page)
+    latest = {body["model"]: body for body in sent_bodies(fake_provider)}  # the last request of each model
+    assert latest["echo-2"]["temperature"] == 0.9 and latest["echo-1"]["temperature"] == 0.2
+
+    page.click("#pg-compare-restart")  # the columns go; their parameters go back to the slots, as set
+    assert page.locator('.pg-compare-slot[data-slot="2"] .pg-compare-params').count() == 1
+    assert page.input_value("#id_temperature_2") == "0.9"
+
+
+def test_a_slots_parameters_show_the_models_defaults(compare):
+    """Once a slot names a catalog model, its empty parameters show that model's defaults as placeholders."""
+    from credentials.models import Credential
+    from providers.models import ProviderModel
+
+    provider = Credential.objects.get().provider
+    ProviderModel.objects.create(
+        provider=provider, name="echo-1", model_type="llm", temperature_default=0.7, max_tokens_default=512
+    )
+    page = compare
+    page.choose("echo-1")
+    page.click('.pg-compare-params[data-params-slot="1"] > summary')
+    page.wait_for_function("() => document.getElementById('id_max_tokens_1').placeholder === '512'")
+    assert page.get_attribute("#id_temperature_1", "placeholder") == "0.7"
+    assert page.get_attribute("#id_top_p_1", "placeholder") == "Default"
+    page.fill("#id_model_1", "echo-unknown")
+    page.wait_for_function("() => document.getElementById('id_max_tokens_1').placeholder === 'Default'")
+
+
 def test_esc_stops_a_run(compare):
     page = compare
     page.choose(SLOW_A, SLOW_B)
@@ -206,7 +299,8 @@ def test_a_follow_up_goes_to_every_column_with_its_own_history(compare, fake_pro
 
 
 def test_form_errors_show_next_to_their_fields_without_a_reload(compare):
-    """A half-filled slot is caught in the page; a bad max tokens comes back from the server under its field."""
+    """A half-filled slot is caught in the page; a column's bad max tokens or temperature comes back from the
+    server under its field, its folded parameters opened."""
     page = compare
     page.choose("echo-1")
     page.fill("#id_model_1", "")
@@ -215,11 +309,19 @@ def test_form_errors_show_next_to_their_fields_without_a_reload(compare):
     page.wait_for_selector("#pg-compare-alert:visible")
     assert page.inner_text('[data-errors-for="model_1"]') == "Fill in both, or neither."
     page.fill("#id_model_1", "echo-1")
-    page.fill("#id_max_tokens", "0")  # the setup stayed open: nothing ran
+    set_params(page, 1, max_tokens="0")  # the setup stayed open: nothing ran
+    page.click('.pg-compare-params[data-params-slot="1"] > summary')  # folded again: the error opens it
+    page.select_option("#id_credential_2", index=1)
+    page.fill("#id_model_2", "echo-2")
+    set_params(page, 2, temperature="5")
+    page.click('.pg-compare-params[data-params-slot="2"] > summary')
     run(page, "anyone?")
-    page.wait_for_selector('[data-errors-for="max_tokens"]:not(:empty)')
+    page.wait_for_selector('[data-errors-for="max_tokens_1"]:not(:empty)')
     assert page.inner_text('[data-errors-for="model_1"]') == ""
-    assert page.get_attribute("#id_max_tokens", "aria-invalid") == "true"
+    assert page.get_attribute("#id_max_tokens_1", "aria-invalid") == "true"
+    assert page.inner_text('[data-errors-for="temperature_2"]') == "temperature must be a number from 0 to 2."
+    assert page.locator('.pg-compare-params[data-params-slot="1"]').get_attribute("open") is not None
+    assert page.locator('.pg-compare-params[data-params-slot="2"]').get_attribute("open") is not None
     assert page.evaluate("window.__samePage") is True
     assert page.is_enabled("#pg-compare-send") and page.locator(COLUMN).count() == 0
 

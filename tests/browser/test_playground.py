@@ -155,6 +155,8 @@ def test_a_reasoning_models_thinking_streams_above_its_answer(
     assert "The user wants an echo." in thinking.inner_text()
     assert "The user wants an echo." not in page.inner_text("#pg-transcript .pg-msg-assistant .pg-msg-body")
     assert page.locator("#pg-transcript .pg-thinking").count() == 1  # the reply and its thinking show once
+    summary = page.inner_text("#pg-transcript .pg-thinking > summary")  # with how long it took: "Thinking · 0.1 s"
+    assert summary.startswith("Thinking · ") and summary.endswith(" s"), summary
     assert page.locator("#pg-transcript .pg-msg-finish").is_hidden()  # "stop" needs no note
     screenshot("playground-thinking")
 

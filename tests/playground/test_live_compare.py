@@ -9,7 +9,7 @@ import time
 import pytest
 
 from calls.models import CallLog
-from playground.live_compare import CompareColumn, compare_stream
+from playground.live_compare import CompareColumn, compare_column_stop, compare_stream
 from wire.types import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)  # columns stream in threads, with their own connections
@@ -177,6 +177,85 @@ def test_a_bad_follow_up_names_the_field(client, point_at, django_user_model, ch
     response = client.post("/playground/api/compare/stream/", json.dumps(body), content_type="application/json")
     assert response.status_code == 400 and field in response.json()["errors"]
     assert not CallLog.objects.exists()
+
+
+def _wait_for_logs(count: int) -> None:
+    deadline = time.monotonic() + 5
+    while CallLog.objects.filter(operation="chat_stream").count() < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_stopping_one_column_lets_the_other_stream_to_its_end(point_at):
+    """Both stream slowly; the stopped column says ``stopped`` and is logged as cancelled, with what it had
+    written, while the other streams on after the stop to its ``done``."""
+    credential = point_at("openai_compatible")
+    columns = [
+        CompareColumn(credential, "echo-a-fault-latency-200"),
+        CompareColumn(credential, "echo-b-fault-latency-200"),
+    ]
+    stream = compare_stream(user=None, columns=columns, system="", message="a message that streams in pieces")
+    kinds, run = [], None
+    for kind, data in stream:
+        kinds.append((kind, data.get("column")))
+        if kind == "start":
+            run = data["run"]
+        if kinds.count(("delta", 0)) == 1 and kinds[-1] == ("delta", 0):
+            assert compare_column_stop(user=None, run=run, column=0)
+    stopped = kinds.index(("stopped", 0))
+    assert ("delta", 1) in kinds[stopped:] and ("delta", 0) not in kinds[stopped:]
+    assert ("done", 1) in kinds and ("done", 0) not in kinds and kinds[-1] == ("end", None)
+    _wait_for_logs(2)
+    logs = {log.model: log for log in CallLog.objects.filter(operation="chat_stream")}
+    assert logs["echo-a-fault-latency-200"].error_type == "cancelled"
+    assert logs["echo-b-fault-latency-200"].status == "ok" and not logs["echo-b-fault-latency-200"].error_type
+
+
+def test_a_column_stop_reaches_only_a_running_compare_of_the_same_user(point_at, django_user_model):
+    """Someone else's run, a column it does not have, a run that is not (or no longer) streaming: nothing stops."""
+    credential = point_at("openai_compatible")
+    owner = django_user_model.objects.create_user(username="owner", password="pw-owner-123")
+    other = django_user_model.objects.create_user(username="other", password="pw-other-123")
+    columns = [CompareColumn(credential, "echo-a-fault-keepalive"), CompareColumn(credential, "echo-b-fault-keepalive")]
+    stream = compare_stream(user=owner, columns=columns, system="", message="hi")
+    kind, data = next(stream)
+    run = data["run"]
+    assert kind == "start" and len(run) == 36
+    assert not compare_column_stop(user=other, run=run, column=0)
+    assert not compare_column_stop(user=owner, run=run, column=2)
+    assert not compare_column_stop(user=owner, run="00000000-0000-0000-0000-000000000000", column=0)
+    assert compare_column_stop(user=owner, run=run, column=1)
+    assert next((k, d) for k, d in stream if k != "tick") == ("stopped", {"column": 1})
+    stream.close()
+    assert not compare_column_stop(user=owner, run=run, column=0)  # the run is over: nothing is left to stop
+    _wait_for_logs(2)
+    assert list(CallLog.objects.values_list("error_type", flat=True)) == ["cancelled", "cancelled"]
+
+
+def test_the_column_stop_endpoint_stops_one_column_of_the_readers_run(client, point_at, django_user_model):
+    """Through the endpoints: the ``start`` event's run id and the column's index stop that column only; a stop
+    for a run this process does not stream is a 404."""
+    user = django_user_model.objects.create_superuser(username="cmp4", password="pw-cmp-123")
+    client.force_login(user)
+    credential = point_at("openai_compatible")
+    body = {
+        "message": "a message long enough to stream in many pieces",
+        "columns": [
+            {"credential": credential.name, "model": "echo-a-1"},
+            {"credential": credential.name, "model": "echo-b-fault-latency-200"},
+        ],
+    }
+    response = client.post("/playground/api/compare/stream/", json.dumps(body), content_type="application/json")
+    chunks = iter(response.streaming_content)
+    start = next(chunks).decode()
+    run = json.loads(start.split("data: ", 1)[1])["run"]
+    stopped = client.post(f"/playground/api/compare/{run}/stop/1/")
+    assert stopped.status_code == 200 and stopped.json() == {"stopped": True, "column": 1}
+    text = start + b"".join(chunks).decode()
+    assert 'event: stopped\ndata: {"column": 1}' in text and text.count("event: done") == 1
+    assert client.post(f"/playground/api/compare/{run}/stop/1/").status_code == 404  # over
+    assert client.get(f"/playground/api/compare/{run}/stop/1/").status_code == 405
+    _wait_for_logs(2)
+    assert sorted(CallLog.objects.values_list("error_type", flat=True)) == ["", "cancelled"]
 
 
 def test_a_columns_error_is_in_the_readers_language(point_at):

@@ -188,8 +188,8 @@ def test_a_stored_reply_keeps_its_calls_badges_for_the_reopened_page(player_clie
         "cost": live["cost"],
         "finish_reason": "stop",
     }
-    page = player_client.get(f"/playground/c/{done['conversation']}/").content.decode()
-    assert f'data-call="{reply.call_json().replace(chr(34), "&quot;")}"' in page
+    page = player_client.get(f"/playground/c/{done['conversation']}/")
+    assert page.context["calls"] == {reply.pk: reply.call_summary()} and 'id="pg-calls"' in page.content.decode()
 
 
 def test_streams_are_served_chunk_by_chunk_under_asgi():
@@ -233,9 +233,14 @@ def test_the_stream_endpoint_sends_reasoning_events(player_client, point_at):
     assert Message.objects.get(role="assistant").content == "Echo: think"
 
 
-def test_an_uploaded_image_is_sent_and_its_name_stored(player_client, llm):
+def test_an_uploaded_image_is_stored_shown_to_its_owner_only_and_sent_again_on_regenerate(player_client, llm):
+    """The image is kept with its message: the transcript shows it (from an owner-only URL), the text gets a note
+    for later history, and regenerating or editing the message sends the image again (the fake provider counts
+    image parts in a "[1 image]" prefix)."""
+    from django.contrib.auth.models import Permission
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from playground.models import MessageImage
     from providers.models import ProviderModel
     from tests.playground.images import PNG
 
@@ -243,8 +248,36 @@ def test_an_uploaded_image_is_sent_and_its_name_stored(player_client, llm):
     upload = SimpleUploadedFile("cat.png", PNG, content_type="image/png")
     response = player_client.post(RUN, {**form(llm, "look"), "image": upload})
     assert response.status_code == 200, response.json()
-    assert Message.objects.get(role="user").content == "look\n\n[image: cat.png]"
+    question = Message.objects.get(role="user")
+    assert question.content == "look\n\n[image: cat.png]"
     assert response.json()["output"][0]["history"][-1]["content"] == "look\n\n[image: cat.png]"
+    assert response.json()["output"][0]["content"].startswith("[1 image] Echo")
+    image = MessageImage.objects.get(message=question)
+    assert (image.name, image.media_type, bytes(image.data)) == ("cat.png", "image/png", PNG)
+
+    conversation = response.json()["conversation"]
+    page = player_client.get(f"/playground/c/{conversation}/").content.decode()
+    assert f'src="/playground/api/images/{image.pk}/"' in page and 'alt="cat.png"' in page
+    assert "[image: cat.png]" not in page  # the image shows instead of its note
+    served = player_client.get(f"/playground/api/images/{image.pk}/")
+    assert served.status_code == 200 and served["Content-Type"] == "image/png" and served.content == PNG
+    stranger = Client()
+    other = type(question.conversation.user).objects.create_user(username="other", password="pw-x-123")
+    other.user_permissions.add(Permission.objects.get(codename="use_playground"))
+    stranger.force_login(other)
+    assert stranger.get(f"/playground/api/images/{image.pk}/").status_code == 404
+
+    again = player_client.post(f"/playground/api/conversations/{conversation}/regenerate/")
+    assert again.status_code == 200, again.json()
+    assert again.json()["output"][0]["content"].startswith("[1 image] Echo")
+    edited = player_client.post(
+        f"/playground/api/messages/{question.pk}/edit/",
+        json.dumps({"message": "and now?"}),
+        content_type="application/json",
+    )
+    assert edited.json()["output"][0]["content"].startswith("[1 image] Echo")
+    assert Message.objects.get(pk=question.pk).content == "and now?\n\n[image: cat.png]"
+    assert MessageImage.objects.count() == 1
 
 
 def test_the_advanced_area_renders_every_new_field(player_client, llm):

@@ -1,5 +1,6 @@
 /**
- * One compare column (a model's header over its thread of turns) and one turn in it: the user's message (shown
+ * One compare column (a model's header, with its state, its own Stop while it streams and its parameters, over
+ * its thread of turns) and one turn in it: the user's message (shown
  * once there is more than one turn), the collapsible thinking, the reply rendered as Markdown while it grows,
  * then how it ended: badges (latency, first token, tokens, speed, cost), a finish note, or the error.
  *
@@ -26,20 +27,27 @@ const STATE_TEXT = {
   stopped: "stateStopped",
 };
 
-/** A new column for ``info`` ({credential, model} of the ``start`` event), not yet in the page. */
-export function createColumn(info) {
+/** A new column for ``info`` ({credential, model} of the ``start`` event), not yet in the page; ``onStop`` is
+ * what its own Stop button does. */
+export function createColumn(info, onStop) {
   const node = fromTemplate("pg-compare-column-template");
   node.querySelector(".pg-compare-model").textContent = info.model || "";
   node.querySelector(".pg-compare-credential").textContent = info.credential || "";
-  const column = { node, thread: node.querySelector(".pg-compare-thread"), turn: null };
+  const stop = node.querySelector(".pg-compare-column-stop");
+  stop.setAttribute("aria-label", t("stopColumn", { model: info.model || "" }));
+  stop.addEventListener("click", onStop);
+  const head = node.querySelector(".pg-compare-column-head");
+  const column = { node, head, stop, thread: node.querySelector(".pg-compare-thread"), turn: null };
   setColumnState(column, "waiting");
   return column;
 }
 
-/** waiting → streaming → done | failed | stopped, as a data attribute (for CSS and tests) and in words. */
+/** waiting → streaming → done | failed | stopped, as a data attribute (for CSS and tests) and in words; the
+ * column's own Stop shows while it has yet to end. */
 export function setColumnState(column, state) {
   column.node.setAttribute("data-state", state);
   column.node.querySelector(".pg-compare-column-state").textContent = t(STATE_TEXT[state]);
+  column.stop.hidden = state !== "waiting" && state !== "streaming";
   if (column.turn) column.turn.reply.setAttribute("aria-busy", state === "streaming" || state === "waiting" ? "true" : "false");
 }
 
@@ -172,7 +180,7 @@ export function failTurn(column, error) {
   setColumnState(column, "failed");
 }
 
-/** The reader stopped the run (or the connection closed): the partial reply stays, marked as such. */
+/** The reader stopped the run or this column (or the connection closed): the partial reply stays, marked so. */
 export function stopTurn(column, note) {
   flush(column.turn);
   setNote(column.turn, note);

@@ -1,15 +1,22 @@
 /**
  * One compare run: the message goes to the stream endpoint as JSON ({system, message, columns: [{credential,
- * model, max_tokens, history}]}) and its server-sent events (start; then reasoning, delta, done or error, each
- * naming its column; then end: see playground/live_compare.py) fill the columns as they come, all at once. Stop
- * (or Esc) aborts the request; the server then stops every column and logs it as cancelled, and the page keeps
- * what each column had written.
+ * model, temperature, top_p, max_tokens, history}]}, each column's parameters its own: compare-params.js) and its
+ * server-sent events (start, with the run's id; then reasoning, delta, done, error or stopped, each naming its
+ * column; then end: see playground/live_compare.py) fill the columns as they come, all at once. Stop (or Esc)
+ * aborts the request; the server then stops every column and logs it as cancelled, and the page keeps what each
+ * column had written.
+ *
+ * A column's own Stop ends that column on the page at once (its text stays, marked stopped; what the server
+ * still sends for it is ignored) and asks the server to stop its call (POST urls.compare_column_stop), which is
+ * then logged as cancelled while the other columns stream on. That request reaches the run only in the process
+ * streaming it; when it cannot, the call runs to its end unseen, and the global Stop still ends everything.
  *
  * Follow-ups: each column keeps its own history (the earlier user messages and its own replies, a stopped one as
  * far as it got) and the next message goes to every column with it, as a new turn in the same columns. Changing a
  * slot's credential or model, or "Start over", begins new columns with no history.
  */
 import { addTurn, createColumn, failTurn, finishTurn, schedule, setColumnState, stopTurn } from "./compare-column.js";
+import { dockParams, lendParams, readParams } from "./compare-params.js";
 import { t } from "./i18n.js";
 import { readEvents } from "./sse.js";
 
@@ -24,14 +31,17 @@ export function filledSlots(form) {
   return slots;
 }
 
+// The run id and column in urls.compare_column_stop as the page gets it, to be replaced by the real ones.
+const ZERO_ID = "00000000-0000-0000-0000-000000000000";
+
 function seconds(ms) {
   return (ms / 1000).toFixed(1);
 }
 
 /**
  * The run controller: ``start()`` posts the form and resolves when the run is over; ``stop()`` aborts it.
- * ``ui`` is { form, area, status, setBusy(busy), showAlert(message), showErrors(errors), setThread(on) }:
- * the form, the columns' container, the status line and what the page does at each step.
+ * ``ui`` is { form, area, status, setBusy(busy), showAlert(message), showErrors(errors), setThread(on),
+ * columnStopped(button) }: the form, the columns' container, the status line and what the page does at each step.
  */
 export function createRuns(ui) {
   let controller = null;
@@ -41,26 +51,31 @@ export function createRuns(ui) {
   let histories = [];
 
   function body(message, slots) {
-    const limit = ui.form.elements.max_tokens.value.trim();
     return JSON.stringify({
       system: ui.form.elements.system.value,
       message,
       columns: slots.map((slot, index) => ({
         credential: slot.credential,
         model: slot.model,
-        max_tokens: limit && /^\d+$/.test(limit) ? Number(limit) : limit ? limit : null,
+        ...readParams(ui.form, slot.slot),
         history: histories[index] || [],
       })),
     });
   }
 
-  /** The ``start`` event: the same columns again for a follow-up, else new ones; each gets a new turn. */
+  /** The ``start`` event: the same columns again for a follow-up, else new ones (each with its slot's
+   * parameters in its header); each gets a new turn. */
   function begin(run, info) {
     const list = Array.isArray(info.columns) ? info.columns : [];
+    run.id = typeof info.run === "string" ? info.run : "";
     if (columns.length !== list.length) {
+      dockParams();
       ui.area.textContent = "";
-      columns = list.map((c) => createColumn(c));
-      columns.forEach((column) => ui.area.appendChild(column.node));
+      columns = list.map((c, index) => createColumn(c, () => stopColumn(index)));
+      columns.forEach((column, index) => {
+        ui.area.appendChild(column.node);
+        if (run.slots[index]) lendParams(run.slots[index].slot, column.head);
+      });
       histories = list.map(() => []);
     }
     ui.area.setAttribute("data-columns", String(columns.length));
@@ -75,6 +90,31 @@ export function createRuns(ui) {
   function remember(run, index, reply) {
     if (!histories[index]) return;
     histories[index].push({ role: "user", content: run.message }, { role: "assistant", content: reply });
+  }
+
+  /** An open column ends as stopped; its partial reply stays in its history, as the global Stop keeps it. */
+  function endStopped(run, index) {
+    run.open.delete(index);
+    stopTurn(columns[index], t("stoppedNote"));
+    if (columns[index].turn.text) remember(run, index, columns[index].turn.text);
+  }
+
+  /** The column's own Stop: ended here at once, and the server asked to stop its call. */
+  function stopColumn(index) {
+    const run = current;
+    if (!run || !run.open || !run.open.has(index)) return;
+    endStopped(run, index);
+    ui.columnStopped(columns[index].stop);
+    if (!run.id) return;
+    const url = ui.form
+      .getAttribute("data-stop-url")
+      .replace(ZERO_ID, encodeURIComponent(run.id))
+      .replace(/\/0\/$/, "/" + index + "/");
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": ui.form.elements.csrfmiddlewaretoken.value },
+    }).catch(() => undefined); // not reached: the call ends on its own, unseen
   }
 
   function handle(run, name, data) {
@@ -95,6 +135,8 @@ export function createRuns(ui) {
     } else if (name === "error") {
       run.open.delete(index);
       failTurn(column, data.error || {});
+    } else if (name === "stopped") {
+      endStopped(run, index);
     }
     return undefined;
   }
@@ -115,11 +157,9 @@ export function createRuns(ui) {
     const found = {};
     const general = [];
     Object.keys(errors).forEach((key) => {
-      const match = /^columns\.(\d+)\.(credential|model|max_tokens)$/.exec(key);
+      const match = /^columns\.(\d+)\.(credential|model|temperature|top_p|max_tokens)$/.exec(key);
       const slot = match && slots[Number(match[1])];
-      let name = key;
-      if (match && match[2] === "max_tokens") name = "max_tokens";
-      else if (slot) name = match[2] + "_" + slot.slot;
+      const name = slot ? match[2] + "_" + slot.slot : key;
       if (ui.form.querySelector('[data-errors-for="' + name + '"]')) found[name] = errors[key];
       else general.push(...errors[key]);
     });
@@ -191,7 +231,7 @@ export function createRuns(ui) {
       columns = [];
     }
     controller = new AbortController();
-    const run = { message, started: performance.now(), stopped: false, open: null };
+    const run = { message, slots, started: performance.now(), stopped: false, open: null, id: "" };
     current = run;
     ui.form.removeAttribute("data-elapsed-ms");
     ui.setBusy(true);

@@ -3,8 +3,11 @@
  * streams every column side by side (compare-run.js) and the page never reloads. Replies the server wrote (the
  * no-script path) are rendered with the same Markdown renderer.
  *
- * Keys: Ctrl+Enter (⌘+Enter) in the message sends; Esc stops a run.
+ * Each slot has its own parameters (compare-params.js), and each streaming column its own Stop.
+ *
+ * Keys: Ctrl+Enter (⌘+Enter) in the message sends; Esc stops a run (every column).
  */
+import { dockParams, setupParams } from "./compare-params.js";
 import { createRuns, filledSlots } from "./compare-run.js";
 import { t } from "./i18n.js";
 import { setupLanguage } from "./language.js";
@@ -18,7 +21,8 @@ function fieldErrors(form) {
     form.querySelectorAll('[aria-invalid="true"]').forEach((field) => field.removeAttribute("aria-invalid"));
   }
 
-  /** Errors ({field: [messages]}) next to their fields; the folded settings open when one of them is there. */
+  /** Errors ({field: [messages]}) next to their fields; the folded boxes around one (the settings, a slot's or
+   * a column's parameters) open. */
   function show(errors) {
     const settings = document.getElementById("pg-compare-setup");
     Object.keys(errors).forEach((name) => {
@@ -27,6 +31,8 @@ function fieldErrors(form) {
       if (slot) slot.textContent = errors[name].join(" ");
       if (field && field.setAttribute) field.setAttribute("aria-invalid", "true");
       if (slot && settings.contains(slot)) settings.open = true;
+      const params = slot && slot.closest(".pg-compare-params");
+      if (params) params.open = true;
     });
   }
   return { clear, show };
@@ -83,6 +89,13 @@ function setup(form) {
     },
     showAlert,
     showErrors: errors.show,
+    columnStopped(button) {
+      // The column's Stop hid itself: keep the keyboard on the page, on the global Stop while others stream.
+      const active = document.activeElement;
+      if (!active || active === document.body || active === button) {
+        (stopButton.hidden ? message : stopButton).focus();
+      }
+    },
     setThread(on) {
       modeNote.hidden = !on;
       restart.hidden = !on;
@@ -110,6 +123,7 @@ function setup(form) {
   });
   restart.addEventListener("click", () => {
     runs.reset();
+    dockParams();
     area.textContent = "";
     area.removeAttribute("data-columns");
     if (empty) area.appendChild(empty);
@@ -130,4 +144,7 @@ function setup(form) {
 setupLanguage();
 document.querySelectorAll("[data-markdown]").forEach((body) => renderMarkdown(body, body.textContent));
 const form = document.getElementById("pg-compare-form");
-if (form && form.getAttribute("data-stream-url")) setup(form);
+if (form && form.getAttribute("data-stream-url")) {
+  setupParams(form);
+  setup(form);
+}

@@ -1,10 +1,13 @@
 /**
  * The form: its state (idle, streaming, done, stopped or error), errors shown next to their fields, the small
- * behaviours of its fields, and sending: Enter (or the Send button) sends, Shift+Enter adds a line. While a reply
- * streams, Send gives way to Stop (Esc stops too) and an elapsed-time counter runs.
+ * behaviours of its fields, and sending: Enter (or the Send button) sends, Shift+Enter adds a line, or, as the
+ * user chooses, Ctrl/⌘+Enter sends and Enter adds a line. While a reply streams, Send gives way to Stop (Esc stops too) and an elapsed-time counter runs.
  */
-import { cookie, make } from "./dom.js";
+import { setupAttachments } from "./attachments.js";
+import { cookie, make, remember, remembered } from "./dom.js";
 import { formatNumber, t } from "./i18n.js";
+
+const SEND_KEY_STORE = "pg-send-key";
 
 function errorList(messages, id) {
   const list = make("ul", "errorlist");
@@ -174,11 +177,26 @@ export function createComposer(form, { onSend, onStop, onState }) {
     else if (target) target.focus();
   }
 
+  // Which key sends (the select under the message box, remembered in this browser): Enter, or Ctrl/⌘+Enter.
+  const sendKey = document.getElementById("pg-send-key");
+  if (sendKey) {
+    const kept = remembered(SEND_KEY_STORE);
+    if (kept && Array.from(sendKey.options).some((option) => option.value === kept)) sendKey.value = kept;
+    sendKey.addEventListener("change", () => remember(SEND_KEY_STORE, sendKey.value));
+  }
+
+  /** Whether this Enter sends: an IME's Enter (composing Chinese, say) only ends the composition. */
+  function sends(event) {
+    if (event.key !== "Enter" || event.isComposing || event.keyCode === 229) return false;
+    const modified = event.ctrlKey || event.metaKey;
+    if (sendKey && sendKey.value === "ctrl") return modified;
+    return modified || !(event.shiftKey || event.altKey);
+  }
+
   if (messageBox) {
     messageBox.addEventListener("input", autosize);
-    // Enter sends; Shift+Enter adds a line; an IME's Enter (composing Chinese, say) only ends the composition.
     messageBox.addEventListener("keydown", (event) => {
-      if (event.key !== "Enter" || event.shiftKey || event.altKey || event.isComposing || event.keyCode === 229) return;
+      if (!sends(event)) return;
       event.preventDefault();
       if (busy) return;
       if (typeof form.requestSubmit === "function") form.requestSubmit(sendButton || undefined);
@@ -201,23 +219,7 @@ export function createComposer(form, { onSend, onStop, onState }) {
   setupResponseFormat(form);
   setupThinking(form);
 
-  /** An image over the server's limit is refused here, before it is uploaded. */
-  const imageInput = fields.namedItem("image");
-  const IMAGE_MAX_BYTES = 5 * 1024 * 1024;
-  if (imageInput && imageInput.type === "file") {
-    imageInput.addEventListener("change", () => {
-      const box = form.querySelector('[data-errors-for="image"]');
-      if (box) box.textContent = "";
-      imageInput.removeAttribute("aria-invalid");
-      const file = imageInput.files && imageInput.files[0];
-      if (file && file.size > IMAGE_MAX_BYTES) {
-        showFieldErrors("image", [t("imageTooLarge")]);
-        imageInput.value = "";
-      }
-      const name = document.getElementById("pg-attach-name");
-      if (name) name.textContent = imageInput.files && imageInput.files[0] ? imageInput.files[0].name : "";
-    });
-  }
+  const attachments = setupAttachments(form, { showFieldErrors, messageBox });
 
   return {
     setState,
@@ -228,14 +230,10 @@ export function createComposer(form, { onSend, onStop, onState }) {
     showErrors,
     autosize,
     message: () => (messageBox ? messageBox.value : ""),
+    previewAttachments: attachments.preview,
     /** After a reply: the message and its image are sent; the settings stay for the next one. */
     clearMessage() {
-      ["image", "image_url"].forEach((name) => {
-        const input = fields.namedItem(name);
-        if (input) input.value = "";
-      });
-      const attached = document.getElementById("pg-attach-name");
-      if (attached) attached.textContent = "";
+      attachments.clear();
       if (!messageBox) return;
       messageBox.value = "";
       autosize();

@@ -87,3 +87,20 @@ export async function getJson(url) {
   const payload = await response.json().catch(() => null);
   return { ok: response.ok, status: response.status, payload };
 }
+
+/** A preference kept in this browser (localStorage), or null (none yet, or private mode). */
+export function remembered(key) {
+  try {
+    return window.localStorage.getItem(key);
+  } catch (e) {
+    return null;
+  }
+}
+
+export function remember(key, value) {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch (e) {
+    // Private mode: the default applies again next time.
+  }
+}

@@ -3,24 +3,10 @@
  * opens it as a drawer from the right on a phone, closed by its ×, the backdrop or Escape (as drawer.js does for
  * the conversation list).
  */
+import { remember, remembered } from "./dom.js";
+
 const NARROW = window.matchMedia("(max-width: 1100px)");
 const STORE_KEY = "pg-settings-collapsed";
-
-function remembered() {
-  try {
-    return window.localStorage.getItem(STORE_KEY) === "1";
-  } catch (e) {
-    return false;
-  }
-}
-
-function remember(collapsed) {
-  try {
-    window.localStorage.setItem(STORE_KEY, collapsed ? "1" : "0");
-  } catch (e) {
-    // Private mode: the panel simply opens again next time.
-  }
-}
 
 export function setupSettings() {
   const toggle = document.getElementById("pg-settings-toggle");
@@ -47,12 +33,12 @@ export function setupSettings() {
       }
     } else {
       body.classList.toggle("pg-settings-collapsed", !open);
-      remember(!open);
+      remember(STORE_KEY, !open ? "1" : "0");
     }
     sync();
   }
 
-  body.classList.toggle("pg-settings-collapsed", remembered());
+  body.classList.toggle("pg-settings-collapsed", remembered(STORE_KEY) === "1");
   toggle.addEventListener("click", () => setOpen(!isOpen()));
   document.querySelectorAll("[data-settings-close]").forEach((node) => node.addEventListener("click", () => setOpen(false)));
   document.addEventListener("keydown", (event) => {

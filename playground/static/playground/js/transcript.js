@@ -5,18 +5,9 @@
  * renderMarkdown() (markdown.js: raw HTML off, its output sanitized by DOMPurify).
  */
 import { setBadges } from "./badges.js";
-import { dropEmptyNote, fromTemplate } from "./dom.js";
-import { localizeTimes, setTime } from "./i18n.js";
+import { dropEmptyNote, fromTemplate, readJson } from "./dom.js";
+import { formatNumber, localizeTimes, setTime, t } from "./i18n.js";
 import { renderMarkdown } from "./markdown.js";
-
-/** A stored reply's call (its data-call attribute: usage, latency, ttft, cost, finish reason), or null. */
-function readCall(message) {
-  try {
-    return JSON.parse(message.getAttribute("data-call"));
-  } catch (e) {
-    return null;
-  }
-}
 
 /** Within this many pixels of the bottom, the reader follows the reply: new text keeps the bottom in view. */
 const FOLLOW_DISTANCE = 96;
@@ -69,8 +60,9 @@ export function createTranscript(section) {
     section.querySelectorAll("[data-markdown]").forEach((body) => {
       renderMarkdown(body, body.textContent);
     });
-    section.querySelectorAll(".pg-msg[data-call]").forEach((message) => {
-      const call = readCall(message);
+    const calls = readJson("pg-calls") || {};
+    section.querySelectorAll(".pg-msg-assistant[data-id]").forEach((message) => {
+      const call = calls[message.getAttribute("data-id")];
       if (call) setBadges(message, [call], false);
     });
     scroll(true);
@@ -91,12 +83,15 @@ export function setText(message, text) {
  * A reply's thinking (a reasoning model's, as it streams): shown as plain text in its collapsible block, which
  * stays hidden while there is none. ``open``, when given, opens or folds the block.
  */
-export function setThinking(message, text, open) {
+export function setThinking(message, text, open, seconds) {
   const block = message.querySelector(".pg-thinking");
   if (!block) return;
   block.querySelector(".pg-thinking-body").textContent = text || "";
   block.hidden = !text;
   if (typeof open === "boolean") block.open = open;
+  // How long it thought, once the answer began (or the reply ended): "Thought for 3.2 s".
+  const time = block.querySelector(".pg-thinking-time");
+  if (time && typeof seconds === "number") time.textContent = t("thoughtFor", { seconds: formatNumber(seconds) });
 }
 
 /** The note under a reply that did not end normally (finish.js words it); an empty note hides. */

@@ -47,12 +47,13 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     // streamed has folded it already, and the reader may have opened it again since.
     const fold = content && turn.phase !== "answer" ? false : undefined;
     turn.phase = content ? "answer" : turn.phase;
+    thinkingEnds(turn);
     turn.text = content;
     output.setJson(result);
     if (turn.assistant) {
       setBadges(turn.assistant, list, fallback);
       setPending(turn.assistant, false);
-      setThinking(turn.assistant, reasoning, fold);
+      setThinking(turn.assistant, reasoning, fold, turn.thinkingSeconds);
       setText(turn.assistant, content);
       setFinish(turn.assistant, note);
       setModel(turn.assistant, first.model);
@@ -86,13 +87,20 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     return changed ? phase === "thinking" : undefined;
   }
 
+  /** The thinking took from its first piece to the answer's first (or to the end of a reply without one). */
+  function thinkingEnds(turn) {
+    if (turn.thinkingFrom && turn.thinkingSeconds === null) {
+      turn.thinkingSeconds = Math.round((Date.now() - turn.thinkingFrom) / 100) / 10;
+    }
+  }
+
   function renderPartial(turn) {
     const follow = transcript.following();
     const open = thinkingOpen(turn);
     if (turn.text) composer.streaming();
     if (turn.assistant) {
       setPending(turn.assistant, !turn.text);
-      setThinking(turn.assistant, turn.reasoning, open);
+      setThinking(turn.assistant, turn.reasoning, open, turn.thinkingSeconds);
       setText(turn.assistant, turn.text);
     }
     if (follow) transcript.scroll(true);
@@ -124,9 +132,11 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
     if (name === "start") {
       conversations.show(data.conversation, turn);
     } else if (name === "reasoning") {
+      if (!turn.thinkingFrom) turn.thinkingFrom = Date.now();
       turn.reasoning += typeof data.reasoning === "string" ? data.reasoning : "";
       schedule(turn);
     } else if (name === "delta") {
+      thinkingEnds(turn);
       turn.text += typeof data.content === "string" ? data.content : "";
       schedule(turn);
     } else if (name === "done") {
@@ -170,20 +180,25 @@ export function createTurns({ form, streamUrl, composer, transcript, output, con
 
   /** The turn's messages: a new exchange at the end, or (``resend``) the given user message and a new reply. */
   function startTurn(text, resend) {
-    return {
+    const turn = {
       message: text,
       resend: !!resend,
       text: "",
       reasoning: "",
       phase: "",
+      thinkingFrom: 0,
+      thinkingSeconds: null,
       finished: false,
       frame: 0,
       conversation: conversations.current(),
       sidebar: null,
       sidebarDone: !!resend,
       user: resend ? resend.user : transcript.append("user", text),
-      assistant: transcript.append("assistant", ""),
+      assistant: null,
     };
+    if (!resend && turn.user) composer.previewAttachments(turn.user.querySelector(".pg-msg-images"));
+    turn.assistant = transcript.append("assistant", "");
+    return turn;
   }
 
   /** Stopped by the reader: the part received stays, marked stopped, as the server keeps it. */
