@@ -221,6 +221,47 @@ def test_streams_are_served_chunk_by_chunk_under_asgi():
     assert list(streaming_body(RequestFactory().post("/"), iter(["x"]))) == ["x"]
 
 
+def test_under_asgi_a_reader_gone_while_the_model_is_silent_closes_the_stream_at_the_next_tick():
+    """Django cancels the response when the client disconnects (ASGIHandler.listen_for_disconnect); the stream's
+    generator is closed as soon as its step in progress returns, which a tick makes a quarter second at most."""
+    import asyncio
+    import contextlib
+    import threading
+    import time
+
+    from django.test import AsyncRequestFactory
+
+    from playground.views import streaming_body
+
+    closed = threading.Event()
+
+    def chunks():
+        try:
+            yield "event: delta\ndata: {}\n\n"
+            while True:  # the model is silent: only ticks
+                time.sleep(0.05)
+                yield ": keep-alive\n\n"
+        finally:
+            closed.set()
+
+    async def read_then_leave():
+        body = streaming_body(AsyncRequestFactory().post("/"), chunks())
+
+        async def consume():
+            async for _chunk in body:
+                pass
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(0.2)
+        task.cancel()  # what Django does on http.disconnect
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    started = time.monotonic()
+    asyncio.run(read_then_leave())
+    assert closed.wait(1) and time.monotonic() - started < 1
+
+
 def test_the_stream_endpoint_sends_reasoning_events(player_client, point_at):
     """A reasoning model's thinking arrives as ``reasoning`` events, before the answer's ``delta`` events."""
     credential = point_at("deepseek")
