@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from calls import services as provider_services
+from calls.models import DefaultModel
 from core.errors import ModelDeskError
 from credentials.models import Credential
 from wire.types import Message as ChatMessage
@@ -54,6 +55,16 @@ def title_model(conversation: Conversation) -> tuple[Credential | str | None, st
     if conversation.credential is None or not conversation.model:
         return None
     return conversation.credential, conversation.model
+
+
+def title_model_available(conversation: Conversation) -> bool:
+    """Whether ``title_model`` names a model to ask; for the default llm model, whether one is set."""
+    target = title_model(conversation)
+    if target is None:
+        return False
+    if target == (None, None):
+        return DefaultModel.objects.filter(model_type="llm").exists()
+    return True
 
 
 def conversation_title_generate(*, conversation_id: str) -> str | None:

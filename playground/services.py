@@ -49,8 +49,10 @@ from wire.redaction import storable
 from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking
 from wire.types import Message as ChatMessage
 
+from .background import title_model_available
 from .images import Attachment, image_rows
 from .inflight import turn_claim, turn_current, turn_release
+from .later import run_later
 from .models import TITLE_LENGTH, Conversation, Message, MessageImage, Role, with_image_notes
 from .selectors import estimate_tokens, fit_rounds, history_rounds, message_replies
 from .tasks import compare_one_task, conversation_title_task
@@ -354,11 +356,11 @@ def turn_fail(turn: Turn, error: ModelDeskError, exchange: dict[str, Any] | None
 
 
 def _title_later(turn: Turn) -> None:
-    """After a new conversation's first reply, have a model name it (``background.conversation_title_generate``),
-    unless ``PLAYGROUND_TITLES`` is off: then its first message stays its title."""
-    if turn.request.conversation is None and settings.PLAYGROUND_TITLES:
-        conversation_id = str(turn.conversation.pk)
-        transaction.on_commit(lambda: conversation_title_task.delay(conversation_id))
+    """After a new conversation's first reply, have a model name it (``background.conversation_title_generate``)
+    after the response (``later``), unless ``PLAYGROUND_TITLES`` is off or there is no model to ask: then its
+    first message stays its title."""
+    if turn.request.conversation is None and settings.PLAYGROUND_TITLES and title_model_available(turn.conversation):
+        run_later(conversation_title_task, str(turn.conversation.pk))
 
 
 def compare_run(

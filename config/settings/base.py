@@ -193,6 +193,9 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL o
 # No broker configured means the embedded default: tasks run in-process, synchronously.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, work the user did not wait for (a conversation's title) runs in a thread of this process after
+# the response, not inline in the request; false runs it inline (the tests, whose database is one transaction).
+BACKGROUND_THREADS = env.bool("BACKGROUND_THREADS", default=True)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
