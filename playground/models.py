@@ -88,6 +88,9 @@ class Message(models.Model):
     model = models.CharField(_("model"), max_length=200, blank=True)
     tokens_in = models.PositiveIntegerField(_("tokens in"), null=True, blank=True)
     tokens_out = models.PositiveIntegerField(_("tokens out"), null=True, blank=True)
+    # The message's own size in tokens, as history sent back later costs it: the provider's count of a reply's
+    # answer where it reported one, else ModelDesk's estimate, made once when the message is written.
+    tokens = models.PositiveIntegerField(_("tokens"), null=True, blank=True)
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
     # A reply's call, as the page's badges show it again when the conversation is reopened.
     ttft_ms = models.PositiveIntegerField(_("time to first token (ms)"), null=True, blank=True)

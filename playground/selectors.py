@@ -119,6 +119,7 @@ def history_rounds(
         messages = messages.filter(pk__lt=before.pk)
     if window_minutes:
         messages = messages.filter(created_at__gte=timezone.now() - timedelta(minutes=window_minutes))
+    messages = messages.defer("exchange")  # the inspector's record is not history, and may be large
     recent = list(messages.order_by("-created_at", "-id")[: rounds * 2 + 1])[::-1]
     pairs: list[Round] = []
     index = 0
@@ -132,11 +133,19 @@ def history_rounds(
     return pairs[-rounds:] if rounds else []
 
 
+def message_tokens(message: Message) -> int:
+    """A message's size in tokens: as stored when it was written, else estimated now (rows from before that)."""
+    return message.tokens if message.tokens is not None else estimate_tokens(message.content)
+
+
 def fit_rounds(rounds: list[Round], *, budget: int | None) -> list[Round]:
-    """Drop the oldest rounds until the rest fit in ``budget`` tokens (None: no limit)."""
+    """Drop the oldest rounds until the rest fit in ``budget`` tokens (None: no limit), with a running total:
+    each round is counted once, however many are dropped."""
     if budget is None:
         return rounds
-    kept = list(rounds)
-    while kept and sum(estimate_tokens(u.content) + estimate_tokens(a.content) for u, a in kept) > budget:
-        kept.pop(0)
-    return kept
+    sizes = [message_tokens(user) + message_tokens(reply) for user, reply in rounds]
+    total, start = sum(sizes), 0
+    while start < len(rounds) and total > budget:
+        total -= sizes[start]
+        start += 1
+    return rounds[start:]

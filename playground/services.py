@@ -46,7 +46,7 @@ from calls.snippets import CodeSnippets, call_snippets
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from wire.redaction import storable
-from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking
+from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking, Usage
 from wire.types import Message as ChatMessage
 
 from .background import title_model_available
@@ -194,7 +194,8 @@ def _resend_prepare(request: RunRequest) -> None:
         return
     message.conversation.messages.filter(pk__gt=message.pk).delete()
     message.content, message.error = request.stored_message, ""
-    message.save(update_fields=["content", "error"])
+    message.tokens = estimate_tokens(message.content)
+    message.save(update_fields=["content", "error", "tokens"])
 
 
 def turn_start(request: RunRequest, *, streaming: bool = False) -> Turn:
@@ -214,7 +215,10 @@ def turn_start(request: RunRequest, *, streaming: bool = False) -> Turn:
     messages, rounds_loaded = _sent_messages(request, conversation)
     user_message = request.resend
     if user_message is None:
-        user_message = Message.objects.create(conversation=conversation, role=Role.USER, content=request.stored_message)
+        content = request.stored_message
+        user_message = Message.objects.create(
+            conversation=conversation, role=Role.USER, content=content, tokens=estimate_tokens(content)
+        )
         MessageImage.objects.bulk_create(image_rows(user_message, request.images))
     return Turn(request, conversation, user_message, messages, rounds_loaded, token=token)
 
@@ -306,6 +310,7 @@ def _reply_store(
         model=turn.request.model,
         tokens_in=usage.input_tokens if usage else None,
         tokens_out=usage.output_tokens if usage else None,
+        tokens=_answer_tokens(content, usage),
         latency_ms=info.latency_ms if info is not None else None,
         ttft_ms=info.ttft_ms if info is not None else None,
         tokens_estimated=bool(usage and usage.estimated),
@@ -315,6 +320,16 @@ def _reply_store(
         exchange=exchange,
     )
     turn.conversation.save(update_fields=["updated_at"])
+
+
+def _answer_tokens(content: str, usage: Usage | None) -> int:
+    """A reply's answer in tokens, as later history will cost it: the provider's output count less its reasoning
+    (which is not sent back), where it reported one; else estimated."""
+    if usage is not None and not usage.estimated and usage.output_tokens:
+        answer = usage.output_tokens - (usage.reasoning_tokens or 0)
+        if answer > 0:
+            return answer
+    return estimate_tokens(content)
 
 
 @transaction.atomic
