@@ -8,6 +8,7 @@ commands and tests call it when they need the rows. With ``CALL_LOG_ASYNC = Fals
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import queue
 import threading
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from calls.models import CallLog
+from calls.writes import write_retrying
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -28,7 +30,7 @@ _thread: threading.Thread | None = None
 
 def write(row: CallLog) -> None:
     if not settings.CALL_LOG_ASYNC:
-        row.save(force_insert=True)
+        write_retrying(lambda: row.save(force_insert=True))
         return
     _ensure_thread()
     _queue.put(row)
@@ -71,7 +73,7 @@ def _run() -> None:
                 break
         try:
             close_old_connections()
-            CallLog.objects.bulk_create(rows)
+            write_retrying(functools.partial(CallLog.objects.bulk_create, rows))
         except Exception:  # the writer must survive a bad batch; the rows are lost, and that is logged
             logger.exception("could not write %d call log rows", len(rows))
         finally:

@@ -27,10 +27,11 @@ POLL_SECONDS = 0.05
 SEPARATOR = ">"
 
 
-def turn_claim(conversation: Conversation) -> str:
-    """This turn's token, written into ``conversation`` once any earlier streaming turn has handed over."""
+def turn_claim(conversation: Conversation | None) -> str:
+    """This turn's token, written into ``conversation`` once any earlier streaming turn has handed over; for a
+    new conversation (None) only the token, which its first save writes."""
     token = uuid.uuid4().hex
-    if not conversation._state.adding:
+    if conversation is not None:
         rows = Conversation.objects.filter(pk=conversation.pk)
         earlier = rows.values_list("streaming", flat=True).first() or ""
         if earlier:
@@ -40,7 +41,7 @@ def turn_claim(conversation: Conversation) -> str:
             while rows.filter(streaming=asked).exists() and time.monotonic() < deadline:
                 time.sleep(POLL_SECONDS)
         rows.update(streaming=token)
-    conversation.streaming = token
+        conversation.streaming = token
     return token
 
 

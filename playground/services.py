@@ -32,17 +32,18 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from celery import group
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from calls import services as provider_services
 from calls.rules import ChatRules, chat_rules, rules_problems
 from calls.snippets import CodeSnippets, call_snippets
+from calls.writes import write_retrying
 from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from wire.redaction import storable
@@ -201,10 +202,19 @@ def _resend_prepare(request: RunRequest) -> None:
 def turn_start(request: RunRequest, *, streaming: bool = False) -> Turn:
     """Create or continue the conversation, load history, and store the user's message before calling
     (or, resending a stored message, prepare it: ``_resend_prepare``). A ``streaming`` turn first takes the
-    conversation over from one still streaming (``inflight.turn_claim``), so that its messages come after."""
-    conversation = request.conversation or Conversation(user=request.user, title=request.message[:TITLE_LENGTH])
-    token = turn_claim(conversation) if streaming else ""
+    conversation over from one still streaming (``inflight.turn_claim``), so that its messages come after.
+
+    The writes are one transaction, tried again while the database is locked (``calls.writes``)."""
+    token = turn_claim(request.conversation) if streaming else ""
+    return write_retrying(lambda: _turn_write(request, token))
+
+
+@transaction.atomic
+def _turn_write(request: RunRequest, token: str) -> Turn:
     _resend_prepare(request)
+    conversation = request.conversation or Conversation(
+        user=request.user, title=request.message[:TITLE_LENGTH], streaming=token
+    )
     conversation.credential, conversation.model = request.credential, request.model
     if request.settings is not None:
         conversation.settings = dict(request.settings)
@@ -332,17 +342,38 @@ def _answer_tokens(content: str, usage: Usage | None) -> int:
     return estimate_tokens(content)
 
 
-@transaction.atomic
+def _stored(turn: Turn, write: Callable[[], None], what: str) -> None:
+    """Run a turn's closing write (one transaction), tried again while the database is locked. If it still
+    fails, the failure is logged and the turn goes on: the user gets the reply (or error) unstored, never a 500
+    after a provider call that worked."""
+    try:
+        write_retrying(write)
+    except DatabaseError:
+        turn.reply = None  # not stored: no id to act on
+        logger.exception("could not store %s of conversation %s; it is returned unstored", what, turn.conversation.pk)
+
+
 def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
-    _reply_store(turn, outcome.content, outcome.info, exchange=outcome.exchange, finish_reason=outcome.finish_reason)
+    def write() -> None:
+        with transaction.atomic():
+            _reply_store(
+                turn, outcome.content, outcome.info, exchange=outcome.exchange, finish_reason=outcome.finish_reason
+            )
+
+    _stored(turn, write, "the reply")
     return RunResult(turn.conversation, _output(turn, outcome.content, outcome.info, outcome))
 
 
-@transaction.atomic
 def turn_stop(turn: Turn, content: str, stream: provider_services.ChatStream | None) -> None:
     """The reader went away: keep what was received as the reply, marked stopped, with the tokens seen."""
     info = stream.call.info() if stream is not None else None
-    _reply_store(turn, content, info, stopped=True, exchange=stream.exchange if stream is not None else None)
+    exchange = stream.exchange if stream is not None else None
+
+    def write() -> None:
+        with transaction.atomic():
+            _reply_store(turn, content, info, stopped=True, exchange=exchange)
+
+    _stored(turn, write, "a stopped reply")
 
 
 def turn_fail(turn: Turn, error: ModelDeskError, exchange: dict[str, Any] | None = None) -> RunResult:
@@ -351,14 +382,19 @@ def turn_fail(turn: Turn, error: ModelDeskError, exchange: dict[str, Any] | None
     A resent message that still has a reply keeps it and is not marked failed: the error is only returned.
     """
     error_type = error.error_type
-    resent_with_reply = turn.request.resend is not None and any(
-        not reply.superseded for reply in message_replies(message=turn.user_message)
-    )
-    if not resent_with_reply:
-        turn.user_message.error = storable(str(error))
-        turn.user_message.exchange = exchange  # a failed call's request and answer are the ones worth reading
-        turn.user_message.save(update_fields=["error", "exchange"])
-    turn.conversation.save(update_fields=["updated_at"])
+
+    def write() -> None:
+        with transaction.atomic():
+            resent_with_reply = turn.request.resend is not None and any(
+                not reply.superseded for reply in message_replies(message=turn.user_message)
+            )
+            if not resent_with_reply:
+                turn.user_message.error = storable(str(error))
+                turn.user_message.exchange = exchange  # a failed call's request and answer: the ones worth reading
+                turn.user_message.save(update_fields=["error", "exchange"])
+            turn.conversation.save(update_fields=["updated_at"])
+
+    _stored(turn, write, "an error")
     provider = turn.request.credential.provider.display_name
     details = {"type": error_type, "message": error.user_message(provider_name=provider)}
     mode = turn.request.error_mode
@@ -424,10 +460,10 @@ def playground_run(request: RunRequest) -> RunResult:
     turn = turn_start(request)
     try:
         outcome = provider_services.chat(messages=turn.messages, **_call_options(request))
-        result = turn_succeed(turn, outcome)
     except Exception as exc:  # the user's message is always kept, with its error
         error = _typed(exc)
         return turn_fail(turn, error, error.exchange)
+    result = turn_succeed(turn, outcome)  # a reply that could not be stored is still returned
     _title_later(turn)
     return result
 

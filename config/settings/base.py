@@ -96,10 +96,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the writer work at once; synchronous=NORMAL is durable across application crashes
     # and skips an fsync per commit, which otherwise dominates each call-log write. IMMEDIATE transactions
     # avoid "database is locked" upgrades when the web process and eager tasks write together.
+    # A writer waits up to SQLITE_BUSY_TIMEOUT seconds for another; past that, calls.writes tries again.
+    SQLITE_BUSY_TIMEOUT = env.float("SQLITE_BUSY_TIMEOUT", default=20.0)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT,  # sqlite3's busy timeout, in seconds
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -211,3 +211,42 @@ def test_a_reply_without_reasoning_has_no_reasoning_key(llm, django_user_model):
     user = django_user_model.objects.create_user(username="u", password="pw-for-tests-only")
     output = playground_run(RunRequest(user=user, credential=llm, model="echo-1", system="", message="hi")).output[0]
     assert "reasoning" not in output and output["finish_reason"] == "stop"
+
+
+def test_a_reply_is_stored_after_the_database_was_locked_for_a_moment(player, llm, monkeypatch):
+    """Under load SQLite may stay locked past its busy timeout: the reply's write is tried again, not lost."""
+    from django.db import OperationalError
+
+    from playground import services
+
+    original, failures = services._reply_store, []
+
+    def locked_twice(*args, **kwargs):
+        if len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("database is locked")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_reply_store", locked_twice)
+    monkeypatch.setattr("calls.writes.FIRST_PAUSE", 0.001)
+    result = playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="hi"))
+    assert result.output[0]["content"] == "Echo: hi" and len(failures) == 2
+    assert Message.objects.get(role="assistant").content == "Echo: hi"
+
+
+def test_a_reply_the_database_refuses_is_still_returned_and_the_failure_logged(player, llm, monkeypatch, caplog):
+    """Never a 500 after a provider call that worked: the user gets the reply, unstored, and the log says so; the
+    user's message is not marked failed."""
+    from django.db import OperationalError
+
+    from playground import services
+
+    def always_locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_reply_store", always_locked)
+    monkeypatch.setattr("calls.writes.FIRST_PAUSE", 0.001)
+    result = playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="hi"))
+    assert result.error is None and result.output[0]["content"] == "Echo: hi"
+    assert "could not store the reply" in caplog.text
+    assert Message.objects.get(role="user").error == "" and not Message.objects.filter(role="assistant").exists()
