@@ -70,3 +70,26 @@ def test_production_refuses_to_start_without_its_secrets(missing):
     result = _manage("check", "--deploy", env=env)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+POOL_PROBE = (
+    "from django.db import connection; connection.ensure_connection(); "
+    "print(type(connection.pool).__name__, connection.pool.max_size, connection.settings_dict['CONN_MAX_AGE'])"
+)
+
+
+def test_production_keeps_postgresql_connections_in_a_pool():
+    """A connection per request cost about 13 ms on PostgreSQL: production settings use Django's psycopg pool."""
+    env = {**PRODUCTION_ENV, "DATABASE_URL": POSTGRES_URL}
+    result = _manage("shell", "-v", "0", "-c", POOL_PROBE, env=env)
+    if result.returncode != 0 and "connection" in result.stderr.lower():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true requires PostgreSQL at {POSTGRES_URL}: {result.stderr[-300:]}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}; set CI=true to require it")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ConnectionPool", "20", "0"]
+    off = _manage(
+        "shell", "-c", POOL_PROBE.replace("connection.ensure_connection(); ", ""), env={**env, "DATABASE_POOL": "false"}
+    )
+    assert off.returncode != 0 and "NoneType" in off.stderr  # no pool: Django's own connections
