@@ -310,8 +310,10 @@ class PlaygroundForm(forms.Form):
         self.fields["max_attempts"].initial = settings.PROVIDER_MAX_ATTEMPTS
         self.fields["history_rounds"].required = False
         self.fields["max_attempts"].required = False
+        if self.is_bound:
+            return  # a post is validated, never rendered (errors go back as JSON): no widget choices to build
         selected = self._selected_credential(credentials)
-        if selected is not None and not self.is_bound:
+        if selected is not None:
             self.initial.setdefault("credential", selected.pk)
         names = [(m.name, m.display_name or m.name) for m in llm_models(selected)]
         model = self.initial.get("model")
@@ -321,10 +323,10 @@ class PlaygroundForm(forms.Form):
         self.fields["model"].widget.choices = [("", _("Choose a model")), *names]
 
     def _selected_credential(self, credentials: Any) -> Credential | None:
-        raw = self.data.get("credential") if self.is_bound else self.initial.get("credential")
+        raw = self.initial.get("credential")
         if isinstance(raw, Credential):
             return raw
-        if raw is None and not self.is_bound:
+        if raw is None:
             return first_healthy(credentials)
         pk = parse_uuid(raw)
         return credentials.filter(pk=pk).first() if pk else None

@@ -131,6 +131,19 @@ def _grow(conversation, rounds):
     )
 
 
+def test_a_json_run_reads_only_what_it_needs(player_client, llm):
+    """A post is validated, never rendered: no model choices are built and the credential is read once. The
+    reads left: session, user, permissions (two), the llm providers, the credential, the model's rules (twice
+    here: the tests' rules cache is off)."""
+    body = json.dumps({"credential": str(llm.pk), "model_name": "echo-1", "message": "hi"})
+    player_client.post(RUN, body, content_type="application/json")
+    with CaptureQueriesContext(connection) as ctx:
+        assert player_client.post(RUN, body, content_type="application/json").status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) <= 8, "\n".join(reads)
+    assert sum('FROM "credentials_credential"' in sql for sql in reads) == 1
+
+
 @pytest.mark.parametrize("url", [RUN, STREAM])
 def test_queries_per_request_do_not_grow_with_history(player_client, llm, url):
     def count(conversation):
