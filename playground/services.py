@@ -206,7 +206,12 @@ def turn_start(request: RunRequest, *, streaming: bool = False) -> Turn:
 
     The writes are one transaction, tried again while the database is locked (``calls.writes``)."""
     token = turn_claim(request.conversation) if streaming else ""
-    return write_retrying(lambda: _turn_write(request, token))
+    try:
+        return write_retrying(lambda: _turn_write(request, token))
+    except BaseException:
+        if token and request.conversation is not None:
+            turn_release(request.conversation, token)  # the next turn must not wait for this one
+        raise
 
 
 @transaction.atomic
