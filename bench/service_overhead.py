@@ -2,10 +2,16 @@
 
     .venv/bin/python -m bench.service_overhead [--calls 300] [--latency-ms 0]
 
-Prints median and mean latency for a bare httpx POST and for ``providers.services.chat`` (credential lookup,
+Prints median and mean latency for a bare httpx POST and for ``calls.services.chat`` (credential lookup,
 decryption at call time, adapter, retries wrapper, CallLog row), plus the streaming time-to-first-token
 overhead. Runs against a throw-away SQLite database and a fake provider on loopback. Goal: under 1.5x and under
 1 ms of absolute overhead at zero upstream latency.
+
+Both sides of the streaming figure time the first content token (the role-only first chunk has none; the
+service layer yields only deltas with content) and then read the stream to its end. Each side's count of new
+connections to the fake server is printed with it: the service layer's stream reader closes the response at
+``[DONE]``, before the chunked body's last chunk, so httpx cannot pool that connection, and every streamed call
+opens a new one, which its time to first token includes.
 """
 
 from __future__ import annotations
@@ -13,11 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fakeprovider import FakeProviderServer
 
 
 def _setup_django(db_path: str) -> None:
@@ -38,6 +49,37 @@ def _setup_django(db_path: str) -> None:
     call_command("load_providers", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
+class _Connections:
+    """Counts the connections the fake server accepts; calls run one at a time, so each is the caller's."""
+
+    def __init__(self, server: FakeProviderServer) -> None:
+        self.opened = 0
+        accept = server.connection_opened
+
+        def counted(connection: socket.socket) -> None:
+            self.opened += 1
+            accept(connection)
+
+        server.connection_opened = counted  # type: ignore[method-assign]
+
+
+def _quiet_client_resets(server: FakeProviderServer) -> None:
+    """Drop without a traceback a connection that its client reset (see the module docstring: the service layer
+    closes streamed responses unread). socketserver prints one for each; any other error still prints.
+
+    fakeprovider/ offers no hook for this, and the tests want its errors loud, so the bench sets it on its own
+    server's socketserver.
+    """
+    httpd = server._httpd
+    report = httpd.handle_error
+
+    def handle_error(request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            report(request, client_address)  # type: ignore[arg-type]
+
+    httpd.handle_error = handle_error  # type: ignore[method-assign]
+
+
 def _once(fn: Callable[[], object]) -> float:
     """Milliseconds for one call; a function may return its own measurement in seconds (time to first token)."""
     start = time.perf_counter()
@@ -45,23 +87,36 @@ def _once(fn: Callable[[], object]) -> float:
     return (measured if isinstance(measured, float) else time.perf_counter() - start) * 1000
 
 
-def _time_pair(a: Callable[[], object], b: Callable[[], object], calls: int) -> tuple[list[float], list[float]]:
+Samples = tuple[list[float], int]  # milliseconds per call, and the connections the calls opened
+
+
+def _time_pair(
+    a: Callable[[], object], b: Callable[[], object], calls: int, connections: _Connections
+) -> tuple[Samples, Samples]:
     """Interleave the two, call by call, so that drift on a busy machine hits both alike."""
     for _ in range(min(30, calls)):
         a(), b()  # warm-up: connections, imports, caches
-    samples_a, samples_b = [], []
+    samples: tuple[list[float], list[float]] = ([], [])
+    opened = [0, 0]
     for _ in range(calls):
-        samples_a.append(_once(a))
-        samples_b.append(_once(b))
-    return samples_a, samples_b
+        for side, fn in enumerate((a, b)):
+            before = connections.opened
+            samples[side].append(_once(fn))
+            opened[side] += connections.opened - before
+    return (samples[0], opened[0]), (samples[1], opened[1])
 
 
-def _report(label: str, bare: list[float], ours: list[float]) -> None:
-    b, o = statistics.median(bare), statistics.median(ours)
+def _report(label: str, bare: Samples, ours: Samples) -> None:
+    b, o = statistics.median(bare[0]), statistics.median(ours[0])
     print(f"{label}")
-    print(f"  bare httpx      median {b:7.3f} ms   mean {statistics.fmean(bare):7.3f} ms")
-    print(f"  service layer   median {o:7.3f} ms   mean {statistics.fmean(ours):7.3f} ms")
+    print(_side("bare httpx", *bare))
+    print(_side("service layer", *ours))
     print(f"  overhead        {o - b:+7.3f} ms per call   ratio {o / b:5.2f}x")
+
+
+def _side(name: str, samples: list[float], opened: int) -> str:
+    median, mean = statistics.median(samples), statistics.fmean(samples)
+    return f"  {name:15} median {median:7.3f} ms   mean {mean:7.3f} ms   new connections {opened}"
 
 
 def main(argv: list[str]) -> int:
@@ -80,7 +135,9 @@ def main(argv: list[str]) -> int:
         from providers.models import Provider
         from wire.types import Message
 
-        with running_fake_server() as server:
+        with running_fake_server() as server, httpx.Client(timeout=30) as client:
+            _quiet_client_resets(server)
+            connections = _Connections(server)
             base = f"{server.url}/v1"
             credential = credential_save(
                 provider=Provider.objects.get(slug="openai_compatible"),
@@ -91,7 +148,6 @@ def main(argv: list[str]) -> int:
             messages = [Message("system", "You are terse."), Message("user", "Say hello")]
             body = {"model": model, "messages": [{"role": m.role, "content": m.content} for m in messages]}
             headers = {"Authorization": "Bearer sk-bench-000000000000"}
-            client = httpx.Client(timeout=30)
 
             def bare() -> object:
                 return client.post(f"{base}/chat/completions", json=body, headers=headers).json()["choices"][0]
@@ -109,6 +165,8 @@ def main(argv: list[str]) -> int:
                             delta = json.loads(line[6:])["choices"]
                             if delta and delta[0]["delta"].get("content"):
                                 first = time.perf_counter() - start
+                if not first:
+                    raise RuntimeError("the bare stream had no content token")
                 return first
 
             def ours_ttft() -> float:
@@ -116,11 +174,13 @@ def main(argv: list[str]) -> int:
                 first = 0.0
                 for _delta in chat_stream(credential=credential, model=model, messages=messages):
                     first = first or time.perf_counter() - start
+                if not first:
+                    raise RuntimeError("the service layer's stream had no content token")
                 return first
 
             print(f"{args.calls} calls, upstream latency {args.latency_ms} ms, fake server on {server.url}")
-            _report("Non-streaming chat", *_time_pair(bare, ours, args.calls))
-            _report("Streaming time to first token", *_time_pair(bare_ttft, ours_ttft, args.calls))
+            _report("Non-streaming chat", *_time_pair(bare, ours, args.calls, connections))
+            _report("Streaming time to first token", *_time_pair(bare_ttft, ours_ttft, args.calls, connections))
             from calls import call_log
 
             call_log.flush()
