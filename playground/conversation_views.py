@@ -214,7 +214,7 @@ def exchange(request: HttpRequest, message_id: str) -> JsonResponse:
 
 @require_GET
 @playground_access
-def image(request: HttpRequest, image_id: str) -> HttpResponse:
+def image(request: HttpRequest, image_id: int) -> HttpResponse:
     """An image sent with a message, for the transcript: only its owner gets it, only as the image it is."""
     found = message_image_get(user=request.user, image_id=image_id)
     if found is None or found.data is None:

@@ -35,6 +35,8 @@ from core.errors import InternalError, ModelDeskError
 from credentials.models import Credential
 from wire.types import Message
 
+from .outputs import cost_json, usage_json
+
 logger = logging.getLogger(__name__)
 COLUMNS_MAX = 4
 TICK_SECONDS = 0.5
@@ -67,16 +69,12 @@ def _output(outcome: provider_services.ChatOutcome) -> dict[str, Any]:
     return {
         "content": outcome.content,
         **({"reasoning": outcome.reasoning} if outcome.reasoning else {}),
-        "usage": {
-            "input_tokens": info.usage.input_tokens,
-            "output_tokens": info.usage.output_tokens,
-            **({"estimated": True} if info.usage.estimated else {}),
-        },
+        "usage": usage_json(info.usage.input_tokens, info.usage.output_tokens, estimated=info.usage.estimated),
         "model": info.model,
         "provider": info.provider,
         "latency_ms": info.latency_ms,
         "ttft_ms": info.ttft_ms,
-        "cost": {"amount": str(info.cost), "currency": info.currency} if info.cost is not None else None,
+        "cost": cost_json(info.cost, info.currency),
         "finish_reason": outcome.finish_reason,
     }
 

@@ -10,6 +10,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .outputs import cost_json, usage_json
+
 # Titles are cut to this many characters: the first message at first, then the generated name.
 TITLE_LENGTH = 60
 
@@ -121,14 +123,10 @@ class Message(models.Model):
         """A reply's call in the shape of a run's output item (usage, latency, ttft, cost, finish reason): what
         the page's badges read, for a stored reply as for a live one."""
         return {
-            "usage": {
-                "input_tokens": self.tokens_in,
-                "output_tokens": self.tokens_out,
-                **({"estimated": True} if self.tokens_estimated else {}),
-            },
+            "usage": usage_json(self.tokens_in, self.tokens_out, estimated=self.tokens_estimated),
             "latency_ms": self.latency_ms,
             "ttft_ms": self.ttft_ms,
-            "cost": {"amount": str(self.cost), "currency": self.currency} if self.cost is not None else None,
+            "cost": cost_json(self.cost, self.currency),
             "finish_reason": self.finish_reason or None,
         }
 

@@ -75,13 +75,9 @@ def conversation_messages(*, conversation: Conversation, superseded: bool = Fals
     return messages if superseded else messages.filter(superseded=False)
 
 
-def message_image_get(*, user: Any, image_id: Any) -> MessageImage | None:
+def message_image_get(*, user: Any, image_id: int) -> MessageImage | None:
     """An image of a message of one of the user's own conversations, or None."""
-    try:
-        pk = int(image_id)
-    except (TypeError, ValueError):
-        return None
-    return MessageImage.objects.filter(pk=pk, message__conversation__user=user).first()
+    return MessageImage.objects.filter(pk=image_id, message__conversation__user=user).first()
 
 
 def message_get(*, user: Any, message_id: Any) -> Message | None:

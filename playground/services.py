@@ -55,6 +55,7 @@ from .images import Attachment, image_rows
 from .inflight import turn_claim, turn_current, turn_release
 from .later import run_later
 from .models import TITLE_LENGTH, Conversation, Message, MessageImage, Role, with_image_notes
+from .outputs import cost_json, usage_json
 from .selectors import estimate_tokens, fit_rounds, history_rounds, message_replies
 from .tasks import compare_one_task, conversation_title_task
 
@@ -270,7 +271,6 @@ def _output(
 ) -> list[dict[str, Any]]:
     usage = info.usage if info else None
     extra: dict[str, Any] = {"reasoning": outcome.reasoning} if outcome is not None and outcome.reasoning else {}
-    counted = {"estimated": True} if usage is not None and usage.estimated else {}
     return [
         {
             "content": content,
@@ -280,18 +280,18 @@ def _output(
                 {"role": m.role, "content": m.content if isinstance(m.content, str) else turn.user_message.content}
                 for m in turn.messages
             ],
-            "usage": {
-                "input_tokens": usage.input_tokens if usage else None,
-                "output_tokens": usage.output_tokens if usage else None,
-                **counted,
-            },
+            "usage": usage_json(
+                usage.input_tokens if usage else None,
+                usage.output_tokens if usage else None,
+                estimated=bool(usage and usage.estimated),
+            ),
             "model": turn.request.model,
             "provider": turn.request.credential.provider.slug,
             "latency_ms": info.latency_ms if info else None,
             "ttft_ms": info.ttft_ms if info else None,
             "attempts": info.attempts if info else None,
             # An estimate from the model's prices, as the call log has it; null when the model has none.
-            "cost": {"amount": str(info.cost), "currency": info.currency} if info and info.cost is not None else None,
+            "cost": cost_json(info.cost, info.currency) if info else None,
             "history_rounds_loaded": turn.rounds_loaded,
             # "length" means the reply was cut at max tokens: a truncated reply must not look complete.
             "finish_reason": outcome.finish_reason if outcome is not None else None,
