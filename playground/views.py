@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from functools import wraps
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.handlers.asgi import ASGIRequest
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ModelDeskError
+from core.streams import iterate_in_thread
 
 from .compare_forms import CompareForm, CompareRequestError, compare_columns
 from .forms import (
@@ -254,26 +254,8 @@ def _sse(events: Iterator[tuple[str, dict[str, Any]]]) -> Iterator[str]:
             yield f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def _as_async(chunks: Iterator[str]) -> AsyncIterator[str]:
-    """Serve a synchronous stream under ASGI one chunk at a time.
-
-    Django would otherwise read a synchronous iterator to the end before sending anything. Each step runs in
-    the thread the view ran in (the ORM's), and a client that goes away closes the stream, which records it.
-    """
-
-    def advance() -> str | None:
-        return next(chunks, None)
-
-    step = sync_to_async(advance, thread_sensitive=True)
-    try:
-        while (chunk := await step()) is not None:
-            yield chunk
-    finally:
-        await sync_to_async(getattr(chunks, "close", lambda: None), thread_sensitive=True)()
-
-
 def streaming_body(request: HttpRequest, chunks: Iterator[str]) -> Iterator[str] | AsyncIterator[str]:
-    return _as_async(chunks) if isinstance(request, ASGIRequest) else chunks
+    return iterate_in_thread(chunks) if isinstance(request, ASGIRequest) else chunks
 
 
 @require_POST

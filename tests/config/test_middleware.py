@@ -8,8 +8,9 @@ import json
 from typing import Any
 
 import pytest
-from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
+
+from config.asgi import OneHopASGIHandler
 
 RUN, STREAM, MODELS = "/playground/api/run/", "/playground/api/stream/", "/playground/api/models/"
 TEN_MB = 10 * 1024 * 1024
@@ -101,7 +102,7 @@ def test_a_content_length_that_is_not_a_number_is_a_json_400(admin_client):
 
 
 def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, dict[str, Any]]:
-    """POST through Django's ASGI handler without a Content-Length, the body in chunks (as uvicorn passes a
+    """POST through the ASGI handler uvicorn serves without a Content-Length, the body in chunks (as uvicorn passes a
     chunked upload); returns the status and the JSON body."""
     messages = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks]
     messages.append({"type": "http.request", "body": b"", "more_body": False})
@@ -129,7 +130,7 @@ def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]
         "client": ("127.0.0.1", 50000),
         "server": ("localhost", 80),
     }
-    asyncio.run(ASGIHandler()(scope, receive, send))
+    asyncio.run(OneHopASGIHandler()(scope, receive, send))
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, json.loads(body) if body.startswith(b"{") else {}

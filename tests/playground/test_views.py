@@ -206,31 +206,31 @@ def test_a_stored_reply_keeps_its_calls_badges_for_the_reopened_page(player_clie
 
 
 def test_streams_are_served_chunk_by_chunk_under_asgi():
-    """Under ASGI the body is an async iterator (Django would buffer a sync one); under WSGI it stays sync."""
+    """Under ASGI the body is an async iterator (Django would buffer a sync one) that hands each chunk over as
+    soon as it is made: the reader has the first before the second exists. Under WSGI it stays sync."""
     import asyncio
+    import threading
 
     from django.test import AsyncRequestFactory, RequestFactory
 
     from playground.views import streaming_body
 
-    produced: list[str] = []
+    first_read = threading.Event()
 
     def chunks():
-        for piece in ("a", "b", "c"):
-            produced.append(piece)
-            yield piece
+        yield "a"
+        assert first_read.wait(5)  # the next chunks are made only once the reader has the first
+        yield from ("b", "c")
 
     body = streaming_body(AsyncRequestFactory().post("/"), chunks())
 
     async def first_then_rest():
         iterator = body.__aiter__()
         first = await iterator.__anext__()
-        seen_after_first = list(produced)
-        rest = [chunk async for chunk in iterator]
-        return first, seen_after_first, rest
+        first_read.set()
+        return first, [chunk async for chunk in iterator]
 
-    first, seen_after_first, rest = asyncio.run(first_then_rest())
-    assert (first, seen_after_first, rest) == ("a", ["a"], ["b", "c"])
+    assert asyncio.run(first_then_rest()) == ("a", ["b", "c"])
     assert list(streaming_body(RequestFactory().post("/"), iter(["x"]))) == ["x"]
 
 

@@ -1,0 +1,110 @@
+"""The ASGI application uvicorn serves (``config.asgi``): the middleware chain and the view in one thread hop,
+and a streamed reply in one more, however many events it has."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import SyncToAsync
+from django.test import Client
+
+from config.asgi import OneHopASGIHandler, application
+
+RUN, STREAM = "/playground/api/run/", "/playground/api/stream/"
+CSRF = "x" * 32  # an unmasked CSRF secret, sent as the cookie and the header
+
+
+@pytest.fixture
+def hops(monkeypatch) -> list[str]:
+    """Each sync_to_async call made while serving, by the name of the function it runs."""
+    calls: list[str] = []
+    original = SyncToAsync.__call__
+
+    async def counting(self: SyncToAsync, *args: Any, **kwargs: Any) -> Any:
+        calls.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counting)
+    return calls
+
+
+def serve(path: str, body: bytes, cookies: str) -> tuple[int, bytes]:
+    """One POST through ``config.asgi.application``; the status and the whole body."""
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await asyncio.Event().wait()  # the client stays connected
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [
+        (b"host", b"localhost"),
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cookie", cookies.encode()),
+        (b"x-csrftoken", CSRF.encode()),
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+    }
+    asyncio.run(application(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+@pytest.fixture
+def session_cookies(player) -> str:
+    client = Client()
+    client.force_login(player)
+    return f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF}"
+
+
+def test_the_application_is_the_one_hop_handler():
+    assert isinstance(application, OneHopASGIHandler)
+    assert not asyncio.iscoroutinefunction(application._middleware_chain)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_request_takes_one_hop_to_the_view(llm, session_cookies, hops):
+    """Django's own handler, with this middleware, hopped about twenty times: twice per middleware."""
+    body = json.dumps({"credential": str(llm.pk), "model_name": "echo-1", "message": "hello"}).encode()
+    status, content = serve(RUN, body, session_cookies)
+    assert status == 200, content
+    assert json.loads(content)["output"][0]["content"]
+    # the request_started and request_finished signals, and the whole chain with the view
+    assert hops.count("BaseHandler.get_response") == 1 and len(hops) <= 3, hops
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_streamed_reply_takes_one_more_hop_whatever_its_length(llm, session_cookies, hops):
+    def stream(message: str) -> tuple[list[str], int]:
+        hops.clear()
+        body = json.dumps({"credential": str(llm.pk), "model_name": "echo-1", "message": message}).encode()
+        status, content = serve(STREAM, body, session_cookies)
+        assert status == 200
+        events = [line[7:] for line in content.decode().splitlines() if line.startswith("event: ")]
+        return events, len(hops)
+
+    short_events, short_hops = stream("hi")
+    long_events, long_hops = stream(" ".join(f"word{i}" for i in range(60)))
+    assert short_events[-1] == long_events[-1] == "done"
+    assert len(long_events) > len(short_events) + 20  # the fake echoes word by word
+    assert long_hops == short_hops <= 4
