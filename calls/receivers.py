@@ -8,9 +8,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from core.cache import catalog
 from credentials.models import Credential
 from credentials.signals import credential_saved
-from providers.models import ProviderModel
+from providers.models import Provider, ProviderModel
+
+from .models import DefaultModel
 
 
 def credential_test_later(sender: Any, *, credential: Credential, **kwargs: Any) -> None:
@@ -23,14 +26,15 @@ def credential_test_later(sender: Any, *, credential: Credential, **kwargs: Any)
     transaction.on_commit(lambda: credential_test_task.delay(pk))
 
 
-def rules_forget(sender: Any, **kwargs: Any) -> None:
-    """A model row changed: the rules read from it are read again (``calls.rules``)."""
-    from .rules import rules_cache_clear
-
-    rules_cache_clear()
+def catalog_changed(sender: Any, **kwargs: Any) -> None:
+    """A provider, credential, model or default changed: every process reads them again (``core.cache``)."""
+    if not kwargs.get("raw"):  # loading fixtures
+        catalog.changed()
 
 
 def connect() -> None:
     credential_saved.connect(credential_test_later, dispatch_uid="calls.credential_test_later")
-    for signal in (post_save, post_delete):
-        signal.connect(rules_forget, sender=ProviderModel, dispatch_uid=f"calls.rules_forget.{signal}")
+    for model in (Provider, Credential, ProviderModel, DefaultModel):
+        for signal in (post_save, post_delete):
+            uid = f"calls.catalog_changed.{model.__name__}.{signal}"
+            signal.connect(catalog_changed, sender=model, dispatch_uid=uid)

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from core.cache import catalog
 from core.errors import (
     ConfigurationError,
     InvalidInput,
@@ -150,6 +152,16 @@ def base_url_for(credential: Credential) -> str:
     return str(url)
 
 
+def secret_values(credential: Credential) -> dict[str, str]:
+    """The credential's decrypted secrets, kept in this process's memory (never a shared cache) for at most
+    ``CACHE_SECRETS_SECONDS``, and dropped at once when a credential changes (``core.cache.catalog``). The key
+    holds the ciphertexts, so an unsaved credential being tested, or one whose secrets were just replaced, is
+    decrypted afresh."""
+    key = ("secrets", credential.pk, tuple(sorted(credential.secrets.items())))
+    values = catalog.get(key, lambda: credential_secret_values(credential), ttl=settings.CACHE_SECRETS_SECONDS)
+    return dict(values)
+
+
 @dataclass(frozen=True)
 class PreparedCall:
     """A call ready to send: the adapter speaks the provider's protocol, the transport sends and retries."""
@@ -177,7 +189,7 @@ def call_prepare(
 ) -> PreparedCall:
     """Decrypt the secrets (now, at call time) and build the adapter and the transport."""
     _require_in_catalog(call.credential)  # again: a connection test prepares its call without resolving it
-    secrets = credential_secret_values(call.credential)
+    secrets = secret_values(call.credential)
     spec = call.provider.spec
     adapter = adapter_for(spec.protocol, target_for(call.credential, secrets))
     policy = RetryPolicy.from_settings(

@@ -12,7 +12,6 @@ for a small self-hosted context window.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from core.cache import catalog
 from core.errors import InvalidInput
 from core.validators import PARAMETER_BOUNDS
 from providers.models import ProviderModel
@@ -49,28 +49,11 @@ class ChatRules:
         return self.row.context_window if self.row is not None else None
 
 
-# The rows read per (credential, model) and when: a chat reads its model's row once, and the next calls in this
-# process reuse it for CHAT_RULES_CACHE_SECONDS (an admin's edit in this process clears it at once, through
-# ``calls.receivers``; other processes see it when their copy expires).
-_rows: dict[tuple[Any, str], tuple[float, ProviderModel | None]] = {}
-
-
-def rules_cache_clear() -> None:
-    _rows.clear()
-
-
 def chat_rules(*, credential: Any, model: str) -> ChatRules:
-    """The rules of ``model`` as served through ``credential``: its server's own row first, then the provider's."""
-    ttl = settings.CHAT_RULES_CACHE_SECONDS
-    key = (credential.pk, model)
-    cached = _rows.get(key)
-    if ttl > 0 and cached is not None and time.monotonic() - cached[0] < ttl:
-        return ChatRules(model=model, row=cached[1])
-    row = _row_read(credential, model)
-    if ttl > 0:
-        if len(_rows) > 4096:  # many typed model names: start over rather than grow
-            _rows.clear()
-        _rows[key] = (time.monotonic(), row)
+    """The rules of ``model`` as served through ``credential``: its server's own row first, then the provider's.
+
+    Read once per process until a model row changes (``core.cache.catalog``)."""
+    row = catalog.get(("rules", credential.pk, credential.provider_id, model), lambda: _row_read(credential, model))
     return ChatRules(model=model, row=row)
 
 

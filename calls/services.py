@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from core.cache import catalog
 from core.errors import BadResponse, ConfigurationError, ContextTooLong, ModelDeskError
 from core.validators import model_name_problem
 from credentials.models import CheckStatus, Credential
@@ -433,6 +434,7 @@ def credential_test(*, credential: Credential, user: Any = None) -> CredentialCh
         last_error=check.error,
         last_check_tried=escape_control(check.tried)[:300],
     )
+    catalog.changed()  # an update sends no signal
     return check
 
 

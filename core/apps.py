@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # django-axes names its admin section "Axes"; people look for what it does.
         apps.get_app_config("axes").verbose_name = _("Login protection")
+        from . import receivers
+
+        receivers.connect()

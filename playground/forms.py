@@ -17,6 +17,7 @@ one of those for a new conversation.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import replace
 from typing import Any
@@ -31,6 +32,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from calls.selectors import models_for_credential
+from core.cache import catalog
 from core.validators import (
     JSON_MAX_DEPTH,
     MODEL_NAME_MAX_LENGTH,
@@ -164,8 +166,24 @@ class ModelNameField(forms.CharField):
 
 def chat_credentials() -> Any:
     """Enabled credentials whose (enabled) provider serves llm models."""
-    llm_providers = [p.pk for p in Provider.objects.filter(enabled=True) if "llm" in p.model_types]
-    return Credential.objects.select_related("provider").filter(enabled=True, provider_id__in=llm_providers)
+    return Credential.objects.select_related("provider").filter(enabled=True, provider_id__in=_llm_provider_ids())
+
+
+def _llm_provider_ids() -> list[int]:
+    def load() -> list[int]:
+        return [p.pk for p in Provider.objects.filter(enabled=True) if "llm" in p.model_types]
+
+    return catalog.get("llm_provider_ids", load)
+
+
+def chat_credential(value: Any) -> Credential | None:
+    """The credential of ``chat_credentials`` with this id, None if there is none: read once per process until
+    the catalog changes (``core.cache.catalog``); each caller gets its own copy of the row."""
+    pk = parse_uuid(str(value))
+    if pk is None:
+        return None
+    found = catalog.get(("chat_credential", pk), lambda: chat_credentials().filter(pk=pk).first())
+    return copy.copy(found) if found is not None else None
 
 
 def llm_models(credential: Credential | None) -> Any:
@@ -200,6 +218,14 @@ class CredentialChoiceField(forms.ModelChoiceField):
     """A credential, labelled with its status: "local (ok)", "cloud (needs re-entry)"."""
 
     iterator = HealthOrderedIterator
+
+    def to_python(self, value: Any) -> Credential | None:
+        if value in self.empty_values:
+            return None
+        credential = chat_credential(value.pk if isinstance(value, Credential) else value)
+        if credential is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return credential
 
     def label_from_instance(self, obj: Any) -> str:
         status = STATUS_LABELS.get(credential_status(obj), credential_status(obj))

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.cache import catalog
 from core.validators import validate_http_url
 
 from .catalog import CATALOG, Protocol
@@ -428,9 +429,11 @@ class ProviderModelAdmin(admin.ModelAdmin):
     @admin.action(description=_("Enable selected models"), permissions=["change"])
     def enable_models(self, request: HttpRequest, queryset: QuerySet[ProviderModel]) -> None:
         count = queryset.update(enabled=True)
+        catalog.changed()  # an update sends no signal
         self.message_user(request, _("%(count)d models enabled.") % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Disable selected models"), permissions=["change"])
     def disable_models(self, request: HttpRequest, queryset: QuerySet[ProviderModel]) -> None:
         count = queryset.update(enabled=False)
+        catalog.changed()
         self.message_user(request, _("%(count)d models disabled.") % {"count": count}, messages.SUCCESS)

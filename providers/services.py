@@ -9,6 +9,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.cache import catalog as catalog_cache
+
 from .catalog import CATALOG, PredefinedModel, ProviderSpec
 from .models import ModelOrigin, Provider, ProviderModel
 
@@ -106,6 +108,8 @@ def catalog_load(*, catalog: tuple[ProviderSpec, ...] = CATALOG) -> CatalogLoadR
     counts["models_created"] = len(new_models)
     removed = sum(_sync(row, {"enabled": False, "position": len(catalog)}) for row in existing.values())
     report = CatalogLoadReport(**counts, providers_removed=removed)
+    if created or new_models:  # bulk inserts send no signal
+        catalog_cache.changed()
     if removed:
         logger.warning("providers no longer in the catalog, disabled: %s", ", ".join(sorted(existing)))
     logger.debug("provider catalog loaded: %s", report)

@@ -110,3 +110,13 @@ def _default_language() -> Any:
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Any:
+    """Each test starts with empty per-process caches: a rolled-back test's rows (and ids) must not outlive it."""
+    from core.cache import clear_all
+
+    clear_all()
+    yield
+    clear_all()

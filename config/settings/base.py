@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.cache.VersionScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # First: it refuses a locked-out login before any password is checked.
     "axes.backends.AxesStandaloneBackend",
+    # Permissions from a per-process cache (core.cache); it logs no one in: ModelBackend does, after it.
+    "core.auth.CachedPermissionsBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -256,8 +259,11 @@ PROVIDER_STREAM_IDLE_TIMEOUT = env.float("PROVIDER_STREAM_IDLE_TIMEOUT", default
 CHAT_DEFAULT_MAX_TOKENS = env.int("CHAT_DEFAULT_MAX_TOKENS", default=1024)
 # The context window assumed for a model that reports none; history trimming keeps within it.
 CHAT_DEFAULT_CONTEXT_WINDOW = env.int("CHAT_DEFAULT_CONTEXT_WINDOW", default=4096)
-# How long a process reuses a model's rules (its row) before reading them again; 0 reads them on every call.
-CHAT_RULES_CACHE_SECONDS = env.float("CHAT_RULES_CACHE_SECONDS", default=5.0)
+# Per-process caches of providers, credentials, models and permissions (core.cache), checked against a version
+# counter once per request so that a change is seen everywhere on the next request. PROCESS_CACHES=false reads
+# every row on every use. A credential's decrypted secrets are kept at most CACHE_SECRETS_SECONDS.
+PROCESS_CACHES = env.bool("PROCESS_CACHES", default=True)
+CACHE_SECRETS_SECONDS = env.float("CACHE_SECRETS_SECONDS", default=60.0)
 # Playground titles: PLAYGROUND_TITLES=false keeps the first message as the title; PLAYGROUND_TITLE_MODEL names the
 # model that writes them ("credential-name/model", or "default" for the default llm model); blank: the conversation's.
 PLAYGROUND_TITLES = env.bool("PLAYGROUND_TITLES", default=True)

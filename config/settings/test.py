@@ -45,7 +45,3 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _test_db = env("TEST_SQLITE_NAME", default=str(BASE_DIR / "test-artifacts" / "test-db.sqlite3"))  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405
     (BASE_DIR / "test-artifacts").mkdir(exist_ok=True)  # noqa: F405
-
-# Tests change model rows between calls in one process: every call reads its rules (tests/calls/test_rules.py
-# checks the cache itself).
-CHAT_RULES_CACHE_SECONDS = 0.0
