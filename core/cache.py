@@ -54,7 +54,7 @@ class Namespace:
         now = time.monotonic()
         found = self._entries.get(key)
         if found is not None and (ttl is None or now - found[0] < ttl):
-            return found[1]  # type: ignore[no-any-return]
+            return found[1]
         value = load()
         if self._version == version:  # not changed meanwhile, here or in another thread of this process
             if len(self._entries) >= MAX_ENTRIES:

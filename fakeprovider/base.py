@@ -48,6 +48,7 @@ class Stream:
     delay: float = 0.0
     abort: bool = False
     silence: float = 0.0  # seconds without a byte after the chunks, before the coda (a model gone quiet)
+    linger: float = 0.0  # seconds after the coda before the body ends (a server slow to close its body)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,11 @@ def _silent_after_start(plan: Reply | Stream) -> Reply | Stream:
     return plan
 
 
+def _linger(plan: Reply | Stream) -> Reply | Stream:
+    """The whole stream, then the body held open (no terminating chunk) for the stall time."""
+    return replace(plan, linger=STALL_SECONDS) if isinstance(plan, Stream) else plan
+
+
 # Valid JSON in shapes no provider documents: a string where an object goes, a number where a list goes.
 WRONG_SHAPE = {"choices": [{"message": "x"}], "data": 5, "models": "x", "message": "text", "content": 5, "status": 1}
 
@@ -140,5 +145,6 @@ FAULTS: dict[str, Callable[[Call, Produce], Plan]] = {
     "keepalive": lambda call, produce: _keepalive(produce()),
     "idle": lambda call, produce: _quiet_after_start(produce()),
     "silent": lambda call, produce: _silent_after_start(produce()),
+    "linger": lambda call, produce: _linger(produce()),
     "wrong-shape": lambda call, produce: _wrong_shape(produce()),
 }

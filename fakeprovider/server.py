@@ -294,7 +294,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _send_stream(self, stream: Stream) -> None:
         headers = {"content-type": stream.media_type, "cache-control": "no-cache", **stream.headers}
         self._start(200, {**headers, "transfer-encoding": "chunked"})
-        for frames, silence in ((stream.prelude + stream.chunks, stream.silence), (stream.coda, 0.0)):
+        for frames, silence in ((stream.prelude + stream.chunks, stream.silence), (stream.coda, stream.linger)):
             for frame in frames:
                 if not self._pause(stream.delay):
                     return self._drop()

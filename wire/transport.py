@@ -5,6 +5,8 @@ Nothing here knows about models or credentials; ``providers.services`` builds th
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -48,6 +50,11 @@ class CallStats:
 
 def deadline_error(policy: RetryPolicy) -> ProviderUnavailable:
     return ProviderUnavailable(f"no complete answer within the call's deadline of {policy.deadline:g} s")
+
+
+# After a stream's last event: how long, and how many lines, its body's end is waited for (``_drain``).
+DRAIN_SECONDS = 0.5
+DRAIN_LINES = 16
 
 
 class Limits:
@@ -307,6 +314,7 @@ class Transport:
                     self.stats.first_token_at = self.clock()
                     limits.first_token()
                 yield delta
+            _drain(lines, limits)
         except httpx.TimeoutException:
             error = limits.error()
             raise error or BadResponse("the stream stalled and timed out before the reply was complete") from None
@@ -319,6 +327,18 @@ class Transport:
         finally:
             limits.disarm()
             response.close()
+
+
+def _drain(lines: Iterator[str], limits: Limits) -> None:
+    """Read what follows the end of the reply (``[DONE]`` or the last event is not the body's end: the chunked
+    body's terminator comes after it), so that httpx returns the connection to its pool instead of closing it:
+    the next streamed call then needs no new connection (no TLS handshake, with a real provider). A server that
+    keeps the body open longer than ``DRAIN_SECONDS``, or sends more than ``DRAIN_LINES``, only loses the
+    connection, as every stream did before."""
+    limits.alarm.arm(time.monotonic() + DRAIN_SECONDS, "drain")
+    with contextlib.suppress(httpx.HTTPError, ModelDeskError):
+        for _line in itertools.islice(lines, DRAIN_LINES):
+            pass
 
 
 def _checked(lines: Iterable[str], limits: Limits) -> Iterator[str]:

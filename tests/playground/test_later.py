@@ -34,3 +34,34 @@ def test_no_title_is_asked_for_when_there_is_no_model_to_ask(player, llm, settin
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="hello"))
     assert callbacks == [] and CallLog.objects.count() == 1
+
+
+def test_work_past_the_backlog_is_dropped_and_logged(monkeypatch, settings, caplog):
+    """A burst larger than the backlog: the excess is dropped with a warning, the rest runs."""
+    import threading
+
+    from playground import later
+
+    settings.BACKGROUND_THREADS = True
+    monkeypatch.setattr(later, "_waiting", threading.BoundedSemaphore(2))
+    release = threading.Event()
+    ran: list[int] = []
+
+    class Task:
+        name = "slow"
+
+        def apply(self, args):
+            release.wait(5)
+            ran.append(args[0])
+
+    monkeypatch.setattr(later, "_pool", None)
+    monkeypatch.setattr(later, "WORKERS", 1)
+    for index in range(5):
+        later._submit(Task(), (index,))
+    # one running, two waiting, and the last two dropped... or the first may still hold its place: at least two
+    dropped = [r for r in caplog.records if "dropped" in r.getMessage()]
+    assert 2 <= len(dropped) <= 3
+    release.set()
+    later._executor().shutdown(wait=True)
+    assert len(ran) == 5 - len(dropped) and ran == sorted(ran)
+    monkeypatch.setattr(later, "_pool", None)
