@@ -118,6 +118,21 @@ def token_key_id(token: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == FORMAT_VERSION else None
 
 
+def decryptable_by_ring(token: str, *, ring: KeyRing | None = None) -> bool:
+    """Whether a stored value is in our format and names a key of the ring, judged without decrypting it.
+
+    A value that passes can still fail to decrypt: altered, or copied from another row or field. That is only
+    found when ``decrypt`` runs, which raises ``UndecryptableSecret`` (at call time, ``CredentialNeedsReentry``).
+    """
+    kid = token_key_id(token)
+    return kid is not None and (ring or key_ring()).find(kid) is not None
+
+
+def token_digest(token: str) -> str:
+    """A short digest of a stored value (the ciphertext, never the plaintext), to tie a stored mask to it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
 @sensitive_variables()
 def decrypt(token: str, *, binding: str, ring: KeyRing | None = None) -> str:
     kid = token_key_id(token)

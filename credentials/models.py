@@ -20,6 +20,11 @@ class Credential(models.Model):
     ``config`` holds the non-secret fields of the provider's schema; ``secrets`` maps each secret field to a
     ciphertext bound to this row's id and that field (see ``credentials.crypto``). The id is a UUID generated
     before the first save so that secrets can be bound to it.
+
+    ``masks`` maps each secret field to what lists show of it (``••••abcd``), written with the secret so that no
+    list has to decrypt: ``{"last4": "abcd", "digest": <digest of the ciphertext it was made from>}``. It keeps at
+    most the last 4 characters (none for values under 12). One whose digest does not match the stored ciphertext
+    (written by a path that changed ``secrets`` alone) is ignored, and the value is decrypted once to show it.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -29,6 +34,7 @@ class Credential(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     config = models.JSONField(_("settings"), default=dict, blank=True)
     secrets = models.JSONField(_("encrypted secrets"), default=dict, blank=True, editable=False)
+    masks = models.JSONField(_("secret masks"), default=dict, blank=True, editable=False)
     enabled = models.BooleanField(_("enabled"), default=True)
     check_status = models.CharField(
         _("last check"), max_length=16, choices=CheckStatus.choices, default=CheckStatus.UNCHECKED

@@ -18,10 +18,11 @@ from django.apps import apps as current_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from credentials.crypto import encrypt
+from credentials.crypto import encrypt, generate_key, parse_key_ring
 
 TODAY = [("providers", "0002_calllog"), ("credentials", "0002_initial"), ("playground", "0001_initial")]
 RESTRUCTURED_APPS = ("calls", "providers", "credentials", "playground")
+BEFORE_MASKS = ("credentials", "0003_last_check_tried")  # the last migration before masks were stored
 # The binding today's code computes (``Credential.secret_binding``), frozen here: a restructuring that changed
 # it would make every stored secret undecryptable, and this test must notice.
 TODAYS_BINDING = "credentials.credential:{pk}:{field}"
@@ -293,13 +294,14 @@ def assert_schema_matches_models() -> None:
 
 def assert_secrets_decrypt(keys: dict[str, str]) -> None:
     from credentials.models import Credential
-    from credentials.selectors import NEEDS_REENTRY, credential_secret_states, credential_status
+    from credentials.selectors import NEEDS_REENTRY, credential_secret_states, credential_status, stored_mask
     from credentials.services import credential_secret_values
 
     for credential in Credential.objects.select_related("provider"):
         assert credential_secret_values(credential) == {"api_key": keys[credential.name]}
         assert credential_status(credential) != NEEDS_REENTRY
         assert [state.mask[-4:] for state in credential_secret_states(credential)] == [keys[credential.name][-4:]]
+        assert stored_mask(credential, "api_key") == "••••" + keys[credential.name][-4:], "the migration's mask"
 
 
 def assert_call_layer_reads_the_moved_rows() -> None:
@@ -318,6 +320,45 @@ def assert_call_layer_reads_the_moved_rows() -> None:
     old = set(CallLog.objects.values_list("pk", flat=True))
     new = CallLog.objects.create(provider=call.provider, operation="chat", status="ok")
     assert new.pk not in old and new.pk > max(old)
+
+
+def migrate_to_before_masks(executor: MigrationExecutor) -> Any:
+    """Every app at its latest migration but credentials, one before its masks; returns that state's apps."""
+    executor.loader.build_graph()
+    executor.migrate([BEFORE_MASKS])
+    executor.loader.build_graph()
+    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "credentials"]
+    return executor.loader.project_state([BEFORE_MASKS, *others]).apps
+
+
+def seal(pk: uuid.UUID, plaintext: str, *, field: str = "api_key", ring: Any = None) -> str:
+    return encrypt(plaintext, binding=TODAYS_BINDING.format(pk=pk, field=field), ring=ring)
+
+
+def plant_for_masks(apps: Any) -> dict[str, dict[str, str]]:
+    """Credentials of every kind the masks migration meets, by name: their stored values, before it runs."""
+    from providers.services import catalog_load
+
+    catalog_load()  # the providers tables are at their latest schema: today's code fills them
+    Credential = apps.get_model("credentials", "Credential")
+    openai = apps.get_model("providers", "Provider").objects.get(slug="openai")
+    gone = parse_key_ring(generate_key())
+    kinds = {
+        "readable": lambda pk: {"api_key": seal(pk, "sk-proj-readable-value-7a7a")},
+        "short": lambda pk: {"api_key": seal(pk, "sk-8a8a")},
+        "tampered": lambda pk: {"api_key": seal(pk, "sk-proj-tampered-value-9a9a")[:-3] + "AAA"},
+        "key-gone": lambda pk: {"api_key": seal(pk, "sk-proj-old-key-value-6a6a", ring=gone)},
+        "garbage": lambda pk: {"api_key": "not a stored value"},
+        "moved": lambda pk: {"api_key": seal(pk, "sk-proj-moved-value-5a5a", field="other")},
+        "half": lambda pk: {"api_key": seal(pk, "sk-proj-half-value-4a4a"), "spare": "v1:x"},
+        "empty": lambda pk: {},
+    }
+    planted = {}
+    for name, make in kinds.items():
+        pk = uuid.uuid4()
+        planted[name] = make(pk)
+        Credential.objects.create(id=pk, provider=openai, name=name, secrets=planted[name])
+    return planted
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -382,3 +423,60 @@ def test_the_restructured_apps_migrate_down_to_nothing_and_up_again(executor):
 
     migrate_to_latest(executor)
     assert_schema_matches_models()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_masks_migration_stores_the_mask_of_every_secret_it_can_decrypt_and_skips_the_rest(executor, monkeypatch):
+    """Each readable secret gets its mask, decrypted once with the configured keys; a value that cannot be
+    decrypted (altered, under a key no longer configured, not in our format, bound elsewhere) gets none, and the
+    migration goes on. The list then shows every row right, decrypting only the rows without a mask."""
+    planted = plant_for_masks(migrate_to_before_masks(executor))
+
+    migrate_to_latest(executor)
+
+    from credentials import selectors
+    from credentials.crypto import decrypt, token_digest
+    from credentials.models import Credential
+
+    stored = dict(Credential.objects.values_list("name", "masks"))
+    assert stored == {
+        "readable": {"api_key": {"last4": "7a7a", "digest": token_digest(planted["readable"]["api_key"])}},
+        "short": {"api_key": {"last4": "", "digest": token_digest(planted["short"]["api_key"])}},
+        "half": {"api_key": {"last4": "4a4a", "digest": token_digest(planted["half"]["api_key"])}},
+        **{name: {} for name in ("tampered", "key-gone", "garbage", "moved", "empty")},
+    }
+    decrypted = []
+    monkeypatch.setattr(selectors, "decrypt", lambda token, **kw: decrypted.append(token) or decrypt(token, **kw))
+    states = {
+        c.name: [(s.readable, s.mask) for s in selectors.credential_secret_states(c)]
+        for c in Credential.objects.select_related("provider")
+    }
+    assert states == {
+        "readable": [(True, "••••7a7a")],
+        "short": [(True, "••••")],
+        "half": [(True, "••••4a4a")],
+        "tampered": [(False, "")],
+        "key-gone": [(False, "")],
+        "garbage": [(False, "")],
+        "moved": [(False, "")],
+        "empty": [(False, "")],
+    }
+    assert sorted(decrypted) == sorted([planted["tampered"]["api_key"], planted["moved"]["api_key"]])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_masks_migration_runs_without_a_key_configured_and_reverses(executor, settings):
+    """A missing key setting does not stop the migration (the system check reports it); rows get no mask, and
+    the migration reverses and reapplies without touching a secret."""
+    planted = plant_for_masks(migrate_to_before_masks(executor))
+    settings.CREDENTIAL_ENCRYPTION_KEYS = ""
+
+    migrate_to_latest(executor)
+
+    from credentials.models import Credential
+
+    assert all(masks == {} for masks in Credential.objects.values_list("masks", flat=True))
+    migrate_to_before_masks(executor)
+    assert "masks" not in table_columns("credentials_credential")
+    migrate_to_latest(executor)
+    assert dict(Credential.objects.values_list("name", "secrets")) == planted

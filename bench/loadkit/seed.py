@@ -62,8 +62,8 @@ def setup(mock_url: str) -> dict[str, Any]:
 
 def credentials(total: int, mock_url: str, credential_id: str) -> dict[str, Any]:
     """Credentials up to ``total``, and models on the bench credential's server up to ``total``."""
-    from credentials.crypto import encrypt
     from credentials.models import CheckStatus, Credential
+    from credentials.services import credential_secret_seal
     from providers.models import ModelOrigin, Provider, ProviderModel
 
     provider = Provider.objects.get(slug="openai_compatible")
@@ -71,7 +71,7 @@ def credentials(total: int, mock_url: str, credential_id: str) -> dict[str, Any]
     for index in range(Credential.objects.count(), total):
         row = Credential(id=uuid.uuid4(), provider=provider, name=f"bench {index:05d}", check_status=CheckStatus.OK)
         row.config = {"base_url": mock_url}
-        row.secrets = {"api_key": encrypt(API_KEY, binding=row.secret_binding("api_key"))}
+        credential_secret_seal(credential=row, field="api_key", plaintext=API_KEY)  # as credential_save would
         rows.append(row)
     Credential.objects.bulk_create(rows, batch_size=500)
     models = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from credentials.crypto import generate_key
 from credentials.models import Credential
-from credentials.services import credential_secret_values
+from credentials.services import credential_secret_values, encryption_keys_rotate
 from providers.models import Provider
 
 ADD = reverse("admin:credentials_credential_add")
@@ -145,3 +146,45 @@ def test_the_azure_deployment_mapping_takes_several_lines_and_a_typo_is_a_form_e
     good = post_add(admin_client, azure, **fields, deployments="gpt-4o=prod-4o\r\no3=reason-o3\r\n")
     assert good.status_code == 302
     assert Credential.objects.get().config["deployments"] == "gpt-4o=prod-4o\no3=reason-o3"
+
+
+def test_the_changelist_decrypts_nothing_and_still_shows_masks_and_needs_reentry(
+    admin_client, make_credential, settings, decryptions
+):
+    """Each row's mask is the one stored at save time; a key that is gone from the ring shows without decrypting."""
+    configured = settings.CREDENTIAL_ENCRYPTION_KEYS
+    settings.CREDENTIAL_ENCRYPTION_KEYS = generate_key()
+    make_credential("orphan", api_key="sk-orphaned-key-value-zz99")
+    settings.CREDENTIAL_ENCRYPTION_KEYS = configured
+    for i in range(12):
+        make_credential(f"c{i:02d}", api_key=f"sk-listed-key-value-{i:02d}ab")
+
+    listing = admin_client.get(LIST).content.decode()
+
+    assert decryptions.count == 0
+    for i in range(12):
+        assert f"••••{i:02d}ab" in listing
+    assert "zz99" not in listing
+    assert listing.count("cannot be decrypted") == 1
+    assert listing.count("md-status-needs_reentry") == 1
+
+
+def test_a_secret_entered_again_shows_its_new_mask(admin_client, make_credential):
+    credential = make_credential(api_key="sk-first-value-1111")
+    data = {"name": credential.name, "enabled": "on", "cred_api_key": "sk-second-value-2222", "cred_base_url": ""}
+    assert admin_client.post(change_url(credential), data).status_code == 302
+    listing = admin_client.get(LIST).content.decode()
+    assert "••••2222" in listing and "••••1111" not in listing
+    assert "Stored: ••••2222." in admin_client.get(change_url(credential)).content.decode()
+
+
+def test_after_a_key_rotation_the_list_shows_the_same_masks_without_decrypting(
+    admin_client, make_credential, settings, decryptions
+):
+    make_credential(api_key="sk-rotated-value-3333")
+    settings.CREDENTIAL_ENCRYPTION_KEYS = f"{generate_key()},{settings.CREDENTIAL_ENCRYPTION_KEYS}"
+    assert encryption_keys_rotate().rotated == 1
+    decryptions.count = 0
+    listing = admin_client.get(LIST).content.decode()
+    assert "••••3333" in listing and "md-status-needs_reentry" not in listing
+    assert decryptions.count == 0

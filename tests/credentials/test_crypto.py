@@ -9,10 +9,12 @@ from credentials.crypto import (
     KeySettingError,
     UndecryptableSecret,
     decrypt,
+    decryptable_by_ring,
     encrypt,
     generate_key,
     key_ring,
     parse_key_ring,
+    token_digest,
     token_key_id,
 )
 
@@ -92,3 +94,36 @@ def test_every_key_decrypts_and_the_first_encrypts(settings):
     settings.CREDENTIAL_ENCRYPTION_KEYS = f"{generate_key()},{settings.CREDENTIAL_ENCRYPTION_KEYS}"
     assert decrypt(old_token, binding="b") == "sk-old"
     assert token_key_id(encrypt("sk-new", binding="b")) != old_kid
+
+
+def test_a_value_under_a_configured_key_is_decryptable_by_the_ring_without_decrypting(settings, second_key):
+    """Judged from the format and the key id alone: any key of the ring will do, not only the first."""
+    old_ring = parse_key_ring(settings.CREDENTIAL_ENCRYPTION_KEYS.split(",")[1])
+    assert decryptable_by_ring(encrypt("sk-secret-value", binding="b"))
+    assert decryptable_by_ring(encrypt("sk-secret-value", binding="b", ring=old_ring))
+
+
+@pytest.mark.parametrize("token", ["", "plaintext", "v9:abcd:xyz", "v1:abcd", "v1:00000000:AAAA"])
+def test_a_value_in_another_format_or_under_an_unknown_key_is_not_decryptable_by_the_ring(token):
+    assert not decryptable_by_ring(token)
+
+
+def test_a_value_under_a_removed_key_is_not_decryptable_by_the_ring(settings):
+    token = encrypt("sk-secret-value", binding="b")
+    settings.CREDENTIAL_ENCRYPTION_KEYS = generate_key()
+    assert not decryptable_by_ring(token)
+
+
+def test_a_tampered_value_still_passes_the_ring_check_and_fails_when_decrypted():
+    """The ring check does not decrypt: an altered payload is only found by ``decrypt``."""
+    token = encrypt("sk-secret-value", binding="b")
+    tampered = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+    assert decryptable_by_ring(tampered)
+    with pytest.raises(UndecryptableSecret):
+        decrypt(tampered, binding="b")
+
+
+def test_the_digest_of_a_value_changes_with_every_encryption_and_never_holds_the_plaintext():
+    first, second = encrypt("sk-secret-value", binding="b"), encrypt("sk-secret-value", binding="b")
+    assert token_digest(first) == token_digest(first) != token_digest(second)
+    assert "secret" not in token_digest(first)

@@ -378,11 +378,12 @@ def test_the_json_output_shows_what_the_call_cost(player_client, llm):
     from calls.models import CallLog
     from providers.models import ProviderModel
 
-    ProviderModel.objects.filter(name="echo-1").update(
-        input_price=Decimal("2"), output_price=Decimal("8"), price_currency="CNY"
-    )
+    model = ProviderModel.objects.get(name="echo-1")
+    model.input_price, model.output_price, model.price_currency = Decimal("2"), Decimal("8"), "CNY"
+    model.save()
     output = player_client.post(RUN, form(llm, "hi")).json()["output"][0]
     row = CallLog.objects.get(operation="chat")
     assert output["cost"] == {"amount": str(row.cost), "currency": "CNY"} and row.cost > 0
-    ProviderModel.objects.filter(name="echo-1").update(input_price=None, output_price=None, price_currency="")
+    model.input_price, model.output_price, model.price_currency = None, None, ""
+    model.save()
     assert player_client.post(RUN, form(llm, "hi")).json()["output"][0]["cost"] is None
