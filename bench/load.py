@@ -50,6 +50,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", help=f"comma-separated subset of {', '.join(SERVERS)}")
     parser.add_argument("--settings", default=modeldesk.SETTINGS, help=f"ModelDesk's settings ({modeldesk.SETTINGS})")
     parser.add_argument("--scaling", action="store_true", help="ModelDesk's scaling figures instead of the table")
+    parser.add_argument(
+        "--titles", action="store_true", help='ModelDesk requests ask for a title ("title": true): a 2nd model call'
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (the directory is printed)")
     args = parser.parse_args(argv)
     args.c64_requests = args.c64_requests or args.requests
@@ -108,11 +111,12 @@ class Bench:
     def _modeldesk(self) -> list[Row]:
         rows = []
         for key, label, database in self._databases():
-            row = Row(key, f"ModelDesk run API ({label})")
+            row = Row(key, f"ModelDesk run API ({label}{', titles' if self.args.titles else ''})")
             env = modeldesk.environment(database, self.args.settings)
             seeded = modeldesk.setup(env, self.mock.url)
             with self._server(partial(modeldesk.start, self.processes, f"modeldesk-{key}", env)) as server:
-                measure = partial(self.measure, row, server, modeldesk.target(server, seeded))
+                target = modeldesk.target(server, seeded, titles=self.args.titles)
+                measure = partial(self.measure, row, server, target)
                 rows.append(self._timed(row.label, measure))
         return rows
 

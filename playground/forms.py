@@ -324,6 +324,9 @@ class PlaygroundForm(forms.Form):
         help_text=_("For the inspector: the exact request sent and the answer received, with secrets removed."),
     )
     conversation = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # A script's new conversation is named by a model only if it asks ("title": true); the page's always is
+    # (``views.valid_form``). Not rendered.
+    title = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, user: Any, render_message: bool = True, **kwargs: Any) -> None:
         """``render_message=False`` takes the message as it is (a stored one, resent): only the system message
@@ -501,6 +504,7 @@ class PlaygroundForm(forms.Form):
             conversation=data.get("conversation"),
             settings=data.get("settings"),
             capture=bool(data.get("inspect")),
+            title=bool(data.get("title")),
         )
 
 

@@ -98,6 +98,9 @@ class RunRequest:
     edit: bool = False
     # Keep the exact request and response of the call with the reply (the inspector), redacted.
     capture: bool = False
+    # Name a new conversation with a model after its first reply (``_title_later``): a second model call, which
+    # the page asks for and a script only when it says so.
+    title: bool = True
 
     @property
     def stored_message(self) -> str:
@@ -413,9 +416,10 @@ def turn_fail(turn: Turn, error: ModelDeskError, exchange: dict[str, Any] | None
 
 def _title_later(turn: Turn) -> None:
     """After a new conversation's first reply, have a model name it (``background.conversation_title_generate``)
-    after the response (``later``), unless ``PLAYGROUND_TITLES`` is off or there is no model to ask: then its
-    first message stays its title."""
-    if turn.request.conversation is None and settings.PLAYGROUND_TITLES and title_model_available(turn.conversation):
+    after the response (``later``), unless the request did not ask (``RunRequest.title``), ``PLAYGROUND_TITLES``
+    is off or there is no model to ask: then its first message stays its title."""
+    new = turn.request.conversation is None
+    if new and turn.request.title and settings.PLAYGROUND_TITLES and title_model_available(turn.conversation):
         run_later(conversation_title_task, str(turn.conversation.pk))
 
 

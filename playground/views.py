@@ -194,6 +194,8 @@ def valid_form(
     if conversation is None and not whole_form:
         conversation = conversation_get(user=request.user, conversation_id=data.get("conversation"))
     data = completed_data(data, conversation, whole_form=whole_form).copy()
+    if whole_form:
+        data["title"] = "on"  # the page's new conversations are named by a model; a script's when it asks
     if resent is not None:
         data["conversation"] = str(resent.conversation_id)
         if not edit:

@@ -86,8 +86,9 @@ def run_body(seeded: Seeded, **fields: Any) -> bytes:
     return json.dumps({"credential": seeded.credential, "model_name": "mock-model", "message": "hi", **fields}).encode()
 
 
-def target(server: Server, seeded: Seeded) -> Target:
-    body = run_body(seeded)
+def target(server: Server, seeded: Seeded, *, titles: bool = False) -> Target:
+    """Each request a new conversation; with ``titles``, one that asks for a model-made title (a second call)."""
+    body = run_body(seeded, title=True) if titles else run_body(seeded)
     return Target(
         url=server.url + RUN_PATH,
         body=body,

@@ -65,3 +65,29 @@ def test_work_past_the_backlog_is_dropped_and_logged(monkeypatch, settings, capl
     later._executor().shutdown(wait=True)
     assert len(ran) == 5 - len(dropped) and ran == sorted(ran)
     monkeypatch.setattr(later, "_pool", None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "content_type", "titled"),
+    [
+        ({"message": "hello"}, "application/json", False),  # a script: one model call
+        ({"message": "hello", "title": True}, "application/json", True),  # a script that asks
+        ({"message": "hello", "history_rounds": "1", "max_attempts": "1"}, "form", True),  # the page
+    ],
+)
+def test_a_scripts_new_conversation_is_named_only_when_it_asks(
+    player_client, llm, django_capture_on_commit_callbacks, body, content_type, titled
+):
+    import json
+
+    body = {**body, "credential": str(llm.pk), "model_name": "echo-1"}
+    with django_capture_on_commit_callbacks(execute=True):
+        if content_type == "form":
+            response = player_client.post("/playground/api/run/", body)
+        else:
+            response = player_client.post("/playground/api/run/", json.dumps(body), content_type=content_type)
+    assert response.status_code == 200, response.content
+    conversation = Conversation.objects.get(pk=response.json()["conversation"])
+    assert CallLog.objects.count() == (2 if titled else 1)
+    assert (conversation.title != "hello") is titled

@@ -114,6 +114,9 @@ class Command(BaseCommand):
         parser.add_argument("--history", type=int, default=0, metavar="N", help="Load the last N rounds.")
         parser.add_argument("--conversation", help="Continue this conversation (its id).")
         parser.add_argument(
+            "--title", action="store_true", help="Have the model name a new conversation (a second model call)."
+        )
+        parser.add_argument(
             "--user", help=f"Whose conversation this is (default: the first superuser, else {SERVICE_USER!r})."
         )
         parser.add_argument("--stream", action="store_true", help="Print the reply as it is generated.")
@@ -198,7 +201,12 @@ class Command(BaseCommand):
         except VariableError as exc:
             raise CommandError(str(exc)) from None
         request = RunRequest(
-            **base, message=message, history=rounds > 0, rounds=max(rounds, 1), conversation=conversation
+            **base,
+            message=message,
+            history=rounds > 0,
+            rounds=max(rounds, 1),
+            conversation=conversation,
+            title=options["title"],
         )
         problems = run_problems(request)  # the model's rules, before anything is stored
         if problems:
