@@ -1,11 +1,14 @@
-"""Changes to users, groups and permissions raise the ``auth`` cache's version (``core.cache``)."""
+"""Changes to users, groups and permissions raise the ``auth`` cache's version (``core.cache``); a process's first
+SQLite connection puts the database file in WAL mode."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .cache import auth
@@ -19,7 +22,29 @@ def auth_changed(sender: Any, **kwargs: Any) -> None:
     auth.changed()
 
 
+# The SQLite files this process has put in WAL mode, each with one idle connection held open for the process's life.
+_in_wal: dict[str, sqlite3.Connection] = {}
+
+
+def sqlite_wal(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """WAL lets readers work while one connection writes. The mode belongs to the file, so it is set once.
+
+    A request's connection closes when it ends (CONN_MAX_AGE=0); when the last connection to a WAL database
+    closes, SQLite checkpoints and removes the WAL, and a connection opened meanwhile waits for that in its busy
+    handler (a millisecond or more of sleep, before each request's first query). The idle connection kept here
+    holds no lock and keeps the WAL in place between requests.
+    """
+    name = str(connection.settings_dict.get("NAME"))
+    if connection.vendor != "sqlite" or name in _in_wal or connection.is_in_memory_db():
+        return
+    connection.connection.execute("PRAGMA journal_mode=WAL")  # the raw connection: it is being set up
+    keeper = sqlite3.connect(name, check_same_thread=False)
+    keeper.execute("SELECT count(*) FROM sqlite_master").fetchall()  # a read: it then holds the file's shared lock
+    _in_wal[name] = keeper
+
+
 def connect() -> None:
+    connection_created.connect(sqlite_wal, dispatch_uid="core.sqlite_wal")
     user = get_user_model()
     for model in (user, Group, Permission):
         for signal in (post_save, post_delete):
