@@ -3,30 +3,42 @@
 Every view of ModelDesk is synchronous (the ORM is), and so is a part of the middleware (WhiteNoise, the body
 limit). Django's own ASGI handler would then run the chain half async: each of its ``MiddlewareMixin``
 middlewares hops to a thread and back for ``process_request`` and again for ``process_response``, about twenty
-hops a request, each a few futures, a thread wake-up and a context copy. Profiled under load (``bench/load.py``)
-that machinery was the largest single cost of a playground run request. ``OneHopASGIHandler`` runs the whole
-chain and the view synchronously in one hop to the request's thread instead. A streamed body is served from that
-thread in one hop too (``core.streams.iterate_in_thread``).
+hops a request, each a few futures, a thread wake-up and a context copy; and it makes a new thread for each
+request. Profiled under load (``bench/load.py``), that machinery was the largest cost of a playground run
+request. ``OneHopASGIHandler`` runs the whole chain and the view synchronously, in one hop to a thread of a
+fixed pool (``core.threads``); a streamed body is read in one more (``core.streams.iterate_in_thread``).
 """
 
 import os
+from typing import Any
 
 import django
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
+from core.threads import in_request_thread, request_threads
+
 
 class OneHopASGIHandler(ASGIHandler):
-    """Django's ASGI handler with a synchronous middleware chain, entered once per request."""
+    """Django's ASGI handler with a synchronous middleware chain, entered once per request in a pooled thread."""
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # As Django's, without its ThreadSensitiveContext (a new thread per request): the request's own work
+        # runs in the pool; what Django still hands to a thread itself (its request signals, closing the
+        # response) is brief and runs in asgiref's one shared thread.
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        # Thread-sensitive: the request's thread (one per request, ASGIHandler's ThreadSensitiveContext), where
-        # its streamed body is later read, on the same database connection.
-        response: HttpResponseBase = await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        respond = sync_to_async(
+            in_request_thread(self.get_response), thread_sensitive=False, executor=request_threads()
+        )
+        response: HttpResponseBase = await respond(request)
         return response
 
 

@@ -9,6 +9,8 @@ from typing import TypeVar
 
 from asgiref.sync import sync_to_async
 
+from .threads import in_request_thread, request_threads
+
 T = TypeVar("T")
 _END = object()
 AHEAD = 256  # chunks made and not yet read, at most: a slow reader slows the stream instead of filling memory
@@ -22,9 +24,9 @@ class _Failed:
 async def iterate_in_thread(chunks: Iterator[T]) -> AsyncIterator[T]:
     """Yield ``chunks`` as its thread makes them.
 
-    One thread-sensitive hop reads the whole iterator, so that the database work in it keeps its thread and
-    connection, and hands each chunk to the event loop (``call_soon_threadsafe``) instead of a hop per chunk,
-    at most ``AHEAD`` chunks ahead of the reader.
+    One hop to a request thread (``core.threads``) reads the whole iterator, so that the database work in it
+    keeps its thread and connection, and hands each chunk to the event loop (``call_soon_threadsafe``) instead
+    of a hop per chunk, at most ``AHEAD`` chunks ahead of the reader.
     When the reader stops early (a client gone: Django cancels the response), the thread closes the iterator
     after the chunk in progress, in its own thread as a generator requires, and the reader waits for that, so
     that what the close records is done when the response is. The iterator should yield now and then while
@@ -55,7 +57,8 @@ async def iterate_in_thread(chunks: Iterator[T]) -> AsyncIterator[T]:
             finally:
                 put(_END)
 
-    reading = asyncio.ensure_future(sync_to_async(drain, thread_sensitive=True)())
+    read = sync_to_async(in_request_thread(drain), thread_sensitive=False, executor=request_threads())
+    reading = asyncio.ensure_future(read())
     try:
         while (item := await queue.get()) is not _END:
             if isinstance(item, _Failed):

@@ -204,6 +204,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # Without a broker, work the user did not wait for (a conversation's title) runs in a thread of this process after
 # the response, not inline in the request; false runs it inline (the tests, whose database is one transaction).
 BACKGROUND_THREADS = env.bool("BACKGROUND_THREADS", default=True)
+# Under ASGI (uvicorn), the threads that serve requests, reused from request to request (core.threads): how many
+# requests a process works on at once (a provider call or a stream holds its thread until it ends).
+ASGI_THREADS = env.int("ASGI_THREADS", default=100)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

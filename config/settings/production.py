@@ -3,6 +3,8 @@
 Every secret must come from the environment; there is no fallback.
 """
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -21,6 +23,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=20),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+
+# SQLite: the threads that serve requests are reused (core.threads), so each keeps its connection from request
+# to request instead of opening one per request; CONN_MAX_AGE in the environment still decides.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and "CONN_MAX_AGE" not in os.environ:  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -86,3 +86,21 @@ def test_a_slow_reader_holds_the_stream_back(monkeypatch):
     first, ahead, *rest = asyncio.run(read_one_then_wait())
     assert first == 0 and rest == list(range(1, 10))
     assert ahead <= 5  # the one read, three waiting, and the one being made
+
+
+def test_the_stream_is_read_in_the_language_the_view_activated():
+    """The view runs in one pooled thread, its body in another: the language goes with the request's context."""
+    from asgiref.sync import sync_to_async
+    from django.utils import translation
+
+    def languages():
+        yield translation.get_language()
+
+    async def serve() -> list[str]:
+        await sync_to_async(translation.activate, thread_sensitive=False)("zh-hans")  # as LocaleMiddleware does
+        return [chunk async for chunk in iterate_in_thread(languages())]
+
+    try:
+        assert asyncio.run(serve()) == ["zh-hans"]
+    finally:
+        translation.deactivate()

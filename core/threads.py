@@ -1,0 +1,46 @@
+"""The threads that serve requests under ASGI: a fixed pool, reused, instead of a new thread per request.
+
+Django's ASGI handler runs each request's synchronous work in a thread of its own, made for the request and
+joined after it (asgiref's ``ThreadSensitiveContext``). Profiled under load (``bench/load.py``), starting and
+stopping those threads, with the futures around them, cost more CPU than the request's own work. Here a pool
+of ``ASGI_THREADS`` threads serves every request (``config.asgi``) and every streamed body
+(``core.streams``): a thread, and its database connection, serve request after request.
+
+``ASGI_THREADS`` bounds how many requests a process works on at once: a blocking provider call or a stream
+holds its thread until it ends, and the requests past it wait for a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections
+
+T = TypeVar("T")
+_pool: ThreadPoolExecutor | None = None
+
+
+def request_threads() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=settings.ASGI_THREADS, thread_name_prefix="request")
+    return _pool
+
+
+def in_request_thread(function: Callable[..., T]) -> Callable[..., T]:
+    """``function`` as a request thread runs it: with the checks Django's request signals make of the thread's
+    database connections (closed past ``CONN_MAX_AGE`` or after an error) before and after."""
+
+    @wraps(function)
+    def run(*args: Any, **kwargs: Any) -> T:
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return run
