@@ -33,4 +33,4 @@ class CachedPermissionsBackend(ModelBackend):
 
             # A superuser's set is every permission: keyed apart, so that a change of the flag is a new entry.
             user_obj._perm_cache = set(auth.get(("permissions", user_obj.pk, user_obj.is_superuser), load))
-        return user_obj._perm_cache  # type: ignore[no-any-return]
+        return user_obj._perm_cache

@@ -49,5 +49,5 @@ def connect() -> None:
     for model in (user, Group, Permission):
         for signal in (post_save, post_delete):
             signal.connect(auth_changed, sender=model, dispatch_uid=f"core.auth_changed.{model.__name__}.{signal}")
-    for through in (user.groups.through, user.user_permissions.through, Group.permissions.through):  # type: ignore[attr-defined]
+    for through in (user.groups.through, user.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(auth_changed, sender=through, dispatch_uid=f"core.auth_changed.{through.__name__}")

@@ -26,6 +26,7 @@ from wire.types import Message
 from .forms import (
     TEXT_MAX_CHARS,
     CredentialChoiceField,
+    CredentialOptions,
     ModelNameField,
     chat_credentials,
     require_text,
@@ -140,11 +141,22 @@ class CompareForm(forms.Form):
                         "placeholder": _("model name"),
                         "list": "pg-compare-models",
                         "maxlength": MODEL_NAME_MAX_LENGTH,
+                        "autocomplete": "off",
                     }
                 ),
             )
             for parameter in PARAMETERS:
                 self.fields[f"{parameter.name}_{slot}"] = parameter.field()
+        self._bound_credential_options(credentials)
+
+    def _bound_credential_options(self, credentials: Any) -> None:
+        """The slots' selects share one first page of credentials, with each slot's chosen one (read when the
+        page is rendered, in one query for the four)."""
+        chosen = {slot: parse_uuid(self[f"credential_{slot}"].value()) for slot in range(1, COMPARE_SLOTS + 1)}
+        options = CredentialOptions(credentials, chosen={pk for pk in chosen.values() if pk})
+        for slot, pk in chosen.items():
+            field = self.fields[f"credential_{slot}"]
+            field.options, field.chosen = options, pk  # type: ignore[attr-defined]
 
     def slots(self) -> list[CompareSlot]:
         return [

@@ -12,14 +12,18 @@ the credential, the model, the message and the attachments: ``SETTING_FIELDS``) 
 as typed (before the variables are filled in), and are the form's initial values when it is reopened.
 
 The credential select shows each credential's status, failing and unreadable ones last, and never preselects
-one of those for a new conversation.
+one of those for a new conversation. The credential and model selects render a first page of their options (and
+the chosen one): however many there are, the page stays the same size, and the scripts search for the others
+(``views.credentials``, ``views.models``).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -27,7 +31,10 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
 from django.http import QueryDict
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +61,7 @@ from .images import (
     stored_attachments,
 )
 from .models import TITLE_LENGTH, Conversation, Message
-from .selectors import conversation_get, credentials_by_health, first_healthy, parse_uuid
+from .selectors import Page, conversation_get, credential_page, first_healthy, model_page, parse_uuid
 from .services import DEFAULT, ERROR_OUTPUT, FAIL, RunRequest, run_problems
 from .variables import VARIABLES_MAX_CHARS, VariableError, parse_variables, render
 
@@ -204,20 +211,103 @@ def llm_models_for(credentials: Any) -> Any:
     )
 
 
+def credential_label(credential: Credential) -> str:
+    """A credential's name and status, as the pickers show it: "local (ok)", "cloud (needs re-entry)"."""
+    status = credential_status(credential)
+    return gettext("%(name)s (%(status)s)") % {"name": credential.name, "status": STATUS_LABELS.get(status, status)}
+
+
+class CredentialOptions:
+    """What credential selects render: the first page of ``credentials`` (``selectors.credential_page``) and the
+    chosen ones wherever they are in that order. Read when first needed, once for all the selects of a form (the
+    compare page has four): a form that is only validated reads nothing."""
+
+    def __init__(self, credentials: Any, *, chosen: Iterable[Any] = ()) -> None:
+        """``chosen`` are credentials, or ids of credentials to read (one query for all)."""
+        self.credentials = credentials
+        chosen = list(chosen)
+        self.known = {c.pk: c for c in chosen if isinstance(c, Credential)}
+        self.wanted = [pk for pk in chosen if not isinstance(pk, Credential)]
+
+    @cached_property
+    def page(self) -> Page:
+        return credential_page(self.credentials)
+
+    @cached_property
+    def chosen(self) -> dict[Any, Credential]:
+        read = self.credentials.filter(pk__in=self.wanted) if self.wanted else []
+        return {**self.known, **{c.pk: c for c in read}}
+
+    def offered(self, pk: Any) -> list[Credential]:
+        """The page, after the credential ``pk`` when the page does not have it."""
+        items: list[Credential] = self.page.items
+        chosen = self.chosen.get(pk)
+        if chosen is None or any(c.pk == chosen.pk for c in items):
+            return items
+        return [chosen, *items]
+
+
+class PickerSelect(forms.Select):
+    """A picker's select (a first page of options: four of them on the compare page), its options written here
+    rather than through a template each, as Django's select would: the same markup, a fraction of the time."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "\n",
+            '  <option value="{}"{}>{}</option>',
+            (
+                (option["value"], mark_safe(" selected") if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html('<select name="{}"{}>\n{}\n</select>', widget["name"], flatatt(widget["attrs"]), options)
+
+
 class HealthOrderedIterator(ModelChoiceIterator):
-    """The credentials, working ones first (``selectors.credentials_by_health``)."""
+    """The credentials a select renders, working ones first: a first page and the chosen one
+    (``CredentialChoiceField.offered``)."""
+
+    field: CredentialChoiceField
 
     def __iter__(self) -> Any:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for credential in credentials_by_health(self.queryset):
+        for credential in self.field.offered():
             yield self.choice(credential)
+
+    def __len__(self) -> int:
+        return len(self.field.offered()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return True
 
 
 class CredentialChoiceField(forms.ModelChoiceField):
-    """A credential, labelled with its status: "local (ok)", "cloud (needs re-entry)"."""
+    """A credential, labelled with its status: "local (ok)", "cloud (needs re-entry)".
+
+    Any enabled credential that can chat is valid; the select renders only ``options`` (a first page) and the
+    ``chosen`` one, and the page's search finds the others.
+    """
 
     iterator = HealthOrderedIterator
+    widget = PickerSelect
+    options: CredentialOptions | None = None
+    chosen: Any = None  # the id of the credential the select shows chosen
+
+    def picker(self) -> CredentialOptions:
+        if self.options is None:
+            self.options = CredentialOptions(self.queryset)
+        return self.options
+
+    def offered(self) -> list[Credential]:
+        return self.picker().offered(self.chosen)
+
+    @property
+    def more(self) -> bool:
+        """Whether there are credentials past the rendered page (the page then shows its search)."""
+        return self.picker().page.next is not None
 
     def to_python(self, value: Any) -> Credential | None:
         if value in self.empty_values:
@@ -228,8 +318,7 @@ class CredentialChoiceField(forms.ModelChoiceField):
         return credential
 
     def label_from_instance(self, obj: Any) -> str:
-        status = STATUS_LABELS.get(credential_status(obj), credential_status(obj))
-        return gettext("%(name)s (%(status)s)") % {"name": obj.name, "status": status}
+        return credential_label(obj)
 
 
 def system_field() -> forms.CharField:
@@ -247,7 +336,7 @@ class PlaygroundForm(forms.Form):
     credential = CredentialChoiceField(
         label=_("Credential"), queryset=Credential.objects.none(), empty_label=_("Choose a credential")
     )
-    model = ModelNameField(label=_("Model"), required=False, widget=forms.Select)
+    model = ModelNameField(label=_("Model"), required=False, widget=PickerSelect)
     model_name = ModelNameField(
         label=_("Or type any model name"),
         required=False,
@@ -339,24 +428,41 @@ class PlaygroundForm(forms.Form):
         self.fields["max_attempts"].initial = settings.PROVIDER_MAX_ATTEMPTS
         self.fields["history_rounds"].required = False
         self.fields["max_attempts"].required = False
+        self.models_next: int | None = None  # the model select's next page (the page then shows its search)
         if self.is_bound:
             return  # a post is validated, never rendered (errors go back as JSON): no widget choices to build
-        selected = self._selected_credential(credentials)
+        options = CredentialOptions(credentials)
+        selected = self._selected_credential(credentials, options.page.items)
         if selected is not None:
             self.initial.setdefault("credential", selected.pk)
-        names = [(m.name, m.display_name or m.name) for m in llm_models(selected)]
-        model = self.initial.get("model")
-        if model and model not in {name for name, _label in names}:
-            # A typed model name stays typed.
-            self.initial["model_name"], self.initial["model"] = model, ""
-        self.fields["model"].widget.choices = [("", _("Choose a model")), *names]
+            options.known[selected.pk] = selected
+        field = self.fields["credential"]
+        field.options, field.chosen = options, selected.pk if selected else None  # type: ignore[attr-defined]
+        self.fields["model"].widget.choices = [("", _("Choose a model")), *self._model_choices(selected)]
 
-    def _selected_credential(self, credentials: Any) -> Credential | None:
+    def _model_choices(self, credential: Credential | None) -> list[tuple[str, str]]:
+        """The first page of the credential's models, and the initial model wherever it is in their order (a
+        model the credential does not list stays typed)."""
+        page = model_page(llm_models(credential))
+        self.models_next = page.next
+        names = [(m.name, m.display_name or m.name) for m in page.items]
+        model = self.initial.get("model")
+        if not model:
+            return names
+        found = llm_models(credential).filter(name=model).first()  # read even when it is on the page: one query
+        if found is None:
+            self.initial["model_name"], self.initial["model"] = model, ""
+        elif all(name != model for name, _label in names):
+            names.insert(0, (found.name, found.display_name or found.name))
+        return names
+
+    def _selected_credential(self, credentials: Any, page: list[Credential]) -> Credential | None:
+        """The initial credential; for a new conversation, the first healthy one of the first page."""
         raw = self.initial.get("credential")
         if isinstance(raw, Credential):
             return raw
         if raw is None:
-            return first_healthy(credentials)
+            return first_healthy(page)
         pk = parse_uuid(raw)
         return credentials.filter(pk=pk).first() if pk else None
 

@@ -1,13 +1,15 @@
-"""Reads for the playground: a user's conversations, their messages, the rounds of history to load, and how
-healthy each credential is (the credential picker's order and preselection)."""
+"""Reads for the playground: a user's conversations, their messages, the rounds of history to load, how healthy
+each credential is (the credential picker's order and preselection), and the pages of credentials and models the
+pickers show and search."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from calls.usage import estimate_tokens
@@ -53,6 +55,59 @@ def credentials_by_health(credentials: Any) -> list[Credential]:
 
 def first_healthy(credentials: Any) -> Credential | None:
     return next((c for c in credentials_by_health(credentials) if credential_healthy(c)), None)
+
+
+# A picker (the credential and model selects) renders this many options, and a search answers this many at most.
+PICKER_PAGE = 50
+PICKER_LIMIT_MAX = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a picker's options; ``next`` is the offset of the following page, None after the last."""
+
+    items: list[Any]
+    next: int | None
+
+
+def _page(ordered: QuerySet[Any], offset: int, limit: int) -> Page:
+    """One query: a row more than the page tells whether another page follows (no count)."""
+    rows = list(ordered[offset : offset + limit + 1])
+    return Page(items=rows[:limit], next=offset + limit if len(rows) > limit else None)
+
+
+def credential_page(credentials: Any, *, query: str = "", offset: int = 0, limit: int = PICKER_PAGE) -> Page:
+    """A page of ``credentials`` whose name contains ``query`` (in any case), working ones first.
+
+    The database orders them by their last check (ok, unchecked, then failed) and name; an unreadable secret
+    shows only once a credential is read, so those that need re-entry go last within their page
+    (``credentials_by_health``).
+    """
+    health = Case(
+        *(When(check_status=status, then=Value(HEALTH_ORDER[status])) for status in CheckStatus.values),
+        default=Value(HEALTH_ORDER[CheckStatus.UNCHECKED]),
+        output_field=IntegerField(),
+    )
+    ranked = credentials.annotate(health=health).order_by("health", "name", "pk")
+    if query:
+        ranked = ranked.filter(name__icontains=query)
+    page = _page(ranked, offset, limit)
+    return Page(items=credentials_by_health(page.items), next=page.next)
+
+
+def model_page(models: Any, *, query: str = "", offset: int = 0, limit: int = PICKER_PAGE) -> Page:
+    """A page of ``models`` by name; with ``query``, those whose name or display name contains it (in any case),
+    the exact name first, then names that start with it."""
+    if not query:
+        return _page(models.order_by("name", "pk"), offset, limit)
+    match = Case(
+        When(name__iexact=query, then=Value(0)),
+        When(name__istartswith=query, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    found = models.filter(Q(name__icontains=query) | Q(display_name__icontains=query))
+    return _page(found.annotate(match=match).order_by("match", "name", "pk"), offset, limit)
 
 
 def parse_uuid(raw: Any) -> uuid.UUID | None:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/messages/<int:message_id>/exchange/", conversation_views.exchange, name="message_exchange"),
     path("api/images/<int:image_id>/", conversation_views.image, name="image"),
     path("api/models/", views.models, name="models"),
+    path("api/credentials/", views.credentials, name="credentials"),
     path("api/run/", views.run, name="run"),
     path("api/stream/", views.stream, name="stream"),
     path("api/conversations/", conversation_views.conversations, name="conversations"),

@@ -33,6 +33,7 @@ from .forms import (
     PlaygroundForm,
     chat_credentials,
     completed_data,
+    credential_label,
     llm_models,
     llm_models_for,
     playground_json_data,
@@ -41,12 +42,18 @@ from .forms import (
 from .live_compare import CompareColumn, compare_stream
 from .models import Conversation, Message
 from .selectors import (
+    PICKER_LIMIT_MAX,
+    PICKER_PAGE,
+    SEARCH_MAX_CHARS,
+    Page,
     conversation_get,
     conversation_latest,
     conversation_list,
     conversation_messages,
     credential_healthy,
+    credential_page,
     message_replies,
+    model_page,
     parse_uuid,
 )
 from .services import RunRequest, compare_run, playground_run, playground_stream, run_code
@@ -82,6 +89,7 @@ def _urls() -> dict[str, str]:
         "run": reverse("playground:run"),
         "stream": reverse("playground:stream"),
         "models": reverse("playground:models"),
+        "credentials": reverse("playground:credentials"),
         "new": reverse("playground:index"),
         "code": reverse("playground:code"),
         "conversations": reverse("playground:conversations"),
@@ -141,26 +149,88 @@ def index(request: HttpRequest, conversation_id: str | None = None) -> HttpRespo
     return render(request, "playground/index.html", context)
 
 
+# The largest offset a cursor may name: far past any list a picker shows, and a number every database takes.
+CURSOR_MAX = 1_000_000
+
+
+def picker_search(request: HttpRequest) -> tuple[str, int, int] | JsonResponse:
+    """The search of a picker endpoint: ``q`` (text the name contains, any case), ``limit`` (1 to 100, 50 when
+    absent) and ``cursor`` (the ``next`` of the page before); a 400 naming the parameter when one is bad."""
+    query, errors = request.GET.get("q", "").strip(), {}
+    if len(query) > SEARCH_MAX_CHARS:
+        errors["q"] = [_("Search for at most %(count)d characters.") % {"count": SEARCH_MAX_CHARS}]
+    elif "\0" in query:  # PostgreSQL refuses one in any text (a 500, not a search)
+        errors["q"] = [_("The search cannot contain a null character.")]
+    limit = _whole_number(request.GET.get("limit"), default=PICKER_PAGE, highest=PICKER_LIMIT_MAX)
+    if limit is None or limit < 1:
+        errors["limit"] = [_("limit must be a whole number from 1 to %(count)d.") % {"count": PICKER_LIMIT_MAX}]
+    cursor = _whole_number(request.GET.get("cursor"), default=0, highest=CURSOR_MAX)
+    if cursor is None:
+        errors["cursor"] = [_("cursor must be the “next” value of an earlier page.")]
+    if errors or limit is None or cursor is None:
+        return errors_response(errors)
+    return query, cursor, limit
+
+
+def _whole_number(raw: str | None, *, default: int, highest: int) -> int | None:
+    if raw is None or raw == "":
+        return default
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= highest else None
+
+
+def page_json(key: str, page: Page, item: Callable[[Any], dict[str, Any]]) -> JsonResponse:
+    return JsonResponse({key: [item(i) for i in page.items], "next": None if page.next is None else str(page.next)})
+
+
+def model_json(model: Any) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "display_name": model.display_name or model.name,
+        "context_window": model.context_window,
+        **model.parameter_rules(),
+    }
+
+
+def credential_json(credential: Any) -> dict[str, Any]:
+    return {
+        "id": str(credential.pk),
+        "name": credential.name,
+        "label": credential_label(credential),
+        "provider": str(credential.provider),
+        "healthy": credential_healthy(credential),
+    }
+
+
+@require_GET
+@playground_access
+def credentials(request: HttpRequest) -> JsonResponse:
+    """A page of the enabled credentials that can chat, working ones first (``selectors.credential_page``):
+    ``{"credentials": [{"id", "name", "label", "provider", "healthy"}], "next"}``; ``q``, ``limit`` and ``cursor``
+    as ``picker_search`` reads them."""
+    search = picker_search(request)
+    if isinstance(search, JsonResponse):
+        return search
+    query, cursor, limit = search
+    page = credential_page(chat_credentials(), query=query, offset=cursor, limit=limit)
+    return page_json("credentials", page, credential_json)
+
+
 @require_GET
 @playground_access
 def models(request: HttpRequest) -> JsonResponse:
+    """A page of the llm models the ``credential`` can serve, by name (``selectors.model_page``), each with its
+    parameter rules: ``{"models": [...], "next"}``; ``q``, ``limit`` and ``cursor`` as ``picker_search`` reads
+    them. A credential that is unknown, disabled or cannot chat is a 400."""
     pk = parse_uuid(request.GET.get("credential"))
     credential = chat_credentials().filter(pk=pk).first() if pk else None
     if credential is None:
         return JsonResponse({"error": {"type": "bad_request", "message": _("Unknown credential.")}}, status=400)
-    return JsonResponse(
-        {
-            "models": [
-                {
-                    "name": m.name,
-                    "display_name": m.display_name or m.name,
-                    "context_window": m.context_window,
-                    **m.parameter_rules(),
-                }
-                for m in llm_models(credential)
-            ]
-        }
-    )
+    search = picker_search(request)
+    if isinstance(search, JsonResponse):
+        return search
+    query, cursor, limit = search
+    page = model_page(llm_models(credential), query=query, offset=cursor, limit=limit)
+    return page_json("models", page, model_json)
 
 
 def body_data(request: HttpRequest, fields: Any = None) -> QueryDict | JsonResponse:
@@ -380,6 +450,8 @@ def compare(request: HttpRequest) -> HttpResponse:
             message=form.cleaned_data["message"],
             samplings=form.cleaned_data["samplings"],
         )
-    model_names = sorted(set(llm_models_for(chat_credentials()).values_list("name", flat=True)))
+    # The suggestions before a slot has a credential: a first page (compare.js asks for each slot's own).
+    names = llm_models_for(chat_credentials()).order_by("name").values_list("name", flat=True).distinct()
+    model_names = list(names[:PICKER_PAGE])
     context = {"form": form, "results": results, "model_names": model_names}
     return render(request, "playground/compare.html", context, status=400 if form.errors else 200)

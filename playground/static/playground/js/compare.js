@@ -7,6 +7,7 @@
  *
  * Keys: Ctrl+Enter (⌘+Enter) in the message sends; Esc stops a run (every column).
  */
+import { setupSlotPickers } from "./compare-models.js";
 import { dockParams, setupParams } from "./compare-params.js";
 import { createRuns, filledSlots } from "./compare-run.js";
 import { t } from "./i18n.js";
@@ -146,5 +147,6 @@ document.querySelectorAll("[data-markdown]").forEach((body) => renderMarkdown(bo
 const form = document.getElementById("pg-compare-form");
 if (form && form.getAttribute("data-stream-url")) {
   setupParams(form);
+  setupSlotPickers(form);
   setup(form);
 }

@@ -57,7 +57,7 @@ function setupPlayground(form) {
   });
   listActions = setupConversationActions({ list, urls, csrfToken: composer.csrfToken, currentId: conversations.current });
   setupCode(form, urls.code, composer.csrfToken);
-  setupModels(form, urls.models);
+  setupModels(form, urls);
 
   localizeTimes(list);
   transcript.renderStored();
