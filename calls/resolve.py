@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from core.cache import catalog
+from core.db import release_pooled_connections
 from core.errors import (
     ConfigurationError,
     InvalidInput,
@@ -197,4 +198,5 @@ def call_prepare(
     )
     transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error, capture=capture)
     call.stats, call.redact = transport.stats, transport.redact
+    release_pooled_connections()  # the call is sent next: no connection held while the provider thinks
     return PreparedCall(call=call, adapter=adapter, transport=transport)

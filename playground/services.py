@@ -337,7 +337,8 @@ def _reply_store(
         currency=info.currency if info is not None else "",
         exchange=exchange,
     )
-    turn.conversation.save(update_fields=["updated_at"])
+    if turn.request.conversation is not None:  # a conversation made by this turn was updated when it was made
+        turn.conversation.save(update_fields=["updated_at"])
 
 
 def _answer_tokens(content: str, usage: Usage | None) -> int:
