@@ -3,14 +3,13 @@ answer on every path (never Django's HTML 400, never a 500), before anything is 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from config.asgi import OneHopASGIHandler
+from tests import asgi_client
 
 RUN, STREAM, MODELS = "/playground/api/run/", "/playground/api/stream/", "/playground/api/models/"
 TEN_MB = 10 * 1024 * 1024
@@ -104,35 +103,7 @@ def test_a_content_length_that_is_not_a_number_is_a_json_400(admin_client):
 def asgi_post(path: str, chunks: list[bytes], headers: list[tuple[bytes, bytes]]) -> tuple[int, dict[str, Any]]:
     """POST through the ASGI handler uvicorn serves without a Content-Length, the body in chunks (as uvicorn passes a
     chunked upload); returns the status and the JSON body."""
-    messages = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks]
-    messages.append({"type": "http.request", "body": b"", "more_body": False})
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        if messages:
-            return messages.pop(0)
-        await asyncio.Event().wait()  # the client stays connected
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"localhost"), (b"transfer-encoding", b"chunked"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }
-    asyncio.run(OneHopASGIHandler()(scope, receive, send))
-    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    status, body = asgi_client.asgi_post(path, chunks, [(b"transfer-encoding", b"chunked"), *headers])
     return status, json.loads(body) if body.startswith(b"{") else {}
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,15 +80,22 @@ POOL_PROBE = (
 )
 
 
-def test_production_keeps_postgresql_connections_in_a_pool():
-    """A connection per request cost about 13 ms on PostgreSQL: production settings use Django's psycopg pool."""
-    env = {**PRODUCTION_ENV, "DATABASE_URL": POSTGRES_URL}
-    result = _manage("shell", "-v", "0", "-c", POOL_PROBE, env=env)
+def _postgres_shell(probe: str) -> Any:
+    """``probe`` run by ``manage.py shell`` with production settings on PostgreSQL; skipped (a failure with
+    CI=true) when no server answers."""
+    result = _manage("shell", "-v", "0", "-c", probe, env={**PRODUCTION_ENV, "DATABASE_URL": POSTGRES_URL})
     if result.returncode != 0 and "connection" in result.stderr.lower():
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true requires PostgreSQL at {POSTGRES_URL}: {result.stderr[-300:]}")
         pytest.skip(f"no PostgreSQL at {POSTGRES_URL}; set CI=true to require it")
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_production_keeps_postgresql_connections_in_a_pool():
+    """A connection per request cost about 13 ms on PostgreSQL: production settings use Django's psycopg pool."""
+    env = {**PRODUCTION_ENV, "DATABASE_URL": POSTGRES_URL}
+    result = _postgres_shell(POOL_PROBE)
     assert result.stdout.split() == ["ConnectionPool", "20", "0"]
     off = _manage(
         "shell", "-c", POOL_PROBE.replace("connection.ensure_connection(); ", ""), env={**env, "DATABASE_POOL": "false"}
@@ -105,11 +113,5 @@ RELEASE_PROBE = (
 
 def test_a_provider_call_gives_its_pooled_connection_back_and_the_next_query_takes_one_again():
     """``calls.resolve.call_prepare`` releases it: calls in flight are not bounded by the pool's size."""
-    env = {**PRODUCTION_ENV, "DATABASE_URL": POSTGRES_URL}
-    result = _manage("shell", "-v", "0", "-c", RELEASE_PROBE, env=env)
-    if result.returncode != 0 and "connection" in result.stderr.lower():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires PostgreSQL at {POSTGRES_URL}: {result.stderr[-300:]}")
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}; set CI=true to require it")
-    assert result.returncode == 0, result.stderr
+    result = _postgres_shell(RELEASE_PROBE)
     assert result.stdout.split() == ["True", "True", "1"]

@@ -12,6 +12,7 @@ from asgiref.sync import SyncToAsync
 from django.test import Client
 
 from config.asgi import OneHopASGIHandler, application
+from tests.asgi_client import asgi_post
 
 RUN, STREAM = "/playground/api/run/", "/playground/api/stream/"
 CSRF = "x" * 32  # an unmasked CSRF secret, sent as the cookie and the header
@@ -33,41 +34,13 @@ def hops(monkeypatch) -> list[str]:
 
 def serve(path: str, body: bytes, cookies: str) -> tuple[int, bytes]:
     """One POST through ``config.asgi.application``; the status and the whole body."""
-    messages = [{"type": "http.request", "body": body, "more_body": False}]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        if messages:
-            return messages.pop(0)
-        await asyncio.Event().wait()  # the client stays connected
-        raise AssertionError
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
     headers = [
-        (b"host", b"localhost"),
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"cookie", cookies.encode()),
         (b"x-csrftoken", CSRF.encode()),
     ]
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }
-    asyncio.run(application(scope, receive, send))
-    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return asgi_post(path, [body], headers)
 
 
 @pytest.fixture
