@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from calls.models import CallLog
-from calls.writes import write_retrying
+from core.writes import write_retrying
 
 logger = logging.getLogger(__name__)
 BATCH = 500

@@ -52,6 +52,9 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         finish_reason=escape_control(call.finish_reason or "")[:32],
     )
     row.cost, row.currency = call.cost, call.currency = _cost(call)
+    if call.admission is not None:
+        tokens = (info.usage.input_tokens or 0) + (info.usage.output_tokens or 0)
+        call.admission.settle(tokens=tokens, cost=row.cost, currency=row.currency, refund=_never_sent(error))
     call_log.write(row)
     log = logger.warning if error else logger.info
     log(
@@ -65,6 +68,12 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         f": {message}" if message else "",
     )
     return row
+
+
+def _never_sent(error: BaseException | None) -> bool:
+    """Whether the call failed in ModelDesk, not at its provider (an internal or configuration error): its
+    reserved call is given back to its quotas. A provider's error, a timeout or a Stop still counts."""
+    return error is not None and not isinstance(error, ProviderError | StreamCancelled)
 
 
 COST_PLACES = Decimal("0.00000001")  # CallLog.cost's decimal places

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from access.services import Admission, access_require, quota_admit
 from core.cache import catalog
 from core.db import release_pooled_connections
 from core.errors import (
@@ -56,6 +57,7 @@ class CallInfo:
     usage: Usage = field(default_factory=Usage)
     cost: Decimal | None = None  # what the call log priced the call at, in ``currency`` (None: no price)
     currency: str = ""
+    warnings: tuple[str, ...] = ()  # quotas past their warning share (``access``), in the active language
 
 
 def _unredacted(text: str) -> str:
@@ -84,6 +86,7 @@ class Call:
     currency: str = ""
     stats: CallStats = field(default_factory=CallStats)
     redact: Callable[[str], str] = _unredacted
+    admission: Admission | None = None  # the quotas the call was reserved against (``call_prepare``)
 
     @property
     def provider(self) -> Provider:
@@ -100,6 +103,7 @@ class Call:
             usage=self.usage,
             cost=self.cost,
             currency=self.currency,
+            warnings=tuple(self.admission.warnings) if self.admission is not None else (),
         )
 
 
@@ -131,6 +135,8 @@ def call_resolve(*, operation: str, credential: Credential | str | None, model: 
     if model_type and model_type not in resolved.provider.model_types:
         raise OperationNotSupported(resolved.provider.display_name, operation.replace("_", " "))
     real_user = user if isinstance(user, AbstractBaseUser) and not isinstance(user, AnonymousUser) else None
+    if model_type:
+        access_require(user=real_user, credential=resolved, model=model or "", model_type=model_type)
     return Call(operation=operation, credential=resolved, model=model or "", user=real_user)
 
 
@@ -198,5 +204,7 @@ def call_prepare(
     )
     transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error, capture=capture)
     call.stats, call.redact = transport.stats, transport.redact
+    if call.operation in OPERATION_TYPES:  # what is spent on a model (a connection test or a model list is not)
+        call.admission = quota_admit(user=call.user, credential=call.credential, model=call.model)
     release_pooled_connections()  # the call is sent next: no connection held while the provider thinks
     return PreparedCall(call=call, adapter=adapter, transport=transport)

@@ -6,6 +6,9 @@ never contain a secret.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.utils.translation import gettext
 
 
@@ -79,6 +82,34 @@ class OperationNotSupported(ModelDeskError):
         super().__init__(f"{provider} does not offer {operation}. Pick a provider that does, or another model type.")
         self.provider = provider
         self.operation = operation
+
+
+class _Refusal(ModelDeskError):
+    """A call ModelDesk refused before sending it. ``str()`` is English (logs, the call log); ``user_message``
+    is the same message in the active language, built when asked (``translated``)."""
+
+    status = 403
+
+    def __init__(self, message: str, translated: Callable[[], str] | None = None, **facts: Any) -> None:
+        super().__init__(message)
+        self.translated = translated
+        self.facts = facts  # what the refusal is about, for JSON output: credential, model, limit ...
+
+    def user_message(self, *, provider_name: str = "") -> str:
+        return self.translated() if self.translated is not None else str(self)
+
+
+class AccessDenied(_Refusal):
+    """The caller has no grant for this credential, model or model type (``access``): a 403."""
+
+    error_type = "access_denied"
+
+
+class LimitReached(_Refusal):
+    """A quota or budget is used up (``access``): a 429, saying which limit, its use and when it resets."""
+
+    error_type = "limit_reached"
+    status = 429
 
 
 class ProviderError(ModelDeskError):
@@ -193,6 +224,8 @@ ERROR_TYPE_TITLES: dict[str, str] = {
     "internal": gettext_noop("Internal error"),
     "not_supported": gettext_noop("Not supported"),
     "cancelled": gettext_noop("Cancelled"),
+    "access_denied": gettext_noop("Access denied"),
+    "limit_reached": gettext_noop("Limit reached"),
     **{cls.error_type: cls.title for cls in ProviderError.__subclasses__()},
 }
 

@@ -123,9 +123,11 @@ class CompareForm(forms.Form):
     )
     max_tokens = forms.IntegerField(label=_("Max tokens"), required=False, min_value=1, max_value=MAX_TOKENS_MAX)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        """``user``: offer only the credentials they may use (None: every one)."""
         super().__init__(*args, **kwargs)
-        credentials = chat_credentials()
+        self.user = user
+        credentials = chat_credentials(user)
         for slot in range(1, COMPARE_SLOTS + 1):
             self.fields[f"credential_{slot}"] = CredentialChoiceField(
                 label=_("Credential %(n)d") % {"n": slot},
@@ -216,7 +218,7 @@ def compare_columns(payload: dict[str, Any]) -> list[CompareColumn]:
     raw = payload.get("columns")
     if not isinstance(raw, list) or not 1 <= len(raw) <= COMPARE_SLOTS:
         raise CompareRequestError({"columns": [gettext("Send one to four columns.")]})
-    credentials = chat_credentials()
+    credentials = chat_credentials()  # any that can chat: whether the user may is the view's 403 to give
     columns, errors = [], {}
     for index, column in enumerate(raw):
         key = f"columns.{index}"

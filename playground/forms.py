@@ -38,6 +38,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from access.selectors import credentials_visible, models_visible
 from calls.selectors import models_for_credential
 from core.cache import catalog
 from core.validators import (
@@ -171,9 +172,13 @@ class ModelNameField(forms.CharField):
         self.validators = [validate_model_name]
 
 
-def chat_credentials() -> Any:
-    """Enabled credentials whose (enabled) provider serves llm models."""
-    return Credential.objects.select_related("provider").filter(enabled=True, provider_id__in=_llm_provider_ids())
+def chat_credentials(user: Any = None) -> Any:
+    """Enabled credentials whose (enabled) provider serves llm models; with ``user``, only those a grant lets
+    them chat with (``access``)."""
+    credentials = Credential.objects.select_related("provider").filter(
+        enabled=True, provider_id__in=_llm_provider_ids()
+    )
+    return credentials if user is None else credentials_visible(user, credentials, model_type="llm")
 
 
 def _llm_provider_ids() -> list[int]:
@@ -193,11 +198,13 @@ def chat_credential(value: Any) -> Credential | None:
     return copy.copy(found) if found is not None else None
 
 
-def llm_models(credential: Credential | None) -> Any:
-    """The enabled llm models ``credential`` can serve: its provider's, and its own server's."""
+def llm_models(credential: Credential | None, user: Any = None) -> Any:
+    """The enabled llm models ``credential`` can serve: its provider's, and its own server's; with ``user``,
+    only those a grant lets them call."""
     if credential is None:
         return ProviderModel.objects.none()
-    return models_for_credential(credential, model_type="llm")
+    models = models_for_credential(credential, model_type="llm")
+    return models if user is None else models_visible(user, credential, models, model_type="llm")
 
 
 def llm_models_for(credentials: Any) -> Any:
@@ -423,7 +430,7 @@ class PlaygroundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.render_message = render_message
-        credentials = chat_credentials()
+        credentials = chat_credentials(user)
         self.fields["credential"].queryset = credentials  # type: ignore[attr-defined]
         self.fields["max_attempts"].initial = settings.PROVIDER_MAX_ATTEMPTS
         self.fields["history_rounds"].required = False
@@ -443,13 +450,15 @@ class PlaygroundForm(forms.Form):
     def _model_choices(self, credential: Credential | None) -> list[tuple[str, str]]:
         """The first page of the credential's models, and the initial model wherever it is in their order (a
         model the credential does not list stays typed)."""
-        page = model_page(llm_models(credential))
+        page = model_page(llm_models(credential, self.user))
         self.models_next = page.next
         names = [(m.name, m.display_name or m.name) for m in page.items]
         model = self.initial.get("model")
         if not model:
             return names
-        found = llm_models(credential).filter(name=model).first()  # read even when it is on the page: one query
+        found = (
+            llm_models(credential, self.user).filter(name=model).first()
+        )  # read even when it is on the page: one query
         if found is None:
             self.initial["model_name"], self.initial["model"] = model, ""
         elif all(name != model for name, _label in names):

@@ -43,8 +43,8 @@ from django.db import DatabaseError, transaction
 from calls import services as provider_services
 from calls.rules import ChatRules, chat_rules, rules_problems
 from calls.snippets import CodeSnippets, call_snippets
-from calls.writes import write_retrying
 from core.errors import InternalError, ModelDeskError
+from core.writes import write_retrying
 from credentials.models import Credential
 from wire.redaction import storable
 from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking, Usage
@@ -208,7 +208,7 @@ def turn_start(request: RunRequest, *, streaming: bool = False) -> Turn:
     (or, resending a stored message, prepare it: ``_resend_prepare``). A ``streaming`` turn first takes the
     conversation over from one still streaming (``inflight.turn_claim``), so that its messages come after.
 
-    The writes are one transaction, tried again while the database is locked (``calls.writes``)."""
+    The writes are one transaction, tried again while the database is locked (``core.writes``)."""
     token = turn_claim(request.conversation) if streaming else ""
     try:
         return write_retrying(lambda: _turn_write(request, token))

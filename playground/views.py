@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from functools import wraps
 from typing import Any
 
@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from access.services import refusal_of
 from core.errors import ModelDeskError
 from core.streams import iterate_in_thread
 
@@ -120,7 +121,7 @@ def _initial(user: Any, conversation: Conversation | None) -> dict[str, Any]:
         return initial
     initial.update(settings_initial(source))
     credential = source.credential
-    usable = credential is not None and chat_credentials().filter(pk=credential.pk).exists()
+    usable = credential is not None and chat_credentials(user).filter(pk=credential.pk).exists()
     if credential is not None and usable and (conversation is not None or credential_healthy(credential)):
         initial.update(credential=credential.pk, model=source.model, model_name="")
     return initial
@@ -211,7 +212,7 @@ def credentials(request: HttpRequest) -> JsonResponse:
     if isinstance(search, JsonResponse):
         return search
     query, cursor, limit = search
-    page = credential_page(chat_credentials(), query=query, offset=cursor, limit=limit)
+    page = credential_page(chat_credentials(request.user), query=query, offset=cursor, limit=limit)
     return page_json("credentials", page, credential_json)
 
 
@@ -222,14 +223,14 @@ def models(request: HttpRequest) -> JsonResponse:
     parameter rules: ``{"models": [...], "next"}``; ``q``, ``limit`` and ``cursor`` as ``picker_search`` reads
     them. A credential that is unknown, disabled or cannot chat is a 400."""
     pk = parse_uuid(request.GET.get("credential"))
-    credential = chat_credentials().filter(pk=pk).first() if pk else None
+    credential = chat_credentials(request.user).filter(pk=pk).first() if pk else None
     if credential is None:
         return JsonResponse({"error": {"type": "bad_request", "message": _("Unknown credential.")}}, status=400)
     search = picker_search(request)
     if isinstance(search, JsonResponse):
         return search
     query, cursor, limit = search
-    page = model_page(llm_models(credential), query=query, offset=cursor, limit=limit)
+    page = model_page(llm_models(credential, request.user), query=query, offset=cursor, limit=limit)
     return page_json("models", page, model_json)
 
 
@@ -272,7 +273,19 @@ def valid_form(
             data["message"] = resent.content
     files = request.FILES if request.content_type != "application/json" and not resent else None
     form = PlaygroundForm(data, files, user=request.user, render_message=resent is None or edit)
-    return form if form.is_valid() else errors_response(form.errors)
+    if not form.is_valid():
+        return errors_response(form.errors)
+    refused = refusal_response(request.user, [(form.cleaned_data["credential"], form.run_request().model)])
+    return refused or form
+
+
+def refusal_response(user: Any, targets: Iterable[tuple[Any, str]]) -> JsonResponse | None:
+    """``access.services.refusal_of`` as a 403 (no grant) or a 429 (a quota used up) naming what is missing."""
+    refusal = refusal_of(user, targets)
+    if refusal is None:
+        return None
+    body = {"type": refusal.error_type, "message": refusal.user_message(), **refusal.facts}
+    return JsonResponse({"error": body}, status=refusal.status)
 
 
 def errors_response(errors: Mapping[str, Any]) -> JsonResponse:
@@ -410,13 +423,15 @@ CompareRun = tuple[list[CompareColumn], str, str]
 
 def _form_compare(request: HttpRequest) -> CompareRun | JsonResponse:
     """The compare page's form: up to four credential/model pairs, each with its own parameters, no history."""
-    data = body_data(request, CompareForm().fields)
+    data = body_data(request, CompareForm(user=request.user).fields)
     if isinstance(data, JsonResponse):
         return data
-    form = CompareForm(data)
+    form = CompareForm(data, user=request.user)
     if not form.is_valid():
         return errors_response(form.errors)
-    return form.columns(), form.cleaned_data.get("system") or "", form.cleaned_data["message"]
+    columns = form.columns()
+    refused = refusal_response(request.user, [(c.credential, c.model) for c in columns])
+    return refused or (columns, form.cleaned_data.get("system") or "", form.cleaned_data["message"])
 
 
 def _json_compare(request: HttpRequest) -> CompareRun | JsonResponse:
@@ -434,15 +449,21 @@ def _json_compare(request: HttpRequest) -> CompareRun | JsonResponse:
         errors.update(exc.errors)
     if errors:
         return errors_response(errors)
-    return columns, system, message
+    refused = refusal_response(request.user, [(c.credential, c.model) for c in columns])
+    return refused or (columns, system, message)
 
 
 @playground_access
 def compare(request: HttpRequest) -> HttpResponse:
     """Up to four models side by side. The calls run as a Celery group (in parallel on real workers)."""
-    form = CompareForm(request.POST or None)
+    form = CompareForm(request.POST or None, user=request.user)
     results = None
-    if request.method == "POST" and form.is_valid():
+    refusal = (
+        refusal_of(request.user, form.cleaned_data["targets"]) if request.method == "POST" and form.is_valid() else None
+    )
+    if refusal is not None:
+        form.add_error(None, refusal.user_message())
+    elif request.method == "POST" and form.is_valid():
         results = compare_run(
             user=request.user,
             targets=form.cleaned_data["targets"],
@@ -451,7 +472,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             samplings=form.cleaned_data["samplings"],
         )
     # The suggestions before a slot has a credential: a first page (compare.js asks for each slot's own).
-    names = llm_models_for(chat_credentials()).order_by("name").values_list("name", flat=True).distinct()
+    names = llm_models_for(chat_credentials(request.user)).order_by("name").values_list("name", flat=True).distinct()
     model_names = list(names[:PICKER_PAGE])
     context = {"form": form, "results": results, "model_names": model_names}
     return render(request, "playground/compare.html", context, status=400 if form.errors else 200)

@@ -120,3 +120,28 @@ def _fresh_process_caches() -> Any:
     clear_all()
     yield
     clear_all()
+
+
+@pytest.fixture(autouse=True)
+def _everyone_may_use_new_credentials(request: Any) -> Any:
+    """Most tests predate grants (``access``): every credential they make is granted to every signed-in user,
+    as an admin would share it. Tests of the grants themselves (``tests/access``, and any module that sets
+    ``SHARE_NEW_CREDENTIALS = False``) start from nothing, as a new install does."""
+    from django.db.models.signals import post_save
+
+    from access.models import Grant
+    from credentials.models import Credential
+
+    if "access" in request.path.parts or not getattr(request.module, "SHARE_NEW_CREDENTIALS", True):
+        yield
+        return
+
+    def share(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+        if created and not raw:
+            Grant.objects.create(credential=instance)
+
+    post_save.connect(share, sender=Credential, dispatch_uid="tests.share_new_credentials")
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender=Credential, dispatch_uid="tests.share_new_credentials")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "core.apps.CoreConfig",
     "providers.apps.ProvidersConfig",
     "credentials.apps.CredentialsConfig",
+    "access.apps.AccessConfig",
     "calls.apps.CallsConfig",
     "playground.apps.PlaygroundConfig",
     "transfer.apps.TransferConfig",
@@ -99,7 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the writer work at once; synchronous=NORMAL is durable across application crashes
     # and skips an fsync per commit, which otherwise dominates each call-log write. IMMEDIATE transactions
     # avoid "database is locked" upgrades when the web process and eager tasks write together.
-    # A writer waits up to SQLITE_BUSY_TIMEOUT seconds for another; past that, calls.writes tries again.
+    # A writer waits up to SQLITE_BUSY_TIMEOUT seconds for another; past that, core.writes tries again.
     SQLITE_BUSY_TIMEOUT = env.float("SQLITE_BUSY_TIMEOUT", default=20.0)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -207,6 +208,11 @@ BACKGROUND_THREADS = env.bool("BACKGROUND_THREADS", default=True)
 # Under ASGI (uvicorn), the threads that serve requests, reused from request to request (core.threads): how many
 # requests a process works on at once (a provider call or a stream holds its thread until it ends).
 ASGI_THREADS = env.int("ASGI_THREADS", default=100)
+# Quota counters (access.counters): in Redis when this is set, so that every process and machine enforces one
+# limit; else in the database. Defaults to the Celery broker when that is Redis.
+QUOTA_REDIS_URL = env(
+    "QUOTA_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -17,6 +17,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+QUOTA_REDIS_URL = env("QUOTA_REDIS_URL", default="")  # the database; the Redis tests set it
 # Background work inline: a thread's own connection would not see the test's transaction (tests that check the
 # thread turn it on, with a transactional database).
 BACKGROUND_THREADS = False

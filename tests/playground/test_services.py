@@ -228,7 +228,7 @@ def test_a_reply_is_stored_after_the_database_was_locked_for_a_moment(player, ll
         return original(*args, **kwargs)
 
     monkeypatch.setattr(services, "_reply_store", locked_twice)
-    monkeypatch.setattr("calls.writes.FIRST_PAUSE", 0.001)
+    monkeypatch.setattr("core.writes.FIRST_PAUSE", 0.001)
     result = playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="hi"))
     assert result.output[0]["content"] == "Echo: hi" and len(failures) == 2
     assert Message.objects.get(role="assistant").content == "Echo: hi"
@@ -245,7 +245,7 @@ def test_a_reply_the_database_refuses_is_still_returned_and_the_failure_logged(p
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(services, "_reply_store", always_locked)
-    monkeypatch.setattr("calls.writes.FIRST_PAUSE", 0.001)
+    monkeypatch.setattr("core.writes.FIRST_PAUSE", 0.001)
     result = playground_run(RunRequest(user=player, credential=llm, model="echo-1", system="", message="hi"))
     assert result.error is None and result.output[0]["content"] == "Echo: hi"
     assert "could not store the reply" in caplog.text

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from access.services import as_operator, refusal_of
 from core.validators import JSON_MAX_DEPTH, json_too_deep, validate_model_name
 from credentials.models import Credential
 from playground.forms import STOP_MAX_CHARS, STOP_MAX_COUNT, TEXT_MAX_CHARS, thinking_of
@@ -140,8 +141,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.no_color = bool(options.get("no_color"))
+        # Without --user the calls are the operator's, who needs no grant; with it, that user's grants and quotas.
+        operator = as_operator() if not options.get("user") else contextlib.nullcontext()
         try:
-            self._handle(options)
+            with operator:
+                self._handle(options)
         except BrokenPipeError:  # `chat --stream | head`: the reader has gone; end quietly, as Unix tools do
             with contextlib.suppress(OSError, ValueError):  # no more writes reach the closed pipe at exit
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -157,6 +161,9 @@ class Command(BaseCommand):
         credential = Credential.objects.select_related("provider").filter(name=options["credential"]).first()
         if credential is None:
             raise CommandError(f"Unknown credential {options['credential']!r}.")
+        refusal = refusal_of(user, [(credential, options["model"])]) if options["user"] else None
+        if refusal is not None:
+            raise CommandError(str(refusal))
         conversation = None
         if options["conversation"]:
             conversation = conversation_get(user=user, conversation_id=options["conversation"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, OperationalError
 
-from calls.writes import ATTEMPTS, database_locked, write_retrying
+from core.writes import ATTEMPTS, database_locked, write_retrying
 
 
 def _failing(times: int, error: Exception):

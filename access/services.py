@@ -1,0 +1,271 @@
+"""Decide before a call whether its caller may make it, and account for it after.
+
+``access_require`` checks the grants (``AccessDenied``). ``quota_admit`` reserves the call against every quota
+that counts it, all or nothing (``LimitReached`` names the limit, its use and when it resets); the ``Admission``
+it returns takes the call's tokens and cost once it has ended (``settle``). A call with no user (a command run
+without ``--user``, the operator's own) needs no grant and counts only against shared quotas.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from core.errors import AccessDenied, ConfigurationError, LimitReached
+
+from .counters import Counter, store
+from .models import Metric, Window
+from .money import amount_label
+from .selectors import QuotaRule, allowance, quotas_for
+from .windows import window_end, window_start, zone
+
+logger = logging.getLogger(__name__)
+
+
+def _english(build: Callable[[], str]) -> str:
+    with translation.override("en"):
+        return build()
+
+
+def _refusal(kind: type[AccessDenied] | type[LimitReached], build: Callable[[], str], **facts: Any) -> Any:
+    return kind(_english(build), build, **facts)
+
+
+# --- grants ----------------------------------------------------------------------------------------------------
+_operator: ContextVar[bool] = ContextVar("access_operator", default=False)
+
+
+@contextmanager
+def as_operator() -> Iterator[None]:
+    """Calls made inside are the operator's (a command run from a terminal without ``--user``): they need no
+    grant, whoever owns the conversation they are stored in. Quotas still count them."""
+    token = _operator.set(True)
+    try:
+        yield
+    finally:
+        _operator.reset(token)
+
+
+def access_require(*, user: Any, credential: Any, model: str, model_type: str | None) -> None:
+    """Raise ``AccessDenied`` unless ``user`` may call ``model`` (of ``model_type``) through ``credential``."""
+    if user is None or _operator.get():
+        return
+    granted = allowance(user)
+    if granted.allows(credential.pk, model, model_type):
+        return
+    name = credential.name
+    if not granted.may_use(credential.pk):
+
+        def build() -> str:
+            return _("You have no access to the credential “%(credential)s”. Ask an admin for a grant.") % {
+                "credential": name
+            }
+
+        raise _refusal(AccessDenied, build, credential=name)
+    if not any(scope.allows_type(model_type) for scope in granted.scopes.get(credential.pk, ())):
+
+        def build_type() -> str:
+            return _("Your access to “%(credential)s” does not include %(type)s models.") % {
+                "credential": name,
+                "type": model_type,
+            }
+
+        raise _refusal(AccessDenied, build_type, credential=name, model_type=model_type)
+
+    def build_model() -> str:
+        return _(
+            "Your access to “%(credential)s” does not include the model “%(model)s”. Ask an admin for a grant."
+        ) % {
+            "credential": name,
+            "model": model,
+        }
+
+    raise _refusal(AccessDenied, build_model, credential=name, model=model)
+
+
+# --- quotas ----------------------------------------------------------------------------------------------------
+def _used_label(rule: QuotaRule, amount: Decimal) -> str:
+    if rule.metric == Metric.COST:
+        return amount_label(amount, rule.currency)
+    return f"{int(amount):,}"
+
+
+def _limit_label(rule: QuotaRule) -> str:
+    if rule.metric == Metric.COST:
+        return amount_label(rule.limit, rule.currency)
+    noun = _("calls") if rule.metric == Metric.CALLS else _("tokens")
+    return f"{int(rule.limit):,} {noun}"
+
+
+def _resets(rule: QuotaRule, end: datetime | None) -> str:
+    if end is None:
+        return _("it does not reset")
+    local = end.astimezone(zone())
+    values = {"time": local.strftime("%H:%M"), "zone": str(zone()), "date": formats.date_format(local, "Y-m-d")}
+    if rule.window == Window.DAY:
+        return _("it resets at %(time)s %(zone)s") % values
+    return _("it resets on %(date)s at %(time)s %(zone)s") % values
+
+
+def _whose(rule: QuotaRule) -> str:
+    if rule.own_counter:
+        return _("Your")
+    if rule.subject_kind == "group":
+        return _("Group “%(name)s”'s") % {"name": rule.subject_name}
+    if rule.subject_kind == "credential":
+        return _("The credential “%(name)s”'s") % {"name": rule.subject_name}
+    return _("The team's")
+
+
+def limit_message(rule: QuotaRule, used: Decimal, end: datetime | None) -> str:
+    """The refusal of a call by ``rule``, in the active language."""
+    values = {"limit": _limit_label(rule), "used": _used_label(rule, used), "resets": _resets(rule, end)}
+    if rule.trial:
+        values.update(credential=rule.credential_name, where=reverse("admin:credentials_credential_add"))
+        return (
+            _(
+                "Your trial of %(limit)s on “%(credential)s” is used up (%(used)s). To go on, add a provider of "
+                "your own: an admin adds its key under Credentials (%(where)s)."
+            )
+            % values
+        )
+    values["whose"] = _whose(rule)
+    texts = {
+        (Window.DAY, False): _("%(whose)s daily limit of %(limit)s is used up (%(used)s); %(resets)s."),
+        (Window.MONTH, False): _("%(whose)s monthly limit of %(limit)s is used up (%(used)s); %(resets)s."),
+        (Window.TOTAL, False): _("%(whose)s limit of %(limit)s is used up (%(used)s); %(resets)s."),
+        (Window.DAY, True): _("%(whose)s daily budget of %(limit)s is used up (%(used)s); %(resets)s."),
+        (Window.MONTH, True): _("%(whose)s monthly budget of %(limit)s is used up (%(used)s); %(resets)s."),
+        (Window.TOTAL, True): _("%(whose)s budget of %(limit)s is used up (%(used)s); %(resets)s."),
+    }
+    return texts[(Window(rule.window), rule.metric == Metric.COST)] % values
+
+
+def warning_message(rule: QuotaRule, used: Decimal, end: datetime | None) -> str:
+    share = int(used * 100 / rule.limit) if rule.limit else 100
+    values = {
+        "share": share,
+        "limit": _limit_label(rule),
+        "used": _used_label(rule, used),
+        "resets": _resets(rule, end),
+    }
+    values["whose"] = _("your trial") if rule.trial else _whose(rule)
+    return _("%(share)s%% of %(whose)s limit of %(limit)s is used (%(used)s); %(resets)s.") % values
+
+
+@dataclass
+class Admission:
+    """A call let through: the counters it was reserved against, and those its tokens and cost go to."""
+
+    rules: list[QuotaRule] = field(default_factory=list)
+    counters: list[Counter] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    settled: bool = False
+
+    def settle(self, *, tokens: int = 0, cost: Decimal | None = None, currency: str = "", refund: bool = False) -> None:
+        """Add what the call used; ``refund`` gives a reserved call back (it never reached the provider)."""
+        if self.settled or not self.counters:
+            return
+        self.settled = True
+        amounts = [_amount(rule, tokens, cost, currency, refund) for rule in self.rules]
+        try:
+            store().add(self.counters, amounts)
+            self._warn(amounts)
+        except Exception:  # the call has happened: its accounting failing must not lose the reply
+            logger.exception("could not count a call against its quotas")
+
+    def _warn(self, amounts: list[Decimal]) -> None:
+        used = store().used(self.counters)
+        for rule, counter, now in zip(self.rules, self.counters, used, strict=True):
+            if rule.limit and now * 100 >= rule.limit * rule.warn_percent:
+                self.warnings.append(warning_message(rule, now, counter.expires_at))
+                logger.warning("quota %s: %s of %s used", rule.pk, now, rule.limit)
+
+
+def _amount(rule: QuotaRule, tokens: int, cost: Decimal | None, currency: str, refund: bool) -> Decimal:
+    if rule.metric == Metric.CALLS:
+        return Decimal(-1) if refund else Decimal(0)
+    if rule.metric == Metric.TOKENS:
+        return Decimal(tokens)
+    return cost if cost is not None and currency.upper() == rule.currency else Decimal(0)
+
+
+def _counter(rule: QuotaRule, user: Any, now: datetime) -> Counter:
+    start = window_start(rule.window, now)
+    return Counter(
+        quota_id=rule.pk,
+        subject=f"user:{user.pk}" if rule.own_counter else "",
+        window_start=start,
+        limit=Decimal(rule.limit),
+        amount=Decimal(1) if rule.metric == Metric.CALLS else Decimal(0),
+        expires_at=window_end(rule.window, start),
+    )
+
+
+def quota_admit(*, user: Any, credential: Any, model: str, now: datetime | None = None) -> Admission:
+    """Reserve the call against every quota that counts it, or raise ``LimitReached`` for the first one it
+    would pass (nothing is reserved then)."""
+    rules = [r for r in quotas_for(user, credential.pk) if r.counts(model) and (user is not None or not r.own_counter)]
+    if not rules:
+        return Admission()
+    now = now or timezone.now()
+    counters = [_counter(rule, user, now) for rule in rules]
+    try:
+        refused = store().reserve(counters)
+    except Exception as exc:  # Redis unreachable: refuse rather than let calls past every limit
+        logger.exception("the quota store cannot be reached")
+        raise ConfigurationError(
+            f"ModelDesk cannot check this call's quotas ({type(exc).__name__}); try again, or ask an admin."
+        ) from None
+    if refused is not None:
+        counter = counters[refused]
+        raise _limit_reached(rules[refused], counter, store().used([counter])[0])
+    return Admission(rules=rules, counters=counters)
+
+
+def quota_check(*, user: Any, credential: Any, model: str) -> None:
+    """Raise ``LimitReached`` if a call would be refused now, reserving nothing (a page checks before it
+    stores a turn); the call itself reserves (``quota_admit``)."""
+    rules = [r for r in quotas_for(user, credential.pk) if r.counts(model) and (user is not None or not r.own_counter)]
+    if not rules:
+        return
+    now = timezone.now()
+    counters = [_counter(rule, user, now) for rule in rules]
+    for rule, counter, used in zip(rules, counters, store().used(counters), strict=True):
+        full = used + counter.amount > counter.limit if counter.amount else used >= counter.limit
+        if full:
+            raise _limit_reached(rule, counter, used)
+
+
+def _limit_reached(rule: QuotaRule, counter: Counter, used: Decimal) -> LimitReached:
+    refusal: LimitReached = _refusal(
+        LimitReached,
+        lambda: limit_message(rule, used, counter.expires_at),
+        limit=_english(lambda: _limit_label(rule)),
+        used=str(used),
+        resets_at=counter.expires_at.isoformat() if counter.expires_at else None,
+    )
+    return refusal
+
+
+def refusal_of(user: Any, targets: Iterable[tuple[Any, str]]) -> AccessDenied | LimitReached | None:
+    """Why ``user`` may not chat with one of the (credential, model) targets now: no grant, or a quota used up;
+    None when they may. The calls themselves are checked again, and reserved, when they are made: this lets a
+    page or a command refuse before it stores or sends anything."""
+    for credential, model in targets:
+        try:
+            access_require(user=user, credential=credential, model=model, model_type="llm")
+            quota_check(user=user, credential=credential, model=model)
+        except (AccessDenied, LimitReached) as refusal:
+            return refusal
+    return None
