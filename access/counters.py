@@ -61,14 +61,23 @@ class DatabaseStore:
 
     def _upsert(self, counter: Counter, amount: Decimal, limit: Decimal | None) -> bool:
         table = connection.ops.quote_name(QuotaCounter._meta.db_table)
-        condition = f" WHERE {table}.used + excluded.used <= %s" if limit is not None else ""
-        # The table's name is the model's; every value is a parameter.
+        condition = f" WHERE {table}.used + excluded.used <= CAST(%s AS NUMERIC)" if limit is not None else ""
+        # The table's name is the model's; every value is a parameter. The casts: SQLite compares a number with
+        # a text parameter (Django passes decimals as text) as text.
         sql = (
-            f"INSERT INTO {table} (quota_id, subject, window_start, used, updated_at) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            f"INSERT INTO {table} (quota_id, subject, window_start, used, updated_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, CAST(%s AS NUMERIC), %s) "
             f"ON CONFLICT (quota_id, subject, window_start) DO UPDATE SET used = {table}.used + excluded.used, "
             f"updated_at = excluded.updated_at{condition} RETURNING used"
         )
-        params: list[Any] = [counter.quota_id, counter.subject, counter.window_start, amount, timezone.now()]
+        adapt = connection.ops.adapt_datetimefield_value  # as the ORM stores it (SQLite: naive UTC text)
+        params: list[Any] = [
+            counter.quota_id,
+            counter.subject,
+            adapt(counter.window_start),
+            amount,
+            adapt(timezone.now()),
+        ]
         if limit is not None:
             params.append(limit)
         with connection.cursor() as cursor:

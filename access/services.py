@@ -152,6 +152,7 @@ def limit_message(rule: QuotaRule, used: Decimal, end: datetime | None) -> str:
 
 
 def warning_message(rule: QuotaRule, used: Decimal, end: datetime | None) -> str:
+    """A quota past its warning share, in the active language."""
     share = int(used * 100 / rule.limit) if rule.limit else 100
     values = {
         "share": share,
@@ -159,8 +160,7 @@ def warning_message(rule: QuotaRule, used: Decimal, end: datetime | None) -> str
         "used": _used_label(rule, used),
         "resets": _resets(rule, end),
     }
-    values["whose"] = _("your trial") if rule.trial else _whose(rule)
-    return _("%(share)s%% of %(whose)s limit of %(limit)s is used (%(used)s); %(resets)s.") % values
+    return _("Used %(used)s of %(limit)s (%(share)s%%); %(resets)s.") % values
 
 
 @dataclass
@@ -252,7 +252,7 @@ def _limit_reached(rule: QuotaRule, counter: Counter, used: Decimal) -> LimitRea
         LimitReached,
         lambda: limit_message(rule, used, counter.expires_at),
         limit=_english(lambda: _limit_label(rule)),
-        used=str(used),
+        used=_english(lambda: _used_label(rule, used)),
         resets_at=counter.expires_at.isoformat() if counter.expires_at else None,
     )
     return refusal
