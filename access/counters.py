@@ -43,10 +43,22 @@ class Counter:
         return f"modeldesk:quota:{self.quota_id}:{self.subject or '*'}:{self.window_start:%Y%m%d}"
 
 
-class Store(Protocol):
-    def reserve(self, counters: Sequence[Counter]) -> int | None: ...
+@dataclass(frozen=True)
+class Reservation:
+    """``refused``: the index of the counter that refused (nothing changed then), else None. ``used``: every
+    counter's value after the reservation (what it was, for one that only checks); after a refusal, the refused
+    counter's value alone."""
 
-    def add(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> None: ...
+    refused: int | None
+    used: list[Decimal]
+
+
+class Store(Protocol):
+    def reserve(self, counters: Sequence[Counter]) -> Reservation: ...
+
+    def add(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> list[Decimal | None]:
+        """Add ``amounts``; each changed counter's new value (None where its amount was 0)."""
+        ...
 
     def used(self, counters: Sequence[Counter]) -> list[Decimal]: ...
 
@@ -59,7 +71,8 @@ class Refused(Exception):
 class DatabaseStore:
     """``QuotaCounter`` rows; each change one upsert statement (SQLite 3.35+ and PostgreSQL both have it)."""
 
-    def _upsert(self, counter: Counter, amount: Decimal, limit: Decimal | None) -> bool:
+    def _upsert(self, counter: Counter, amount: Decimal, limit: Decimal | None) -> Decimal | None:
+        """The counter's new value, or None if ``limit`` refused the change."""
         table = connection.ops.quote_name(QuotaCounter._meta.db_table)
         condition = f" WHERE {table}.used + excluded.used <= CAST(%s AS NUMERIC)" if limit is not None else ""
         # The table's name is the model's; every value is a parameter. The casts: SQLite compares a number with
@@ -82,35 +95,48 @@ class DatabaseStore:
             params.append(limit)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone() is not None
+            row = cursor.fetchone()
+        return Decimal(str(row[0])) if row is not None else None
 
-    def _reserve_once(self, counters: Sequence[Counter]) -> int | None:
+    def _reserve_once(self, counters: Sequence[Counter]) -> Reservation:
         order = sorted(range(len(counters)), key=lambda i: (counters[i].quota_id, counters[i].subject))
+        used: list[Decimal] = [Decimal(0)] * len(counters)
         try:
             with transaction.atomic():
                 for index in order:
-                    counter = counters[index]
-                    if counter.amount > counter.limit:
-                        raise Refused(index)
-                    if counter.amount and not self._upsert(counter, counter.amount, counter.limit):
-                        raise Refused(index)
-                    if not counter.amount and self._read(counter) >= counter.limit:
-                        raise Refused(index)
+                    used[index] = self._take(index, counters[index])
         except Refused as refused:
-            return refused.index
-        return None
+            return Reservation(refused=refused.index, used=self.used([counters[refused.index]]))
+        return Reservation(refused=None, used=used)
 
-    def reserve(self, counters: Sequence[Counter]) -> int | None:
+    def _take(self, index: int, counter: Counter) -> Decimal:
+        if counter.amount > counter.limit:
+            raise Refused(index)
+        if counter.amount:
+            now = self._upsert(counter, counter.amount, counter.limit)
+            if now is None:
+                raise Refused(index)
+            return now
+        now = self._read(counter)
+        if now >= counter.limit:
+            raise Refused(index)
+        return now
+
+    def reserve(self, counters: Sequence[Counter]) -> Reservation:
         return write_retrying(functools.partial(self._reserve_once, counters))
 
-    def _add_once(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> None:
+    def _add_once(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> list[Decimal | None]:
+        result: list[Decimal | None] = [None] * len(counters)
         with transaction.atomic():
-            for counter, amount in sorted(zip(counters, amounts, strict=True), key=lambda p: p[0].quota_id):
-                if amount:
-                    self._upsert(counter, amount, None)
+            for index in sorted(range(len(counters)), key=lambda i: counters[i].quota_id):
+                if amounts[index]:
+                    result[index] = self._upsert(counters[index], amounts[index], None)
+        return result
 
-    def add(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> None:
-        write_retrying(functools.partial(self._add_once, counters, amounts))
+    def add(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> list[Decimal | None]:
+        if not any(amounts):
+            return [None] * len(counters)
+        return write_retrying(functools.partial(self._add_once, counters, amounts))
 
     def _read(self, counter: Counter) -> Decimal:
         row = QuotaCounter.objects.filter(
@@ -122,21 +148,29 @@ class DatabaseStore:
         return [self._read(counter) for counter in counters]
 
 
-# KEYS: the counters; ARGV: per key its amount and its limit. Returns 0, or the 1-based index of the refused key.
+# KEYS: the counters; ARGV: per key its amount and its limit. Returns {0, values...} with every counter's value
+# after the reservation, or {i, value} with the 1-based index of the refused key and its value.
 RESERVE = """
+local values = {}
 for i, key in ipairs(KEYS) do
   local used = tonumber(redis.call('GET', key) or '0')
   local amount = tonumber(ARGV[2 * i - 1])
   local limit = tonumber(ARGV[2 * i])
   if (amount > 0 and used + amount > limit) or (amount == 0 and used >= limit) then
-    return i
+    return {i, tostring(used)}
   end
+  values[i] = used
 end
+local result = {0}
 for i, key in ipairs(KEYS) do
   local amount = tonumber(ARGV[2 * i - 1])
-  if amount > 0 then redis.call('INCRBYFLOAT', key, ARGV[2 * i - 1]) end
+  if amount > 0 then
+    result[i + 1] = redis.call('INCRBYFLOAT', key, ARGV[2 * i - 1])
+  else
+    result[i + 1] = tostring(values[i])
+  end
 end
-return 0
+return result
 """
 KEEP_SECONDS = 24 * 3600  # a key outlives its window by a day (the usage pages read the last window)
 
@@ -153,29 +187,40 @@ class RedisStore:
             if counter.expires_at is not None:
                 pipe.expireat(counter.key, int(counter.expires_at.timestamp()) + KEEP_SECONDS)
 
-    def reserve(self, counters: Sequence[Counter]) -> int | None:
+    def reserve(self, counters: Sequence[Counter]) -> Reservation:
         args: list[str] = []
         for counter in counters:
             args += [str(counter.amount), str(counter.limit)]
-        refused = int(self.script(keys=[c.key for c in counters], args=args))
+        refused, *values = self.script(keys=[c.key for c in counters], args=args)
+        used = [_decimal(value) for value in values]
         if refused:
-            return refused - 1
+            return Reservation(refused=int(refused) - 1, used=used)
         pipe = self.client.pipeline(transaction=False)
         self._expire(pipe, [c for c in counters if c.amount])
         pipe.execute()
-        return None
+        return Reservation(refused=None, used=used)
 
-    def add(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> None:
+    def add(self, counters: Sequence[Counter], amounts: Sequence[Decimal]) -> list[Decimal | None]:
+        changed = [i for i, amount in enumerate(amounts) if amount]
+        if not changed:
+            return [None] * len(counters)
         pipe = self.client.pipeline(transaction=True)
-        changed = [(c, a) for c, a in zip(counters, amounts, strict=True) if a]
-        for counter, amount in changed:
-            pipe.incrbyfloat(counter.key, float(amount))
-        self._expire(pipe, [c for c, _a in changed])
-        pipe.execute()
+        for index in changed:
+            pipe.incrbyfloat(counters[index].key, float(amounts[index]))
+        self._expire(pipe, [counters[i] for i in changed])
+        values = pipe.execute()[: len(changed)]
+        result: list[Decimal | None] = [None] * len(counters)
+        for index, value in zip(changed, values, strict=True):
+            result[index] = _decimal(value)
+        return result
 
     def used(self, counters: Sequence[Counter]) -> list[Decimal]:
         values: list[Any] = list(self.client.mget([c.key for c in counters])) if counters else []  # type: ignore[arg-type]
-        return [Decimal(v.decode()) if v is not None else Decimal(0) for v in values]
+        return [_decimal(v) if v is not None else Decimal(0) for v in values]
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(value.decode() if isinstance(value, bytes) else str(value))
 
 
 @functools.cache

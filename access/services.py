@@ -169,6 +169,7 @@ class Admission:
 
     rules: list[QuotaRule] = field(default_factory=list)
     counters: list[Counter] = field(default_factory=list)
+    used: list[Decimal] = field(default_factory=list)  # each counter's value once the call was reserved
     warnings: list[str] = field(default_factory=list)
     settled: bool = False
 
@@ -179,14 +180,15 @@ class Admission:
         self.settled = True
         amounts = [_amount(rule, tokens, cost, currency, refund) for rule in self.rules]
         try:
-            store().add(self.counters, amounts)
-            self._warn(amounts)
+            added = store().add(self.counters, amounts)
         except Exception:  # the call has happened: its accounting failing must not lose the reply
             logger.exception("could not count a call against its quotas")
+            return
+        self.used = [new if new is not None else old for new, old in zip(added, self.used, strict=True)]
+        self._warn()
 
-    def _warn(self, amounts: list[Decimal]) -> None:
-        used = store().used(self.counters)
-        for rule, counter, now in zip(self.rules, self.counters, used, strict=True):
+    def _warn(self) -> None:
+        for rule, counter, now in zip(self.rules, self.counters, self.used, strict=True):
             if rule.limit and now * 100 >= rule.limit * rule.warn_percent:
                 self.warnings.append(warning_message(rule, now, counter.expires_at))
                 logger.warning("quota %s: %s of %s used", rule.pk, now, rule.limit)
@@ -221,16 +223,16 @@ def quota_admit(*, user: Any, credential: Any, model: str, now: datetime | None 
     now = now or timezone.now()
     counters = [_counter(rule, user, now) for rule in rules]
     try:
-        refused = store().reserve(counters)
+        reservation = store().reserve(counters)
     except Exception as exc:  # Redis unreachable: refuse rather than let calls past every limit
         logger.exception("the quota store cannot be reached")
         raise ConfigurationError(
             f"ModelDesk cannot check this call's quotas ({type(exc).__name__}); try again, or ask an admin."
         ) from None
-    if refused is not None:
-        counter = counters[refused]
-        raise _limit_reached(rules[refused], counter, store().used([counter])[0])
-    return Admission(rules=rules, counters=counters)
+    if reservation.refused is not None:
+        index = reservation.refused
+        raise _limit_reached(rules[index], counters[index], reservation.used[0])
+    return Admission(rules=rules, counters=counters, used=reservation.used)
 
 
 def quota_check(*, user: Any, credential: Any, model: str) -> None:

@@ -40,7 +40,7 @@ todo, passed, lock = iter(range(80)), [], threading.Lock()
 
 def work():
     for _ in todo:
-        if store.reserve([counter]) is None:
+        if store.reserve([counter]).refused is None:
             with lock:
                 passed.append(1)
     connection.close()
@@ -120,10 +120,11 @@ def test_redis_reserves_all_or_nothing_and_adds_what_calls_used():
     calls = Counter(base, "user:1", start, Decimal(5), Decimal(1), end)
     tokens = Counter(base + 1, "", start, Decimal(100), Decimal(0), end)
     try:
-        assert store.reserve([calls, tokens]) is None
-        store.add([calls, tokens], [Decimal(0), Decimal(120)])
+        assert store.reserve([calls, tokens]).used == [Decimal(1), Decimal(0)]
+        assert store.add([calls, tokens], [Decimal(0), Decimal(120)]) == [None, Decimal(120)]
         assert store.used([calls, tokens]) == [Decimal(1), Decimal(120)]
-        assert store.reserve([calls, tokens]) == 1  # tokens are past their limit
+        refused = store.reserve([calls, tokens])
+        assert refused.refused == 1 and refused.used == [Decimal(120)]  # tokens are past their limit
         assert store.used([calls])[0] == Decimal(1)  # and the call was not counted
         assert client.ttl(calls.key) > 0  # the key goes a day after its window
     finally:
