@@ -47,8 +47,9 @@ _operator: ContextVar[bool] = ContextVar("access_operator", default=False)
 
 @contextmanager
 def as_operator() -> Iterator[None]:
-    """Calls made inside are the operator's (a command run from a terminal without ``--user``): they need no
-    grant, whoever owns the conversation they are stored in. Quotas still count them."""
+    """Calls made inside are the operator's (a command run from a terminal without ``--user``), or ModelDesk's own
+    (a conversation's title): they need no grant, whoever owns the conversation they are stored in, and count
+    only against shared quotas (a credential's, a group's shared one), never a user's own (their trial)."""
     token = _operator.set(True)
     try:
         yield
@@ -214,10 +215,16 @@ def _counter(rule: QuotaRule, user: Any, now: datetime) -> Counter:
     )
 
 
+def _counting(user: Any, credential: Any, model: str) -> list[QuotaRule]:
+    """The quotas a call counts against: a user's own ones only for their own calls (``as_operator``)."""
+    personal = user is not None and not _operator.get()
+    return [r for r in quotas_for(user, credential.pk) if r.counts(model) and (personal or not r.own_counter)]
+
+
 def quota_admit(*, user: Any, credential: Any, model: str, now: datetime | None = None) -> Admission:
     """Reserve the call against every quota that counts it, or raise ``LimitReached`` for the first one it
     would pass (nothing is reserved then)."""
-    rules = [r for r in quotas_for(user, credential.pk) if r.counts(model) and (user is not None or not r.own_counter)]
+    rules = _counting(user, credential, model)
     if not rules:
         return Admission()
     now = now or timezone.now()
@@ -238,7 +245,7 @@ def quota_admit(*, user: Any, credential: Any, model: str, now: datetime | None 
 def quota_check(*, user: Any, credential: Any, model: str) -> None:
     """Raise ``LimitReached`` if a call would be refused now, reserving nothing (a page checks before it
     stores a turn); the call itself reserves (``quota_admit``)."""
-    rules = [r for r in quotas_for(user, credential.pk) if r.counts(model) and (user is not None or not r.own_counter)]
+    rules = _counting(user, credential, model)
     if not rules:
         return
     now = timezone.now()

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from access.services import as_operator
 from calls import services as provider_services
 from calls.models import DefaultModel
 from core.errors import ModelDeskError
@@ -81,14 +82,15 @@ def conversation_title_generate(*, conversation_id: str) -> str | None:
     exchange = f"{first[0].content[:1000]}\n\n---\n\n{first[1].content[:1000]}"
     credential, model = target
     try:
-        outcome = provider_services.chat(
-            messages=[ChatMessage("system", TITLE_PROMPT), ChatMessage("user", exchange)],
-            credential=credential,
-            model=model,
-            max_tokens=32,
-            max_attempts=2,
-            user=conversation.user,
-        )
+        with as_operator():  # ModelDesk's own call: no grant needed, and not taken from the user's own quotas
+            outcome = provider_services.chat(
+                messages=[ChatMessage("system", TITLE_PROMPT), ChatMessage("user", exchange)],
+                credential=credential,
+                model=model,
+                max_tokens=32,
+                max_attempts=2,
+                user=conversation.user,
+            )
     except ModelDeskError:  # no such model, or it failed: the first message stays the title
         return None
     title = title_clean(outcome.content)

@@ -298,6 +298,8 @@ def _output(
             "history_rounds_loaded": turn.rounds_loaded,
             # "length" means the reply was cut at max tokens: a truncated reply must not look complete.
             "finish_reason": outcome.finish_reason if outcome is not None else None,
+            # Quotas past their warning share, in the request's language (``access``); only when there are some.
+            **({"warnings": list(info.warnings)} if info and info.warnings else {}),
         }
     ]
 

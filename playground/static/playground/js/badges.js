@@ -59,6 +59,8 @@ export function setBadges(message, list, fallback) {
     setBadge(badges, "latency_ms", ms(first.latency_ms)),
     setBadge(badges, "cost", first.cost ? formatCost(first.cost) : null),
     setBadge(badges, "finish", fallback ? null : finishLabel(first.finish_reason)),
+    // A quota past its warning share (access): "Used 85 of 100 calls (85%); it resets at 00:00 UTC."
+    setBadge(badges, "quota", first.warnings && first.warnings.length ? first.warnings.join(" ") : null),
   ];
   const finish = badges.querySelector('[data-badge="finish"]');
   if (finish) finish.classList.toggle("is-warn", !!first.finish_reason && first.finish_reason !== "stop");
