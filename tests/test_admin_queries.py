@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from calls.models import DefaultModel
 from credentials.services import credential_save
@@ -58,6 +59,39 @@ def _add_logs(n: int) -> None:
     )
 
 
+def _grant_target():
+    from django.contrib.auth import get_user_model
+
+    openai = Provider.objects.get(slug="openai")
+    credential = openai.credentials.first() or credential_save(
+        provider=openai, name="grant-key", values={"api_key": "sk-test-grant-0000000"}
+    )
+    return credential, get_user_model().objects
+
+
+def _add_grants(n: int) -> None:
+    from access.models import Grant
+
+    credential, users = _grant_target()
+    start = users.count()
+    for i in range(start, start + n):
+        grant = Grant.objects.create(user=users.create_user(username=f"g{i}"), credential=credential)
+        grant.only_models.set(ProviderModel.objects.filter(provider=credential.provider)[:2])
+
+
+def _add_quotas(n: int) -> None:
+    from access.models import Quota, QuotaCounter
+    from access.windows import window_start
+
+    credential, users = _grant_target()
+    start = users.count()
+    for i in range(start, start + n):
+        quota = Quota.objects.create(user=users.create_user(username=f"q{i}"), credential=credential, limit=10)
+        QuotaCounter.objects.create(
+            quota=quota, subject=f"user:{quota.user_id}", window_start=window_start("day", timezone.now()), used=i % 10
+        )
+
+
 def _count(client, url: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -70,6 +104,9 @@ PAGES: list[tuple[str, Callable[[int], None], int, int]] = [
     ("/admin/providers/providermodel/", _add_models, 10, 100),
     ("/admin/calls/defaultmodel/", _add_defaults, 1, 4),
     ("/admin/calls/calllog/", _add_logs, 10, 100),
+    ("/admin/access/grant/", _add_grants, 5, 30),
+    ("/admin/access/quota/", _add_quotas, 5, 30),
+    ("/admin/access/quotacounter/", _add_quotas, 5, 30),
 ]
 
 
