@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import ModelTypeChoices
@@ -133,11 +133,10 @@ def _amount(quota: Quota, used: Any) -> str:
 class QuotaCounterAdmin(admin.ModelAdmin):
     """Read-only: what each window of each quota has used; a trial's use per user."""
 
-    list_display = ["quota", "counted_for", "window_start", "used_column", "updated_at"]
+    list_display = ["quota", "counted_for", "window_column", "used_column", "updated_at"]
     list_filter = ["quota__trial", "quota__metric", "quota__window", "quota__credential"]
     search_fields = ["subject", "quota__credential__name", "quota__user__username", "quota__group__name"]
     list_select_related = ["quota__user", "quota__group", "quota__credential"]
-    date_hierarchy = "window_start"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[QuotaCounter]:
         return super().get_queryset(request).annotate(counted_username=_username(OuterRef("subject")))
@@ -154,6 +153,12 @@ class QuotaCounterAdmin(admin.ModelAdmin):
         if obj.subject.startswith("user:"):
             return str(name or obj.subject)
         return str(_("shared"))
+
+    @admin.display(description=_("window start"), ordering="window_start")
+    def window_column(self, obj: QuotaCounter) -> str:
+        if obj.window_start == EVER:
+            return str(_("in total"))
+        return formats.date_format(timezone.localtime(obj.window_start), "SHORT_DATE_FORMAT")
 
     @admin.display(description=_("used"), ordering="used")
     def used_column(self, obj: QuotaCounter) -> str:

@@ -184,8 +184,10 @@ class Quota(Subject):
         verbose_name_plural = _("quotas")
 
     def __str__(self) -> str:
-        where = f" on {self.credential}" if self.credential_id else ""
-        return f"{self.subject_label()}{where}: {self.limit_label()} {self.get_window_display()}"
+        values = {"who": self.subject_label(), "limit": self.limit_label(), "window": self.get_window_display()}
+        if self.credential_id:
+            return str(_("%(who)s on %(credential)s: %(limit)s %(window)s") % {**values, "credential": self.credential})
+        return str(_("%(who)s: %(limit)s %(window)s") % values)
 
     @property
     def own_counter(self) -> bool:
@@ -193,12 +195,9 @@ class Quota(Subject):
         return bool(self.user_id or self.per_user or self.trial)
 
     def limit_label(self) -> str:
-        from .money import amount_label
+        from .money import quantity_label
 
-        if self.metric == Metric.COST:
-            return amount_label(self.limit, self.currency)
-        noun = _("calls") if self.metric == Metric.CALLS else _("tokens")
-        return f"{int(self.limit):,} {noun}"
+        return quantity_label(self.metric, self.limit, self.currency)
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}

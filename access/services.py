@@ -25,7 +25,7 @@ from core.errors import AccessDenied, ConfigurationError, LimitReached
 
 from .counters import Counter, store
 from .models import Metric, Window
-from .money import amount_label
+from .money import amount_label, quantity_label
 from .selectors import QuotaRule, allowance, quotas_for
 from .windows import window_end, window_start, zone
 
@@ -102,10 +102,7 @@ def _used_label(rule: QuotaRule, amount: Decimal) -> str:
 
 
 def _limit_label(rule: QuotaRule) -> str:
-    if rule.metric == Metric.COST:
-        return amount_label(rule.limit, rule.currency)
-    noun = _("calls") if rule.metric == Metric.CALLS else _("tokens")
-    return f"{int(rule.limit):,} {noun}"
+    return quantity_label(rule.metric, rule.limit, rule.currency)
 
 
 def _resets(rule: QuotaRule, end: datetime | None) -> str:
