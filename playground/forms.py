@@ -38,7 +38,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from access.selectors import credentials_visible, models_visible
+from access.selectors import credentials_visible, models_visible, sees_everything
 from calls.selectors import models_for_credential
 from core.cache import catalog
 from core.validators import (
@@ -439,6 +439,8 @@ class PlaygroundForm(forms.Form):
         if self.is_bound:
             return  # a post is validated, never rendered (errors go back as JSON): no widget choices to build
         options = CredentialOptions(credentials)
+        if not options.page.items:
+            self.fields["credential"].help_text = self._no_credential_help()
         selected = self._selected_credential(credentials, options.page.items)
         if selected is not None:
             self.initial.setdefault("credential", selected.pk)
@@ -446,6 +448,11 @@ class PlaygroundForm(forms.Form):
         field = self.fields["credential"]
         field.options, field.chosen = options, selected.pk if selected else None  # type: ignore[attr-defined]
         self.fields["model"].widget.choices = [("", _("Choose a model")), *self._model_choices(selected)]
+
+    def _no_credential_help(self) -> str:
+        if sees_everything(self.user):
+            return gettext("No credential can chat yet: add one in the admin, under Credentials.")
+        return gettext("No credential is shared with you yet. Ask an admin for a grant.")
 
     def _model_choices(self, credential: Credential | None) -> list[tuple[str, str]]:
         """The first page of the credential's models, and the initial model wherever it is in their order (a

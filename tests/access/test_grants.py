@@ -165,3 +165,10 @@ def test_grant_and_revoke_commands(llm, player, team, capsys):
             call_command("grant", *args)
     with pytest.raises(CommandError, match="has no grant"):
         call_command("revoke", "--user", player.username, "--credential", llm.name)
+
+
+def test_the_page_says_when_nothing_is_shared_yet(llm, player_client):
+    page = player_client.get("/playground/").content.decode()
+    assert "No credential is shared with you yet. Ask an admin for a grant." in page
+    Grant.objects.create(credential=llm)
+    assert "No credential is shared with you yet" not in player_client.get("/playground/").content.decode()
