@@ -18,9 +18,9 @@ from django.db import connection
 
 from access.counters import Counter, RedisStore
 from access.models import Metric, Quota, Window
+from tests.redis_service import REDIS_URL, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 # Run in each process: 16 threads share 80 attempts at the counter; prints how many were let through.
 WORKER = """
@@ -86,21 +86,8 @@ def test_two_processes_share_one_limit_in_the_database():
     assert quota.counters.get().used == Decimal(100)
 
 
-def _redis_or_skip():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires Redis at {REDIS_URL}: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc}); set CI=true to require it")
-    return client
-
-
 def test_two_processes_share_one_limit_in_redis():
-    client = _redis_or_skip()
+    client = redis_or_skip()
     quota = 10_000_000 + uuid.uuid4().int % 1_000_000  # a key no other run uses
     try:
         passed = _two_processes(quota, REDIS_URL)
@@ -111,7 +98,7 @@ def test_two_processes_share_one_limit_in_redis():
 
 
 def test_redis_reserves_all_or_nothing_and_adds_what_calls_used():
-    client = _redis_or_skip()
+    client = redis_or_skip()
     store = RedisStore(REDIS_URL)
     base = 20_000_000 + uuid.uuid4().int % 1_000_000
     from datetime import UTC, datetime

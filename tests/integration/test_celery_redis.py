@@ -19,23 +19,10 @@ from django.db import connection
 from calls.tasks import credential_test_task
 from config.celery import app
 from playground.services import compare_run
+from tests.redis_service import REDIS_URL, redis_or_skip
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _redis_or_skip():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires Redis at {REDIS_URL}: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL} ({exc}); set CI=true to require it")
-    return client
 
 
 def _database_url() -> str:
@@ -67,7 +54,7 @@ def _forget_connections() -> None:
 @pytest.fixture
 def worker(tmp_path):
     """A real `celery -A config worker` on its own queue, with the app in this process pointed at Redis."""
-    redis_client = _redis_or_skip()
+    redis_client = redis_or_skip()
     queue = f"modeldesk-test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
