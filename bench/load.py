@@ -33,7 +33,7 @@ from .loadkit.processes import SERVER_CORE, Processes, Server, StartError, hog_c
 from .loadkit.report import Row
 from .loadkit.servers import floor_missing, mock_requests, openai_target, start_floor, start_mock
 
-SERVERS = ("httpx", "aiohttp", "litellm", "modeldesk")
+SERVERS = ("httpx", "aiohttp", "litellm", "django", "modeldesk")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -107,6 +107,15 @@ class Bench:
         except StartError as exc:
             row.skipped = f"did not start: {exc}"
             return [row]
+
+    def _django(self) -> list[Row]:
+        """ModelDesk's stack without ModelDesk's work (``bench.loadkit.django_floor``), on SQLite."""
+        row = Row(report.DJANGO, "Django floor (same stack, one httpx call)")
+        database = self.stack.enter_context(modeldesk.sqlite_database(self.processes.log_dir))
+        env = {**modeldesk.environment(database, self.args.settings), "BENCH_UPSTREAM": self.mock.url}
+        seeded = modeldesk.setup(env, self.mock.url)
+        with self._server(partial(modeldesk.start, self.processes, "django-floor", env)) as server:
+            return [self._timed(row.label, partial(self.measure, row, server, modeldesk.floor_target(server, seeded)))]
 
     def _modeldesk(self) -> list[Row]:
         rows = []
@@ -232,6 +241,8 @@ def main(argv: list[str]) -> int:
     print(report.table(rows))
     print("\nGoals")
     print("\n".join(goal.line() for goal in report.goals(rows, hog=args.hog)))
+    if notes := report.floor_notes(rows):
+        print("\nWhere the time goes\n" + "\n".join(notes))
     print(f"\n{time.monotonic() - started:.0f} s in all")
     return 0
 

@@ -101,6 +101,21 @@ def target(server: Server, seeded: Seeded, *, titles: bool = False) -> Target:
     )
 
 
+def floor_target(server: Server, seeded: Seeded) -> Target:
+    """The Django floor's endpoints (``bench.loadkit.django_floor``), with the run API's body and session."""
+    body = run_body(seeded)
+    return Target(
+        url=server.url + "/bench/floor/",
+        body=body,
+        headers=seeded.headers(),
+        marker=REPLY_MARKER,
+        stream_url=server.url + "/bench/floor/stream/",
+        stream_body=body,
+        first_token=modeldesk_first_token,
+        stream_end=b"event: done",
+    )
+
+
 @contextmanager
 def sqlite_database(directory: Path) -> Iterator[str]:
     path = directory / f"modeldesk-{uuid.uuid4().hex[:8]}.sqlite3"

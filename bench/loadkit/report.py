@@ -8,6 +8,7 @@ from typing import Any
 
 # Row keys the goals refer to.
 DIRECT, HTTPX, AIOHTTP, LITELLM, SQLITE, POSTGRES = "direct", "httpx", "aiohttp", "litellm", "sqlite", "postgres"
+DJANGO = "django"
 GOAL_C64_REQUESTS = 2000
 
 
@@ -111,6 +112,22 @@ def goals(rows: list[Row], *, hog: bool) -> list[Goal]:
     )  # fmt: skip
     found.append(_lost_goal(sqlite, postgres, hog=hog))
     return found
+
+
+def floor_notes(rows: list[Row]) -> list[str]:
+    """How ModelDesk's CPU per request splits: its stack (the Django floor) and its own work; and the floor
+    against LiteLLM, which bounds how far ModelDesk can come down while it stays a Django app."""
+    by = {r.key: r for r in rows if not r.skipped}
+    floor, sqlite, litellm = by.get(DJANGO), by.get(SQLITE), by.get(LITELLM)
+    if floor is None or floor.cpu_ms is None:
+        return []
+    notes = [f"  The Django floor: {floor.cpu_ms:.2f} ms CPU/req"]
+    if litellm is not None and litellm.cpu_ms:
+        notes[0] += f", {floor.cpu_ms / litellm.cpu_ms:.2f}x LiteLLM's"
+    if sqlite is not None and sqlite.cpu_ms:
+        own = sqlite.cpu_ms - floor.cpu_ms
+        notes.append(f"  ModelDesk (SQLite) = the floor + {own:.2f} ms of its own work ({own / sqlite.cpu_ms:.0%})")
+    return notes
 
 
 def _lost_goal(sqlite: Row | None, postgres: Row | None, *, hog: bool) -> Goal:

@@ -34,6 +34,7 @@ def setup(mock_url: str) -> dict[str, Any]:
     from django.test import Client
     from django.utils.crypto import get_random_string
 
+    from access.models import Grant
     from credentials.models import CheckStatus
     from credentials.services import credential_save
     from providers.models import Provider
@@ -50,6 +51,7 @@ def setup(mock_url: str) -> dict[str, Any]:
     )
     # Healthy, as after a passing connection test: the page then preselects it.
     type(credential).objects.filter(pk=credential.pk).update(check_status=CheckStatus.OK)
+    Grant.objects.create(user=user, credential=credential)  # the user may use it (issue 13: nothing is shared unasked)
     client = Client()
     client.force_login(user)
     return {
@@ -62,6 +64,9 @@ def setup(mock_url: str) -> dict[str, Any]:
 
 def credentials(total: int, mock_url: str, credential_id: str) -> dict[str, Any]:
     """Credentials up to ``total``, and models on the bench credential's server up to ``total``."""
+    from django.contrib.auth.models import User
+
+    from access.models import Grant
     from credentials.models import CheckStatus, Credential
     from credentials.services import credential_secret_seal
     from providers.models import ModelOrigin, Provider, ProviderModel
@@ -74,6 +79,9 @@ def credentials(total: int, mock_url: str, credential_id: str) -> dict[str, Any]
         credential_secret_seal(credential=row, field="api_key", plaintext=API_KEY)  # as credential_save would
         rows.append(row)
     Credential.objects.bulk_create(rows, batch_size=500)
+    # Each granted to the bench user, one grant each: the most a picker's grant filter has to read.
+    user = User.objects.get(username=BENCH_USER)
+    Grant.objects.bulk_create((Grant(user=user, credential=row) for row in rows), batch_size=500)
     models = [
         ProviderModel(
             provider=provider,
