@@ -275,7 +275,7 @@ def valid_form(
     form = PlaygroundForm(data, files, user=request.user, render_message=resent is None or edit)
     if not form.is_valid():
         return errors_response(form.errors)
-    refused = refusal_response(request.user, [(form.cleaned_data["credential"], form.run_request().model)])
+    refused = refusal_response(request.user, [(form.cleaned_data["credential"], form.cleaned_data["model_name"])])
     return refused or form
 
 
