@@ -27,8 +27,12 @@ from credentials import admin as credentials_admin
 from credentials.models import CheckStatus, Credential
 from credentials.selectors import credential_list
 
-from .models import CallLog, DefaultModel
+from .models import CallLog, DefaultModel, Usage
 from .services import credential_test, models_discover
+from .usage_admin import UsageAdmin
+
+# The usage dashboard (calls.usage_admin) is the changelist of the roll-up's proxy model: the index lists it.
+admin.site.register(Usage, UsageAdmin)
 
 
 @admin.register(DefaultModel)

@@ -126,3 +126,87 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.model} {self.status}"
+
+
+# Usage roll-ups: what the usage dashboard and ``manage.py usage`` read instead of scanning every CallLog row.
+
+# Upper bounds (ms, exclusive) of the latency and time-to-first-token histogram buckets, roughly x1.5 apart; a
+# last bucket holds everything slower. Percentiles read from summed buckets are approximate (within a bucket's
+# width); changing these bounds needs a migration and a re-roll of the history (``usage_rollup(since=...)``).
+LATENCY_BOUNDS_MS: tuple[int, ...] = (
+    *(50, 100, 150, 200, 300, 500, 700, 1000, 1500, 2000),
+    *(3000, 5000, 7000, 10_000, 15_000, 20_000, 30_000, 60_000, 120_000),
+)
+HISTOGRAMS = ("latency", "ttft")
+
+
+def histogram_field_names(kind: str) -> list[str]:
+    """``latency_b0`` … ``latency_b19``: one count per bucket (the last one is the open-ended bucket)."""
+    return [f"{kind}_b{index}" for index in range(len(LATENCY_BOUNDS_MS) + 1)]
+
+
+class UsageBucket(models.Model):
+    """The calls of one period (``start`` on) for one user, credential, provider, model, operation and currency.
+
+    Rows are written only by ``calls.usage_rollup``, which replaces a period's rows as a whole. ``cost`` sums the
+    priced calls of the row's currency; unpriced calls have a blank currency and add nothing to it.
+    """
+
+    start = models.DateTimeField(_("start"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("user")
+    )
+    provider = models.ForeignKey(
+        Provider, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("provider")
+    )
+    credential = models.ForeignKey(
+        "credentials.Credential", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("credential")
+    )
+    model = models.CharField(_("model"), max_length=200, blank=True)
+    operation = models.CharField(_("operation"), max_length=20, choices=Operation.choices)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    calls = models.PositiveIntegerField(_("calls"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    tokens_in = models.BigIntegerField(_("tokens in"), default=0)
+    tokens_out = models.BigIntegerField(_("tokens out"), default=0)
+    cost = models.DecimalField(_("cost"), max_digits=20, decimal_places=8, default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.start:%Y-%m-%d %H:%M} {self.model} {self.calls}"
+
+
+# The histogram columns are plain integers so that the database can sum them over any filter.
+for _kind in HISTOGRAMS:
+    for _name in histogram_field_names(_kind):
+        UsageBucket.add_to_class(_name, models.PositiveIntegerField(default=0, editable=False))
+del _kind, _name
+
+
+class CallUsageHour(UsageBucket):
+    """One hour of calls (``start`` is on the hour), rolled up from CallLog."""
+
+    class Meta:
+        verbose_name = _("usage per hour")
+        verbose_name_plural = _("usage per hour")
+        indexes = [models.Index(fields=["start"], name="calls_usage_hour_start")]
+
+
+class CallUsageDay(UsageBucket):
+    """One day of calls (``start`` is midnight in TIME_ZONE), summed from its CallUsageHour rows."""
+
+    class Meta:
+        verbose_name = _("usage per day")
+        verbose_name_plural = _("usage per day")
+        indexes = [models.Index(fields=["start"], name="calls_usage_day_start")]
+
+
+class Usage(CallUsageDay):
+    """The usage dashboard's entry in the admin (its page is the changelist); no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("usage")
+        verbose_name_plural = _("usage")

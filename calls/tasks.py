@@ -67,3 +67,12 @@ def models_sync_all_task() -> dict[str, Any]:
     ids = [str(c.pk) for c in credentials if MODELS in adapter_class(c.provider.protocol).operations]
     group(models_sync_task.s(pk) for pk in ids).apply_async()
     return {"queued": len(ids)}
+
+
+@shared_task(name="calls.usage_rollup")
+def usage_rollup_task() -> dict[str, Any]:
+    """Periodic (beat): roll the hours since the last roll-up into the usage tables."""
+    from .usage_rollup import usage_rollup
+
+    result = usage_rollup()
+    return {"hour_rows": result.hour_rows, "day_rows": result.day_rows}

@@ -222,6 +222,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CREDENTIAL_HEALTH_CHECK_INTERVAL = env.int("CREDENTIAL_HEALTH_CHECK_INTERVAL", default=15 * 60)
 MODEL_SYNC_INTERVAL = env.int("MODEL_SYNC_INTERVAL", default=6 * 60 * 60)
 CATALOG_LOAD_INTERVAL = env.int("CATALOG_LOAD_INTERVAL", default=24 * 60 * 60)
+# Calls rolled up into the usage dashboard's hourly and daily tables (calls.usage_rollup); newer hours are read
+# from the call log itself, so the dashboard is never stale.
+USAGE_ROLLUP_INTERVAL = env.int("USAGE_ROLLUP_INTERVAL", default=5 * 60)
 CELERY_BEAT_SCHEDULE = {
     "credential-health-check": {
         "task": "calls.credentials_health_check",
@@ -230,6 +233,7 @@ CELERY_BEAT_SCHEDULE = {
     "model-sync": {"task": "calls.models_sync_all", "schedule": MODEL_SYNC_INTERVAL},
     # Retirement dates pass while the process runs: the daily load disables retired models.
     "catalog-load": {"task": "providers.catalog_load", "schedule": CATALOG_LOAD_INTERVAL},
+    "usage-rollup": {"task": "calls.usage_rollup", "schedule": USAGE_ROLLUP_INTERVAL},
 }
 
 # --- Logging --------------------------------------------------------------------------------------------------

@@ -10,7 +10,12 @@ from config.celery import app
 def test_every_scheduled_task_is_registered():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == {"calls.credentials_health_check", "calls.models_sync_all", "providers.catalog_load"}
+    assert scheduled == {
+        "calls.credentials_health_check",
+        "calls.models_sync_all",
+        "calls.usage_rollup",
+        "providers.catalog_load",
+    }
     assert scheduled <= set(app.tasks)
 
 
