@@ -247,7 +247,12 @@ def quota_check(*, user: Any, credential: Any, model: str) -> None:
         return
     now = timezone.now()
     counters = [_counter(rule, user, now) for rule in rules]
-    for rule, counter, used in zip(rules, counters, store().used(counters), strict=True):
+    try:
+        values = store().used(counters)
+    except Exception:  # Redis unreachable: the call's own reservation refuses it, with a typed error
+        logger.exception("the quota store cannot be reached")
+        return
+    for rule, counter, used in zip(rules, counters, values, strict=True):
         full = used + counter.amount > counter.limit if counter.amount else used >= counter.limit
         if full:
             raise _limit_reached(rule, counter, used)

@@ -202,3 +202,18 @@ def test_set_quota_command(llm, player, team, capsys):
     ]:
         with pytest.raises(CommandError, match=reason):
             call_command("set_quota", *args)
+
+
+def test_an_unreachable_redis_refuses_the_call_with_a_typed_error_not_a_500(llm, player, player_client, settings):
+    from access.counters import _redis
+
+    Grant.objects.create(user=player, credential=llm)
+    Quota.objects.create(user=player, metric=Metric.CALLS, window=Window.DAY, limit=5)
+    settings.QUOTA_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    _redis.cache_clear()
+    try:
+        response = run(player_client, llm)
+        assert response.status_code == 502
+        assert "cannot check this call's quotas" in response.json()["error"]["message"]
+    finally:
+        _redis.cache_clear()
