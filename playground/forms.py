@@ -430,14 +430,18 @@ class PlaygroundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.render_message = render_message
-        credentials = chat_credentials(user)
-        self.fields["credential"].queryset = credentials  # type: ignore[attr-defined]
         self.fields["max_attempts"].initial = settings.PROVIDER_MAX_ATTEMPTS
         self.fields["history_rounds"].required = False
         self.fields["max_attempts"].required = False
         self.models_next: int | None = None  # the model select's next page (the page then shows its search)
         if self.is_bound:
-            return  # a post is validated, never rendered (errors go back as JSON): no widget choices to build
+            # A post is validated, never rendered (errors go back as JSON): no widget choices to build, and no
+            # grant filter (it would list every granted id): the field reads the cached row, the view checks
+            # the grant (``views.refusal_response``).
+            self.fields["credential"].queryset = chat_credentials()  # type: ignore[attr-defined]
+            return
+        credentials = chat_credentials(user)
+        self.fields["credential"].queryset = credentials  # type: ignore[attr-defined]
         options = CredentialOptions(credentials)
         if not options.page.items:
             self.fields["credential"].help_text = self._no_credential_help()
