@@ -172,3 +172,17 @@ def test_the_page_says_when_nothing_is_shared_yet(llm, player_client):
     assert "No credential is shared with you yet. Ask an admin for a grant." in page
     Grant.objects.create(credential=llm)
     assert "No credential is shared with you yet" not in player_client.get("/playground/").content.decode()
+
+
+def test_many_grants_narrow_the_pickers_as_a_few_do(llm, player, player_client, settings, monkeypatch):
+    """Past ``IDS_INLINE`` granted credentials the list is narrowed by a subquery: the same credentials."""
+    from access import selectors
+    from credentials.models import Credential
+
+    Grant.objects.create(user=player, credential=llm)
+    others = [Credential.objects.create(provider=llm.provider, name=f"other-{i}") for i in range(3)]
+    Grant.objects.create(user=player, credential=others[0])
+    Grant.objects.create(user=player, credential=others[1], model_types=["rerank"])  # not for chat
+    inline = sorted(picker_names(player_client))
+    monkeypatch.setattr(selectors, "IDS_INLINE", 1)
+    assert sorted(picker_names(player_client)) == inline == sorted([llm.name, "other-0"])
