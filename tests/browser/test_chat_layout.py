@@ -180,6 +180,21 @@ def test_stop_during_keep_alives_keeps_the_page_usable(playground):
     page.wait_for_selector('#pg-form[data-state="stopped"]', timeout=1000)
     assert time.monotonic() - started < 1
     assert page.locator("#pg-send").is_enabled()
+    _wait_until_stored_stopped()
+
+
+def _wait_until_stored_stopped() -> None:
+    """The server stores the stopped reply and releases the turn after the browser has moved on: the test waits
+    for both, or the database's teardown (a TRUNCATE on PostgreSQL) would race those writes into a deadlock."""
+    from playground.models import Conversation, Message
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        stored = Message.objects.filter(role="assistant", stopped=True).exists()
+        if stored and not Conversation.objects.exclude(streaming="").exists():
+            return
+        time.sleep(0.05)
+    raise AssertionError("the stopped reply was not stored within 10 s")
 
 
 def test_an_image_goes_to_a_vision_model_and_shows_in_the_transcript(playground, screenshot, tmp_path):
