@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from providers.models import ModelTypeChoices
 
-from .models import Grant, Metric, Quota, QuotaCounter, Window
-from .money import amount_label
+from .models import Grant, Quota, QuotaCounter, Window
+from .money import used_label
 from .windows import EVER, window_start
 
 
@@ -80,7 +80,7 @@ class GrantAdmin(admin.ModelAdmin):
 
 def _shared_use(window: str) -> Subquery:
     """The shared counter of a quota's current window (a user's own counters are listed under Quota use)."""
-    start = window_start(window, timezone.now()) if window != Window.TOTAL else EVER
+    start = window_start(window, timezone.now())
     counters = QuotaCounter.objects.filter(quota=OuterRef("pk"), subject="", window_start=start)
     return Subquery(counters.values("used")[:1])
 
@@ -126,7 +126,7 @@ class QuotaAdmin(admin.ModelAdmin):
 
 
 def _amount(quota: Quota, used: Any) -> str:
-    return amount_label(used, quota.currency) if quota.metric == Metric.COST else f"{int(used):,}"
+    return used_label(quota.metric, used, quota.currency)
 
 
 @admin.register(QuotaCounter)

@@ -22,3 +22,8 @@ def quantity_label(metric: str, amount: Decimal | float | int, currency: str = "
         return amount_label(amount, currency)
     count = f"{int(amount):,}"
     return (gettext("%(count)s calls") if metric == "calls" else gettext("%(count)s tokens")) % {"count": count}
+
+
+def used_label(metric: str, amount: Decimal | float | int, currency: str = "") -> str:
+    """A quota's use without its unit's noun: ``¥20.13``, ``1,234``."""
+    return amount_label(amount, currency) if metric == "cost" else f"{int(amount):,}"

@@ -84,8 +84,10 @@ def sees_everything(user: Any) -> bool:
     return bool(user is not None and user.is_active and user.is_staff and user.has_perm(EVERYTHING_PERMISSION))
 
 
-def _subject_filter(user: Any, group_ids: Iterable[int]) -> Q:
-    return Q(user=user.pk) | Q(group__in=list(group_ids)) | Q(user__isnull=True, group__isnull=True)
+def _subject_filter(user_id: int | None, group_ids: Iterable[int]) -> Q:
+    """Grants or quotas for everyone, and (with a user) for that user and their groups."""
+    everyone = Q(user__isnull=True, group__isnull=True)
+    return everyone if user_id is None else everyone | Q(user=user_id) | Q(group__in=list(group_ids))
 
 
 def _group_ids(user: Any) -> list[int]:
@@ -100,7 +102,7 @@ def _scope(model_names: Iterable[str], types: list[str]) -> Scope:
 def _load_allowance(user: Any) -> Allowance:
     groups = _group_ids(user)
     scopes: dict[uuid.UUID, list[Scope]] = {}
-    grants = Grant.objects.filter(_subject_filter(user, groups), enabled=True).prefetch_related("only_models")
+    grants = Grant.objects.filter(_subject_filter(user.pk, groups), enabled=True).prefetch_related("only_models")
     for grant in grants:
         names = [m.name for m in grant.only_models.all()]
         scopes.setdefault(grant.credential_id, []).append(_scope(names, grant.model_types))
@@ -134,7 +136,7 @@ def credentials_visible(user: Any, credentials: QuerySet[Any], *, model_type: st
         return credentials
     if len(granted.scopes) <= IDS_INLINE:
         return credentials.filter(pk__in=granted.credential_ids(model_type))
-    subject = Q(user=granted.user_id) | Q(group__in=granted.group_ids) | Q(user__isnull=True, group__isnull=True)
+    subject = _subject_filter(granted.user_id, granted.group_ids)
     grants = Grant.objects.filter(subject, enabled=True).values("credential_id")
     trials = Quota.objects.filter(trial=True, enabled=True).values("credential_id")
     narrowed = credentials.filter(Q(pk__in=grants) | Q(pk__in=trials))
@@ -199,11 +201,10 @@ def _rule(quota: Quota) -> QuotaRule:
 
 
 def _load_quotas(user_id: int | None, group_ids: list[int], credential_id: Any) -> tuple[QuotaRule, ...]:
-    subject = Q(user__isnull=True, group__isnull=True)
-    if user_id is not None:
-        subject |= Q(user=user_id) | Q(group__in=group_ids)
     rows = (
-        Quota.objects.filter(subject, Q(credential__isnull=True) | Q(credential=credential_id), enabled=True)
+        Quota.objects.filter(
+            _subject_filter(user_id, group_ids), Q(credential__isnull=True) | Q(credential=credential_id), enabled=True
+        )
         .select_related("user", "group", "credential")
         .prefetch_related("only_models")
     )
@@ -219,8 +220,3 @@ def quotas_for(user: Any, credential_id: Any) -> tuple[QuotaRule, ...]:
         return _load_quotas(user_id, groups, credential_id)
 
     return policies.get(("quotas", user_id, _uuid(credential_id)), load)
-
-
-def grants_of(user: Any) -> QuerySet[Grant]:
-    """The grants that apply to ``user`` (theirs, their groups', everyone's), for pages that list them."""
-    return Grant.objects.filter(_subject_filter(user, _group_ids(user)), enabled=True).select_related("credential")

@@ -25,7 +25,7 @@ from core.errors import AccessDenied, ConfigurationError, LimitReached
 
 from .counters import Counter, store
 from .models import Metric, Window
-from .money import amount_label, quantity_label
+from .money import quantity_label, used_label
 from .selectors import QuotaRule, allowance, quotas_for
 from .windows import window_end, window_start, zone
 
@@ -96,9 +96,7 @@ def access_require(*, user: Any, credential: Any, model: str, model_type: str | 
 
 # --- quotas ----------------------------------------------------------------------------------------------------
 def _used_label(rule: QuotaRule, amount: Decimal) -> str:
-    if rule.metric == Metric.COST:
-        return amount_label(amount, rule.currency)
-    return f"{int(amount):,}"
+    return used_label(rule.metric, amount, rule.currency)
 
 
 def _limit_label(rule: QuotaRule) -> str:
