@@ -116,9 +116,23 @@ def recorded(call: Call, *, success: bool = True) -> Iterator[Call]:
         call_record(call, StreamCancelled())
         raise
     except Exception as exc:  # a bug or an unexpected answer: still a recorded, typed failure
-        logger.exception("unexpected error in %s %s/%s", call.operation, call.provider.slug, call.model)
-        internal = InternalError(exc)
+        internal = call_failure(call, exc)
         call_record(call, internal)
         raise internal from None
     if success:
         call_record(call)
+
+
+def call_failure(call: Call, exc: BaseException) -> ModelDeskError:
+    """Any failure of a call as the typed error it is recorded with: a typed one as it is; anything else (a bug,
+    an unexpected answer) logged with its traceback and wrapped as ``InternalError``."""
+    if isinstance(exc, ModelDeskError):
+        return exc
+    logger.error(
+        "unexpected error in %s %s/%s",
+        call.operation,
+        call.provider.slug,
+        call.model,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return InternalError(exc)

@@ -27,6 +27,7 @@ from credentials.services import credential_secret_values
 from providers.models import Provider
 from wire.adapters import adapter_for
 from wire.adapters.base import Adapter
+from wire.async_transport import AsyncTransport
 from wire.retry import RetryPolicy
 from wire.transport import CallStats, Transport, redactor
 from wire.types import Target, Usage
@@ -195,6 +196,49 @@ def call_prepare(
     call: Call, *, max_attempts: int | None = None, deadline: float | None = None, capture: bool = False
 ) -> PreparedCall:
     """Decrypt the secrets (now, at call time) and build the adapter and the transport."""
+    adapter, policy, secrets = _prepare(call, max_attempts=max_attempts, deadline=deadline)
+    transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error, capture=capture)
+    _admit(call, transport)
+    return PreparedCall(call=call, adapter=adapter, transport=transport)
+
+
+@dataclass(frozen=True)
+class AsyncPreparedCall:
+    """``PreparedCall`` for the asynchronous path (``calls.aio``): the transport sends on the running loop.
+
+    A protocol whose answers are read again until final (Replicate's predictions: ``polls``) keeps the
+    synchronous transport, which ``calls.aio`` runs in a thread.
+    """
+
+    call: Call
+    adapter: Adapter
+    transport: AsyncTransport | Transport
+
+    @property
+    def polls(self) -> bool:
+        return isinstance(self.transport, Transport)
+
+
+def call_prepare_async(
+    call: Call, *, max_attempts: int | None = None, deadline: float | None = None, capture: bool = False
+) -> AsyncPreparedCall:
+    """``call_prepare`` for a call sent from a coroutine; it runs where the database may be used (a thread),
+    and builds nothing that needs the event loop: the transport takes the loop's client when it first sends."""
+    adapter, policy, secrets = _prepare(call, max_attempts=max_attempts, deadline=deadline)
+    options: dict[str, Any] = {
+        "redact": redactor(secrets.values()),
+        "errors": adapter.response_error,
+        "capture": capture,
+    }
+    polls = type(adapter).poll_request is not Adapter.poll_request
+    transport = Transport(policy, **options) if polls else AsyncTransport(policy, **options)
+    _admit(call, transport)
+    return AsyncPreparedCall(call=call, adapter=adapter, transport=transport)
+
+
+def _prepare(
+    call: Call, *, max_attempts: int | None, deadline: float | None
+) -> tuple[Adapter, RetryPolicy, dict[str, str]]:
     _require_in_catalog(call.credential)  # again: a connection test prepares its call without resolving it
     secrets = secret_values(call.credential)
     spec = call.provider.spec
@@ -202,9 +246,12 @@ def call_prepare(
     policy = RetryPolicy.from_settings(
         max_attempts=max_attempts, deadline=deadline, retry_timeouts=not spec.self_hosted
     )
-    transport = Transport(policy, redact=redactor(secrets.values()), errors=adapter.response_error, capture=capture)
+    return adapter, policy, secrets
+
+
+def _admit(call: Call, transport: Transport | AsyncTransport) -> None:
+    """Tie the transport to the call, and reserve what the call may spend (the quotas: ``access``)."""
     call.stats, call.redact = transport.stats, transport.redact
     if call.operation in OPERATION_TYPES:  # what is spent on a model (a connection test or a model list is not)
         call.admission = quota_admit(user=call.user, credential=call.credential, model=call.model)
     release_pooled_connections()  # the call is sent next: no connection held while the provider thinks
-    return PreparedCall(call=call, adapter=adapter, transport=transport)

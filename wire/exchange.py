@@ -43,12 +43,16 @@ class Exchange:
     def lines(self, lines: Iterator[str]) -> Iterator[str]:
         """The stream's lines, passed on unchanged; the first ``EVENTS_MAX`` are kept."""
         for line in lines:
-            if len(self._lines) < EVENTS_MAX:
-                self._lines.append(self.redact(line))
-                self.response = "\n".join(self._lines)
-            else:
-                self.truncated = True
+            self.keep(line)
             yield line
+
+    def keep(self, line: str) -> None:
+        """Keep one line of the stream, while fewer than ``EVENTS_MAX`` are kept."""
+        if len(self._lines) < EVENTS_MAX:
+            self._lines.append(self.redact(line))
+            self.response = "\n".join(self._lines)
+        else:
+            self.truncated = True
 
     def _cut(self, text: str) -> str:
         if len(text) > BODY_MAX_CHARS:

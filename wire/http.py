@@ -2,22 +2,31 @@
 
 Clients are shared per process, carry explicit connect/read/write/pool timeouts and connection limits from
 settings, and never follow redirects on their own: credentials must not travel to another host. Same-host
-redirects are followed explicitly by ``send`` below.
+redirects are followed explicitly by ``send`` and ``async_send`` below.
+
+The asynchronous client (the ASGI fast paths: ``wire.async_transport``) is httpx's API over aiohttp's
+connection pool and HTTP parser (``httpx_aiohttp``, by an httpx maintainer; the OpenAI SDK offers the same as
+its ``DefaultAioHttpClient``): measured here, httpx's own async pool caps a Python proxy at a few hundred
+requests a second per core, aiohttp at thousands (issue 12, ``bench/load.py``'s floor rows). An aiohttp
+session belongs to the event loop it was made in, so there is one client per running loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import weakref
 from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+from httpx_aiohttp import HttpxAiohttpClient
 
 from core.errors import BadResponse
 
 _lock = threading.Lock()
 _sync_client: httpx.Client | None = None
-_async_client: httpx.AsyncClient | None = None
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 MAX_REDIRECTS = 3
 
 
@@ -47,23 +56,32 @@ def sync_client() -> httpx.Client:
 
 
 def async_client() -> httpx.AsyncClient:
-    global _async_client
-    if _async_client is None:
-        with _lock:
-            if _async_client is None:
-                _async_client = httpx.AsyncClient(
-                    timeout=timeout(), limits=limits(), follow_redirects=False, trust_env=False
-                )
-    return _async_client
+    """The running event loop's client (httpx over aiohttp); call it from a coroutine."""
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(loop)
+    if client is None or client.is_closed:
+        client = _async_clients[loop] = HttpxAiohttpClient(
+            timeout=timeout(), limits=limits(), follow_redirects=False, trust_env=False
+        )
+    return client
+
+
+async def close_async_client() -> None:
+    """Close the running loop's client, if it has one (an ASGI server's shutdown; tests)."""
+    client = _async_clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
 
 
 def reset_clients() -> None:
-    """Close and forget the shared clients (tests that change timeout settings; forked workers)."""
-    global _sync_client, _async_client
+    """Close and forget the shared clients (tests that change timeout settings; forked workers). An async
+    client is forgotten, not closed: its loop may be gone; it closes with its loop."""
+    global _sync_client
     with _lock:
         if _sync_client is not None:
             _sync_client.close()
-        _sync_client, _async_client = None, None
+        _sync_client = None
+        _async_clients.clear()
 
 
 def same_origin(a: httpx.URL | str, b: httpx.URL | str) -> bool:
@@ -77,11 +95,29 @@ def send(client: httpx.Client, request: httpx.Request, *, stream: bool = False) 
         response = client.send(request, stream=stream)
         if not response.is_redirect:
             return response
-        target = response.next_request
         response.close()
-        if target is None or not same_origin(request.url, target.url):
-            host = target.url.host if target is not None else "an unknown location"
-            raise BadResponse(f"the server redirected to {host}; credentials are never sent to another host")
-        # Keep method, body and credentials only on the same origin (307/308 semantics).
-        request = client.build_request(request.method, target.url, headers=request.headers, content=request.content)
+        request = _redirected(client, request, response)
     raise BadResponse("too many redirects")
+
+
+async def async_send(client: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+    """``send`` for the asynchronous client."""
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await client.send(request, stream=stream)
+        if not response.is_redirect:
+            return response
+        await response.aclose()
+        request = _redirected(client, request, response)
+    raise BadResponse("too many redirects")
+
+
+def _redirected(
+    client: httpx.Client | httpx.AsyncClient, request: httpx.Request, response: httpx.Response
+) -> httpx.Request:
+    """The request a redirect asks for, when it stays on the same origin."""
+    target = response.next_request
+    if target is None or not same_origin(request.url, target.url):
+        host = target.url.host if target is not None else "an unknown location"
+        raise BadResponse(f"the server redirected to {host}; credentials are never sent to another host")
+    # Keep method, body and credentials only on the same origin (307/308 semantics).
+    return client.build_request(request.method, target.url, headers=request.headers, content=request.content)

@@ -31,6 +31,10 @@ def sse_events(lines: Iterable[str]) -> Iterator[StreamEvent]:
 
 
 def ndjson_events(lines: Iterable[str]) -> Iterator[StreamEvent]:
+    """One event a line. No JSON text starts with a colon: a line that does is a comment, as in SSE (no server
+    sends one; ``wire.async_transport.LineFeed`` does while it waits for the next line)."""
     for line in lines:
-        if line.strip():
+        if line.startswith(":"):
+            yield StreamEvent(data="", comment=True)
+        elif line.strip():
             yield StreamEvent(data=line)

@@ -116,16 +116,18 @@ class Limits:
         return None
 
 
-class Transport:
+class TransportBase:
+    """What the synchronous ``Transport`` and the asynchronous ``wire.async_transport.AsyncTransport`` share: the
+    policy, the redactor, the stats, the timeouts left, the retry decision and the typed errors. Neither sends
+    anything here."""
+
     def __init__(
         self,
         policy: RetryPolicy,
         *,
         redact: Callable[[str], str] | None = None,
         errors: Callable[..., ProviderError] = error_from_response,
-        sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        client: httpx.Client | None = None,
         capture: bool = False,
     ) -> None:
         self.policy = policy
@@ -133,18 +135,14 @@ class Transport:
         self.errors = errors  # the adapter's ``response_error``: it knows its provider's error codes
         self.limits: Limits | None = None
         self.cancelled = False  # ``cancel`` was called: no further attempt
-        self.sleep = sleep
         self.clock = clock
-        self.client = client or http.sync_client()
         self.stats = CallStats(started=clock(), clock=clock)
         # Kept only when asked for (the playground's inspector): what was sent and what came back, redacted.
         self.exchange: Exchange | None = Exchange(redact=self.redact) if capture else None
 
-    # --- one attempt ------------------------------------------------------------------------------------------
-    def _timeout(self) -> httpx.Timeout:
+    def _timeout(self, base: httpx.Timeout) -> httpx.Timeout:
         """The client's timeouts, shortened where the call's deadline is closer."""
         remaining = max(0.1, self.policy.deadline - self.stats.elapsed())
-        base = self.client.timeout
         if all(t is not None and t <= remaining for t in (base.connect, base.read, base.write, base.pool)):
             return base
         return httpx.Timeout(
@@ -157,17 +155,14 @@ class Transport:
     def _remaining(self) -> float:
         return self.policy.deadline - self.stats.elapsed()
 
-    def _send(self, spec: RequestSpec, *, stream: bool = False) -> httpx.Response:
-        """Send and return once the status line and headers are in; the body is read by the caller.
-
-        Errors up to that point mean the provider could not be reached (retryable); errors while reading
-        the body mean the answer was cut off or stalled. From the headers on, ``self.limits`` watches the time.
-        """
+    def _may_send(self) -> None:
         if self._remaining() <= 0:
             raise deadline_error(self.policy)
         if self.cancelled:
             raise ProviderUnavailable("the call was cancelled")
-        request = self.client.build_request(
+
+    def _request(self, client: httpx.Client | httpx.AsyncClient, spec: RequestSpec) -> httpx.Request:
+        request = client.build_request(
             spec.method,
             spec.url,
             headers=dict(spec.headers),
@@ -175,29 +170,127 @@ class Transport:
             params=spec.params,
             data=spec.data,
             files=spec.files,
-            timeout=self._timeout(),
+            timeout=self._timeout(client.timeout),
         )
         if self.exchange is not None:
             self.exchange.sent(spec.method, str(request.url), request.headers, spec.json)
-        try:
-            response = http.send(self.client, request, stream=True)
-        except httpx.TimeoutException:
-            raise self._unavailable("no answer within the timeout", timed_out=True) from None
-        except httpx.TransportError as exc:
-            raise self._unavailable(f"could not connect ({type(exc).__name__})") from None
-        if self.exchange is not None:
-            self.exchange.answered(response.status_code)
-        alarm = alarm_for(response.extensions.get("network_stream"))
-        self.limits = Limits(self.policy, alarm, remaining=self._remaining(), stream=stream)
-        if response.status_code >= 400:
-            raise self._status_error(response, self.limits)
-        return response
+        return request
 
     def _unavailable(self, detail: str, *, timed_out: bool = False) -> ProviderError:
         error = ProviderUnavailable(detail)
         error.retryable = True
         error.timed_out = timed_out
         return error
+
+    def _send_failed(self, exc: httpx.TransportError) -> ProviderError:
+        """The provider could not be reached (retryable): a timeout or a transport error before the headers."""
+        if isinstance(exc, httpx.TimeoutException):
+            return self._unavailable("no answer within the timeout", timed_out=True)
+        return self._unavailable(f"could not connect ({type(exc).__name__})")
+
+    def _answered(self, response: httpx.Response, alarm: Alarm, *, stream: bool) -> None:
+        if self.exchange is not None:
+            self.exchange.answered(response.status_code)
+        self.limits = Limits(self.policy, alarm, remaining=self._remaining(), stream=stream)
+
+    def _error_of(self, response: httpx.Response, text: str) -> ProviderError:
+        if self.exchange is not None:
+            self.exchange.answered(response.status_code, text)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        error = self.errors(response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact)
+        error.retryable = status_is_retryable(response.status_code, headers) and not error.final
+        return error
+
+    def _body(self, response: httpx.Response) -> Any:
+        """A whole answer's decoded JSON body (its text, when it is not JSON but not HTML or broken either)."""
+        text = response.text
+        if self.exchange is not None:
+            self.exchange.answered(response.status_code, text)
+        body = parse_body(text)
+        if body is None and text.strip():
+            kind = "an HTML page" if text.lstrip().lower().startswith(("<!doctype", "<html")) else "invalid JSON"
+            raise BadResponse(f"the server answered with {kind} instead of the expected JSON")
+        return body if body is not None else text
+
+    def _retry_delay(self, error: ProviderError) -> float | None:
+        if self.cancelled or not error.retryable or self.stats.attempts >= self.policy.max_attempts:
+            return None
+        if error.timed_out and not self.policy.retry_timeouts:
+            return None  # a one-request-at-a-time server is still generating: a retry would queue behind it
+        delay = self.policy.delay(self.stats.attempts - 1, error.retry_after)
+        if delay is None or self.stats.elapsed() + delay >= self.policy.deadline:
+            return None
+        return delay
+
+    def _stream_retry_delay(self, error: ProviderError) -> float | None:
+        """A stream is tried again only before its first token."""
+        return None if self.stats.first_token_at is not None else self._retry_delay(error)
+
+    def _finish(self, error: ProviderError) -> ProviderError:
+        error.detail = clean(error.detail, self.redact)
+        error.attempts = self.stats.attempts
+        error.args = (error.describe(),)
+        return error
+
+    @contextlib.contextmanager
+    def _typed(self) -> Iterator[None]:
+        """Every failure of a call as a typed, redacted error; an adapter that met a shape it did not expect is a
+        ``BadResponse``, never a 500."""
+        try:
+            yield
+        except ProviderError as error:
+            raise self._finish(error) from None
+        except ModelDeskError:
+            raise
+        except Exception as exc:
+            raise self._finish(unexpected_shape(exc)) from None
+
+    def _first_token(self, delta: ChatDelta, limits: Limits) -> None:
+        if self.stats.first_token_at is None and (delta.content or delta.reasoning):
+            self.stats.first_token_at = self.clock()
+            limits.first_token()
+
+    def cancel(self) -> None:
+        """End the call from another thread: the read in progress returns at once and no attempt follows."""
+        self.cancelled = True
+        if self.limits is not None:
+            self.limits.alarm.ring_now("cancelled")
+
+
+class Transport(TransportBase):
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        redact: Callable[[str], str] | None = None,
+        errors: Callable[..., ProviderError] = error_from_response,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        client: httpx.Client | None = None,
+        capture: bool = False,
+    ) -> None:
+        super().__init__(policy, redact=redact, errors=errors, clock=clock, capture=capture)
+        self.sleep = sleep
+        self.client = client or http.sync_client()
+
+    # --- one attempt ------------------------------------------------------------------------------------------
+    def _send(self, spec: RequestSpec, *, stream: bool = False) -> httpx.Response:
+        """Send and return once the status line and headers are in; the body is read by the caller.
+
+        Errors up to that point mean the provider could not be reached (retryable); errors while reading
+        the body mean the answer was cut off or stalled. From the headers on, ``self.limits`` watches the time.
+        """
+        self._may_send()
+        request = self._request(self.client, spec)
+        try:
+            response = http.send(self.client, request, stream=True)
+        except httpx.TransportError as exc:
+            raise self._send_failed(exc) from None
+        self._answered(response, alarm_for(response.extensions.get("network_stream")), stream=stream)
+        assert self.limits is not None
+        if response.status_code >= 400:
+            raise self._status_error(response, self.limits)
+        return response
 
     def _status_error(self, response: httpx.Response, limits: Limits) -> ProviderError:
         try:
@@ -207,12 +300,7 @@ class Transport:
         finally:
             limits.disarm()
             response.close()
-        if self.exchange is not None:
-            self.exchange.answered(response.status_code, text)
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        error = self.errors(response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact)
-        error.retryable = status_is_retryable(response.status_code, headers) and not error.final
-        return error
+        return self._error_of(response, text)
 
     # --- retries ----------------------------------------------------------------------------------------------
     def _retrying(self, attempt: Callable[[], T]) -> T:
@@ -226,29 +314,7 @@ class Transport:
                     raise self._finish(error) from None
                 self.sleep(delay)
 
-    def _retry_delay(self, error: ProviderError) -> float | None:
-        if self.cancelled or not error.retryable or self.stats.attempts >= self.policy.max_attempts:
-            return None
-        if error.timed_out and not self.policy.retry_timeouts:
-            return None  # a one-request-at-a-time server is still generating: a retry would queue behind it
-        delay = self.policy.delay(self.stats.attempts - 1, error.retry_after)
-        if delay is None or self.stats.elapsed() + delay >= self.policy.deadline:
-            return None
-        return delay
-
-    def _finish(self, error: ProviderError) -> ProviderError:
-        error.detail = clean(error.detail, self.redact)
-        error.attempts = self.stats.attempts
-        error.args = (error.describe(),)
-        return error
-
     # --- public -----------------------------------------------------------------------------------------------
-    def cancel(self) -> None:
-        """End the call from another thread: the read in progress returns at once and no attempt follows."""
-        self.cancelled = True
-        if self.limits is not None:
-            self.limits.alarm.ring_now("cancelled")
-
     def json(self, spec: RequestSpec) -> Any:
         """Send a request (with retries) and return its decoded JSON body."""
 
@@ -259,9 +325,6 @@ class Transport:
             try:
                 response.read()
                 limits.check()
-                text = response.text
-                if self.exchange is not None:
-                    self.exchange.answered(response.status_code, text)
             except httpx.TimeoutException:
                 raise limits.error() or self._unavailable("the answer stalled and timed out", timed_out=True) from None
             except httpx.HTTPError:
@@ -269,23 +332,14 @@ class Transport:
             finally:
                 limits.disarm()
                 response.close()
-            body = parse_body(text)
-            if body is None and text.strip():
-                kind = "an HTML page" if text.lstrip().lower().startswith(("<!doctype", "<html")) else "invalid JSON"
-                raise BadResponse(f"the server answered with {kind} instead of the expected JSON")
-            return body if body is not None else text
+            return self._body(response)
 
         return self._retrying(attempt)
 
     def call(self, spec: RequestSpec, parse: Callable[[Any], T]) -> T:
-        try:
+        with self._typed():
             return parse(self.json(spec))
-        except ProviderError as error:
-            raise self._finish(error) from None
-        except ModelDeskError:
-            raise
-        except Exception as exc:  # an adapter met a shape it did not expect: a typed failure, never a 500
-            raise self._finish(unexpected_shape(exc)) from None
+        raise AssertionError("unreachable")  # for type checkers: ``_typed`` re-raises
 
     def chat_stream(self, adapter: Adapter, spec: RequestSpec) -> Iterator[ChatDelta]:
         """Stream deltas. Failures before the first token are retried like any call; after it, never."""
@@ -309,10 +363,8 @@ class Transport:
             if self.exchange is not None:
                 lines = self.exchange.lines(lines)
             framing = ndjson_events if adapter.stream_format == "ndjson" else sse_events
-            for delta in adapter.chat_deltas(_noted(framing(lines), limits)):
-                if self.stats.first_token_at is None and (delta.content or delta.reasoning):
-                    self.stats.first_token_at = self.clock()
-                    limits.first_token()
+            for delta in adapter.chat_deltas(noted(framing(lines), limits)):
+                self._first_token(delta, limits)
                 yield delta
             _drain(lines, limits)
         except httpx.TimeoutException:
@@ -348,7 +400,7 @@ def _checked(lines: Iterable[str], limits: Limits) -> Iterator[str]:
         yield line
 
 
-def _noted(events: Iterable[StreamEvent], limits: Limits) -> Iterator[StreamEvent]:
+def noted(events: Iterable[StreamEvent], limits: Limits) -> Iterator[StreamEvent]:
     for event in events:
         if not event.comment:  # a keep-alive is not an event: a stream of only keep-alives still goes idle
             limits.event()

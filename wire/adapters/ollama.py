@@ -19,6 +19,7 @@ from wire.adapters.base import CHAT, EMBED, MODELS, Adapter, sampling
 from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node, parse_json
 from wire.types import (
+    TICK,
     ChatDelta,
     ChatParams,
     ChatResult,
@@ -123,6 +124,9 @@ class OllamaAdapter(Adapter):
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
         for event in events:
+            if event.comment:
+                yield TICK
+                continue
             line = parse_json(event.data, "the stream line").obj()
             if line.get("error").value is not None:
                 message, _code = error_fields(line.value)
