@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Required, Unpack, cast
 
@@ -148,7 +148,7 @@ class ChatStreamAsync(_Sent):
     content: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
 
-    async def deltas(self) -> AsyncIterator[ChatDelta]:
+    async def deltas(self) -> AsyncGenerator[ChatDelta, None]:
         """Deltas with content or reasoning as they arrive, and ``TICK`` for each keep-alive of the provider.
         A failure is raised, typed, and kept in ``error``."""
         call = self.call

@@ -7,6 +7,11 @@ hops a request, each a few futures, a thread wake-up and a context copy; and it 
 request. Profiled under load (``bench/load.py``), that machinery was the largest cost of a playground run
 request. ``OneHopASGIHandler`` runs the whole chain and the view synchronously, in one hop to a thread of a
 fixed pool (``core.threads``); a streamed body is read in one more (``core.streams.iterate_in_thread``).
+
+In front of it, ``ModelDeskASGI`` sends the playground's run and stream POSTs down the fast path
+(``playground.fast``: one hop for the database work before the provider call and one after, the call itself
+awaited on the loop), and answers the server's lifespan messages (at shutdown: the queued call log written, the
+asynchronous HTTP client closed). ``ASGI_FAST_PATHS=false`` sends everything through Django's handler.
 """
 
 import os
@@ -42,6 +47,48 @@ class OneHopASGIHandler(ASGIHandler):
         return response
 
 
+class ModelDeskASGI:
+    """The fast paths (``playground.fast``) for the POSTs they serve, Django's handler for everything else."""
+
+    def __init__(self, django_app: OneHopASGIHandler) -> None:
+        self.django = django_app
+        self._fast: dict[str, bool] | None = None  # path -> streaming, filled on the first request
+
+    def fast_paths(self) -> dict[str, bool]:
+        if self._fast is None:
+            from django.conf import settings
+            from django.urls import reverse
+
+            on = settings.ASGI_FAST_PATHS
+            self._fast = {reverse("playground:run"): False, reverse("playground:stream"): True} if on else {}
+        return self._fast
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            return await lifespan(receive, send)
+        streaming = self.fast_paths().get(scope["path"]) if scope["method"] == "POST" else None
+        if streaming is None:
+            return await self.django(scope, receive, send)
+        from playground.fast import serve
+
+        await serve(scope, receive, send, self.django, streaming=streaming)
+
+
+async def lifespan(receive: Any, send: Any) -> None:
+    from calls import call_log
+    from wire import http
+
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await http.close_async_client()
+            await sync_to_async(call_log.flush, thread_sensitive=False)()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 django.setup(set_prefix=False)
-application = OneHopASGIHandler()
+application = ModelDeskASGI(OneHopASGIHandler())

@@ -40,6 +40,7 @@ from celery import group
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from calls import aio
 from calls import services as provider_services
 from calls.rules import ChatRules, chat_rules, rules_problems
 from calls.snippets import CodeSnippets, call_snippets
@@ -375,10 +376,13 @@ def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResul
     return RunResult(turn.conversation, _output(turn, outcome.content, outcome.info, outcome))
 
 
-def turn_stop(turn: Turn, content: str, stream: provider_services.ChatStream | None) -> None:
+def turn_stop(
+    turn: Turn,
+    content: str,
+    info: provider_services.CallInfo | None,
+    exchange: dict[str, Any] | None,
+) -> None:
     """The reader went away: keep what was received as the reply, marked stopped, with the tokens seen."""
-    info = stream.call.info() if stream is not None else None
-    exchange = stream.exchange if stream is not None else None
 
     def write() -> None:
         with transaction.atomic():
@@ -473,11 +477,72 @@ def playground_run(request: RunRequest) -> RunResult:
     try:
         outcome = provider_services.chat(messages=turn.messages, **_call_options(request))
     except Exception as exc:  # the user's message is always kept, with its error
-        error = _typed(exc)
-        return turn_fail(turn, error, error.exchange)
+        return _turn_failed(turn, exc)
+    return _turn_done(turn, outcome)
+
+
+def _turn_failed(turn: Turn, exc: Exception, exchange: dict[str, Any] | None = None) -> RunResult:
+    error = _typed(exc)
+    return turn_fail(turn, error, exchange if exchange is not None else error.exchange)
+
+
+def _turn_done(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
     result = turn_succeed(turn, outcome)  # a reply that could not be stored is still returned
     _title_later(turn)
     return result
+
+
+# --- The asynchronous path (``playground.fast``): the same turn, its provider call awaited between two steps ----
+# that use the database. Each step is synchronous; the fast path runs each in one thread hop.
+@dataclass
+class Begun:
+    """A turn whose user message is stored and whose call is ready to send; or, when the call could not even be
+    prepared (a refused grant, a broken rule), the turn's ``result`` already."""
+
+    turn: Turn
+    call: aio.ChatCall | aio.ChatStreamAsync | None
+    result: RunResult | None = None
+
+
+def run_begin(request: RunRequest, *, streaming: bool = False) -> Begun:
+    """``playground_run``'s (or ``playground_stream``'s) first step: store the turn, prepare the call."""
+    turn = turn_start(request, streaming=streaming)
+    begin = aio.stream_begin if streaming else aio.chat_begin
+    try:
+        return Begun(turn, begin(messages=turn.messages, **_call_options(request)))
+    except Exception as exc:
+        result = _turn_failed(turn, exc)
+        if streaming:
+            turn_release(turn.conversation, turn.token)
+        return Begun(turn, None, result)
+
+
+def run_end(begun: Begun) -> RunResult:
+    """The last step of a run whose call was sent: record it, store the reply (or the error)."""
+    assert isinstance(begun.call, aio.ChatCall)
+    try:
+        outcome = begun.call.finish()
+    except Exception as exc:
+        return _turn_failed(begun.turn, exc)
+    return _turn_done(begun.turn, outcome)
+
+
+def stream_end(begun: Begun, *, stopped: bool = False) -> RunResult | None:
+    """The last step of a streamed turn: record the call; store the reply, the part received (``stopped``: the
+    reader left, or a newer turn took over; None is returned) or the error; release the conversation."""
+    stream = begun.call
+    assert isinstance(stream, aio.ChatStreamAsync)
+    turn = begun.turn
+    try:
+        stream.finish()
+        if stream.error is not None:
+            return _turn_failed(turn, stream.error, stream.exchange)
+        if stopped or stream.outcome is None:
+            turn_stop(turn, stream.received, stream.call.info(), stream.exchange)
+            return None
+        return _turn_done(turn, stream.outcome)
+    finally:
+        turn_release(turn.conversation, turn.token)
 
 
 def playground_stream(request: RunRequest) -> Generator[tuple[str, dict[str, Any]], None, None]:
@@ -524,15 +589,29 @@ def _stream_turn(turn: Turn) -> Generator[tuple[str, dict[str, Any]], None, None
     except (GeneratorExit, _Handover) as end:  # the reader went away (Stop, closed tab, Ctrl-C), or a newer turn came
         if deltas is not None:
             deltas.close()  # closes the upstream response at once; the call is recorded as cancelled
-        turn_stop(turn, "".join(received), stream)
+        info, exchange = (stream.call.info(), stream.exchange) if stream is not None else (None, None)
+        turn_stop(turn, "".join(received), info, exchange)
         if isinstance(end, GeneratorExit):
             raise
-        yield "stopped", {"conversation": str(turn.conversation.pk), "ids": turn.ids()}
+        yield end_event(turn, None)
         return
     except Exception as exc:  # the stream always ends with an event, and the message keeps its error
-        result = turn_fail(turn, _typed(exc), stream.exchange if stream is not None else None)
-        error_event = {"conversation": str(result.conversation.pk), "error": result.error, "output": result.output}
-        yield "error", {**error_event, "ids": turn.ids()}
+        yield end_event(turn, turn_fail(turn, _typed(exc), stream.exchange if stream is not None else None))
         return
-    yield "done", {"conversation": str(result.conversation.pk), "output": result.output, "ids": turn.ids()}
+    yield end_event(turn, result)
     _title_later(turn)  # after the reader has the reply: an eager title call must not delay it
+
+
+def end_event(turn: Turn, result: RunResult | None) -> tuple[str, dict[str, Any]]:
+    """A streamed turn's last event: ``done`` or ``error`` with the output, or ``stopped`` (no result)."""
+    conversation = str(turn.conversation.pk)
+    if result is None:
+        return "stopped", {"conversation": conversation, "ids": turn.ids()}
+    if result.error is not None:
+        return "error", {
+            "conversation": conversation,
+            "error": result.error,
+            "output": result.output,
+            "ids": turn.ids(),
+        }
+    return "done", {"conversation": conversation, "output": result.output, "ids": turn.ids()}

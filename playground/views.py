@@ -57,7 +57,7 @@ from .selectors import (
     model_page,
     parse_uuid,
 )
-from .services import RunRequest, compare_run, playground_run, playground_stream, run_code
+from .services import RunRequest, RunResult, compare_run, playground_run, playground_stream, run_code
 
 View = Callable[..., HttpResponseBase]
 
@@ -256,7 +256,7 @@ def valid_form(
     A post that is not the page's whole form is completed from its conversation's stored settings
     (``forms.completed_data``). ``resent`` is a stored message to answer again: as it is, or, with ``edit``,
     with the posted message. Bodies over the size limit never get here
-    (``config.middleware.RequestBodyLimitMiddleware``).
+    (``core.bodies.RequestBodyLimitMiddleware``).
     """
     data = body_data(request)
     if isinstance(data, JsonResponse):
@@ -322,7 +322,12 @@ def message_json(message: Message) -> dict[str, Any]:
 
 
 def run_response(run_request: RunRequest) -> JsonResponse:
-    result = playground_run(run_request)
+    return run_json(run_request, playground_run(run_request))
+
+
+def run_json(run_request: RunRequest, result: RunResult) -> JsonResponse:
+    """A run's answer: the output (a 502 when the call failed and there is none), and for a resent message
+    its alternatives."""
     body: dict[str, Any] = {"conversation": str(result.conversation.pk), "output": result.output, "error": result.error}
     if run_request.resend is not None:
         resent = run_request.resend

@@ -48,7 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.cache.VersionScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.RequestBodyLimitMiddleware",
+    "core.bodies.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,7 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Input limits ---------------------------------------------------------------------------------------------
 # A request body over REQUEST_BODY_MAX_BYTES (1 MiB) is answered 413 with a JSON error, on every path
-# (config.middleware.RequestBodyLimitMiddleware); Django's own in-memory limit is the same number.
+# (core.bodies.RequestBodyLimitMiddleware); Django's own in-memory limit is the same number.
 REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 # The playground's run endpoints take an image file (5 MB at most, checked by the form) besides the text fields.
@@ -208,6 +208,9 @@ BACKGROUND_THREADS = env.bool("BACKGROUND_THREADS", default=True)
 # Under ASGI (uvicorn), the threads that serve requests, reused from request to request (core.threads): how many
 # requests a process works on at once (a provider call or a stream holds its thread until it ends).
 ASGI_THREADS = env.int("ASGI_THREADS", default=100)
+# The playground's run and stream endpoints on the ASGI fast path (playground.fast): the provider call awaited on
+# the event loop, the database work in one thread hop before it and one after; false: Django's handler for all.
+ASGI_FAST_PATHS = env.bool("ASGI_FAST_PATHS", default=True)
 # Quota counters (access.counters): in Redis when this is set, so that every process and machine enforces one
 # limit; else in the database. Defaults to the Celery broker when that is Redis.
 QUOTA_REDIS_URL = env(

@@ -8,7 +8,6 @@ on an event loop (``asyncio.run``) in between.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -16,11 +15,12 @@ import pytest
 from calls import aio, call_log, services
 from calls.models import CallLog
 from core.errors import InvalidInput, ModelDeskError, ProviderError
+from tests.asgi_client import run_async
 from tests.calls.test_adapters_live import CHAT_PROVIDERS, HI, model_for
 
 
 def sent(chat: aio.ChatCall) -> services.ChatOutcome:
-    asyncio.run(chat.send())
+    run_async(chat.send())
     return chat.finish()
 
 
@@ -40,7 +40,7 @@ def streamed(stream: aio.ChatStreamAsync, *, upto: int | None = None) -> list[st
         return pieces
 
     try:
-        return asyncio.run(read())
+        return run_async(read())
     finally:
         stream.finish()
 
@@ -141,7 +141,7 @@ def test_the_providers_keep_alives_reach_the_reader_as_ticks(point_at, settings)
             pieces.append(delta.content)
 
     with pytest.raises(ProviderError):
-        asyncio.run(read())
+        run_async(read())
     stream.finish()
     assert pieces and set(pieces) == {""}  # a keep-alive every 0.1 s, no content
 

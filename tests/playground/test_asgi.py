@@ -1,5 +1,7 @@
-"""The ASGI application uvicorn serves (``config.asgi``): the middleware chain and the view in one thread hop,
-and a streamed reply in one more, however many events it has."""
+"""The ASGI application uvicorn serves (``config.asgi``): the run and stream endpoints on the fast path, with
+one thread hop for the database work before the provider call and one after; everything else through Django's
+handler, the middleware chain and the view in one thread hop, and a streamed reply in one more, however many
+events it has."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from asgiref.sync import SyncToAsync
 from django.test import Client
 
-from config.asgi import OneHopASGIHandler, application
+from config.asgi import ModelDeskASGI, OneHopASGIHandler, application
 from tests.asgi_client import asgi_post
 
 RUN, STREAM = "/playground/api/run/", "/playground/api/stream/"
@@ -32,15 +34,15 @@ def hops(monkeypatch) -> list[str]:
     return calls
 
 
-def serve(path: str, body: bytes, cookies: str) -> tuple[int, bytes]:
-    """One POST through ``config.asgi.application``; the status and the whole body."""
+def serve(path: str, body: bytes, cookies: str, app: Any = application) -> tuple[int, bytes]:
+    """One POST through ``config.asgi.application`` (or ``app``); the status and the whole body."""
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"cookie", cookies.encode()),
         (b"x-csrftoken", CSRF.encode()),
     ]
-    return asgi_post(path, [body], headers)
+    return asgi_post(path, [body], headers, app)
 
 
 @pytest.fixture
@@ -50,16 +52,27 @@ def session_cookies(player) -> str:
     return f"sessionid={client.cookies['sessionid'].value}; csrftoken={CSRF}"
 
 
-def test_the_application_is_the_one_hop_handler():
-    assert isinstance(application, OneHopASGIHandler)
-    assert not asyncio.iscoroutinefunction(application._middleware_chain)
+def test_the_application_is_the_fast_paths_in_front_of_the_one_hop_handler():
+    assert isinstance(application, ModelDeskASGI)
+    assert isinstance(application.django, OneHopASGIHandler)
+    assert not asyncio.iscoroutinefunction(application.django._middleware_chain)
+    assert application.fast_paths() == {RUN: False, STREAM: True}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_request_takes_one_hop_to_the_view(llm, session_cookies, hops):
-    """Django's own handler, with this middleware, hopped about twenty times: twice per middleware."""
+def test_a_run_request_on_the_fast_path_takes_one_hop_before_the_call_and_one_after(llm, session_cookies, hops):
     body = json.dumps({"credential": str(llm.pk), "model_name": "echo-1", "message": "hello"}).encode()
     status, content = serve(RUN, body, session_cookies)
+    assert status == 200, content
+    assert json.loads(content)["output"][0]["content"] == "Echo: hello"
+    assert hops == ["_begin", "_run_end"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_request_through_django_takes_one_hop_to_the_view(llm, session_cookies, hops):
+    """Django's own handler, with this middleware, hopped about twenty times: twice per middleware."""
+    body = json.dumps({"credential": str(llm.pk), "model_name": "echo-1", "message": "hello"}).encode()
+    status, content = serve(RUN, body, session_cookies, application.django)
     assert status == 200, content
     assert json.loads(content)["output"][0]["content"]
     # the request_started and request_finished signals, and the whole chain with the view

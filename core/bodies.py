@@ -1,4 +1,5 @@
-"""Request body limits, answered as JSON on every path."""
+"""Request body limits, answered as JSON on every path: the middleware, and the checks the ASGI fast path
+(``playground.fast``) makes with it."""
 
 from __future__ import annotations
 
@@ -37,31 +38,37 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        refusal = self._refusal(request)
+        refusal = body_refusal(request)
         return refusal if refusal is not None else self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         return limit_response(request, exception) if isinstance(exception, LIMIT_ERRORS) else None
 
-    def _refusal(self, request: HttpRequest) -> HttpResponseBase | None:
-        declared = str(request.META.get("CONTENT_LENGTH") or "")
-        if declared and not (declared.isascii() and declared.isdigit()):
-            return _error(request, 400, "bad_request", gettext_noop("The Content-Length header is not a number."))
-        if declared and int(declared) > body_limit(request):
-            return limit_response(request, RequestDataTooBig())
-        try:
-            if not declared and len(request.body) > body_limit(request):
-                raise RequestDataTooBig()
-            if request.method == "POST":
-                request.POST  # noqa: B018 -- parsed now, so that its limit errors are answered here
-        except LIMIT_ERRORS as exc:
-            return limit_response(request, exc)
-        return None
+
+def body_refusal(request: HttpRequest) -> JsonResponse | None:
+    """The middleware's answer to a body over a limit, or None (also for the ASGI fast path: ``playground.fast``)."""
+    declared = str(request.META.get("CONTENT_LENGTH") or "")
+    if declared and not (declared.isascii() and declared.isdigit()):
+        return _error(request, 400, "bad_request", gettext_noop("The Content-Length header is not a number."))
+    if declared and int(declared) > body_limit(request):
+        return limit_response(request, RequestDataTooBig())
+    try:
+        if not declared and len(request.body) > body_limit(request):
+            raise RequestDataTooBig()
+        if request.method == "POST":
+            request.POST  # noqa: B018 -- parsed now, so that its limit errors are answered here
+    except LIMIT_ERRORS as exc:
+        return limit_response(request, exc)
+    return None
 
 
 def body_limit(request: HttpRequest) -> int:
-    """The body limit of this path: larger where a form uploads an image (``REQUEST_BODY_UPLOAD_PATHS``)."""
-    if request.path in settings.REQUEST_BODY_UPLOAD_PATHS:
+    return path_body_limit(request.path)
+
+
+def path_body_limit(path: str) -> int:
+    """The body limit of a path: larger where a form uploads an image (``REQUEST_BODY_UPLOAD_PATHS``)."""
+    if path in settings.REQUEST_BODY_UPLOAD_PATHS:
         return int(settings.REQUEST_BODY_UPLOAD_MAX_BYTES)
     return int(settings.REQUEST_BODY_MAX_BYTES)
 
