@@ -5,8 +5,9 @@ far its CPU per request can come down while it stays a Django app).
 ``POST /bench/floor/`` and ``POST /bench/floor/stream/`` pass through the same ASGI handler and middleware as
 the playground's run and stream endpoints (sessions, the logged-in user and their permission, CSRF, the body
 limit), then forward the message to the mock upstream with the shared httpx client (``wire.http``) and answer
-with its reply: no form, no service layer, no conversation, no call log, no database write. ModelDesk's run
-request minus this row is what ModelDesk's own work costs.
+with its reply: no form, no service layer, no conversation, no call log, no database write. It is what Django's
+request path costs, which ModelDesk's own run and stream endpoints left for the ASGI fast path
+(``playground.fast``).
 """
 
 from __future__ import annotations

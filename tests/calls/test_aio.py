@@ -196,3 +196,19 @@ def test_a_bad_request_raises_at_begin_before_anything_is_sent(point_at, fake_pr
     with pytest.raises(InvalidInput):
         aio.stream_begin(credential=credential, model="echo-1", messages=HI, temperature=-1)
     assert fake_provider.requests == []
+
+
+def test_a_quota_that_cannot_be_settled_does_not_cost_the_reply(point_at, monkeypatch, caplog):
+    """The provider answered; a database still locked after every retry loses the quota's count of the call
+    (logged), never the reply."""
+    from django.db import OperationalError
+
+    from access.services import Admission
+
+    def locked(self, **_kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Admission, "settle", locked)
+    outcome = sent(aio.chat_begin(credential=point_at("openai_compatible"), model="echo-1", messages=HI))
+    assert outcome.content == "Echo: hi there"
+    assert "could not settle the quotas" in caplog.text
