@@ -1,5 +1,5 @@
-"""Changes to users, groups and permissions raise the ``auth`` cache's version (``core.cache``); a process's first
-SQLite connection puts the database file in WAL mode."""
+"""Changes to users, groups, permissions and sessions raise the ``auth`` cache's version (``core.cache``); a
+process's first SQLite connection puts the database file in WAL mode."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
 from django.db.backends.signals import connection_created
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 from .cache import auth
 
@@ -19,6 +21,14 @@ def auth_changed(sender: Any, **kwargs: Any) -> None:
         return
     if "action" in kwargs and not str(kwargs["action"]).startswith("post_"):
         return  # m2m_changed: once, after the change
+    auth.changed()
+
+
+def session_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A session saved or deleted (``core.sessions`` caches its user). Deleting an expired one changes nothing
+    a cache holds (its expiry refuses it already): ``clearsessions`` raises no version."""
+    if kwargs.get("raw") or (kwargs.get("created") is None and instance.expire_date <= timezone.now()):
+        return
     auth.changed()
 
 
@@ -49,5 +59,7 @@ def connect() -> None:
     for model in (user, Group, Permission):
         for signal in (post_save, post_delete):
             signal.connect(auth_changed, sender=model, dispatch_uid=f"core.auth_changed.{model.__name__}.{signal}")
+    for signal in (post_save, post_delete):
+        signal.connect(session_changed, sender=Session, dispatch_uid=f"core.session_changed.{signal}")
     for through in (user.groups.through, user.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(auth_changed, sender=through, dispatch_uid=f"core.auth_changed.{through.__name__}")

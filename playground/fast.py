@@ -29,12 +29,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.contrib.auth import get_user
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -47,6 +44,7 @@ from calls import aio
 from core.bodies import body_refusal, path_body_limit
 from core.cache import scope as cache_scope
 from core.errors import ModelDeskError
+from core.sessions import session_user
 from core.threads import in_request_thread, request_threads
 from wire.types import ChatDelta
 
@@ -89,10 +87,6 @@ _security = SecurityMiddleware(_none)
 _frames = XFrameOptionsMiddleware(_none)
 
 
-def _session_store() -> Any:
-    return import_module(settings.SESSION_ENGINE).SessionStore
-
-
 def finished(request: HttpRequest, response: HttpResponse, language: str) -> HttpResponse:
     """The headers the middleware chain adds to a view's answer (security, frames, language)."""
     response = _security.process_response(request, response)
@@ -115,8 +109,7 @@ def _begin(scope: Scope, body: bytes, streaming: bool) -> Prepared:
             refusal = body_refusal(request)
             if refusal is not None:
                 return Prepared(request, language, response=finished(request, refusal, language))
-            request.session = _session_store()(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
-            user = request.user = get_user(request)
+            user = request.user = session_user(request)
             if not user.is_authenticated or not views.can_use_playground(user):
                 raise Fallback  # the login redirect, or the permission's 403, as the view answers
             _csrf.process_request(request)
