@@ -145,3 +145,19 @@ def test_a_file_and_a_url_together_are_refused(player, llm):
     capable(supports_vision=True)
     upload = SimpleUploadedFile("cat.png", PNG)
     assert "not both" in errors(player, llm, {"image": upload}, image_url="https://example.com/x.png")["image_url"]
+
+
+def test_a_validated_post_changes_none_of_the_forms_shared_fields(llm, player):
+    """A post's fields are shallow copies (``_validating_fields``): what one form sets stays with it."""
+    from playground.forms import PlaygroundForm
+
+    shared = PlaygroundForm.base_fields
+    before = (shared["max_attempts"].required, shared["history_rounds"].required, shared["credential"].widget)
+    posted = PlaygroundForm({"credential": str(llm.pk), "model_name": "echo-1", "message": "hi"}, user=player)
+    assert posted.is_valid(), posted.errors
+    assert posted.fields["max_attempts"] is not shared["max_attempts"]
+    assert posted.fields["credential"].widget is not shared["credential"].widget
+    assert (shared["max_attempts"].required, shared["history_rounds"].required, shared["credential"].widget) == before
+    assert PlaygroundForm.base_fields is shared and "base_fields" not in vars(posted)
+    page = PlaygroundForm(user=player)  # unbound: Django's own deep copies, as before
+    assert page.fields["credential"] is not shared["credential"]
