@@ -146,6 +146,9 @@ class Turn:
     rounds_loaded: int
     reply: Message | None = None  # the stored reply, once there is one
     token: str = ""  # a streaming turn's hold on its conversation (``inflight``)
+    # A run's conversation and user message not written yet (``turn_plan``): they are, with the reply or the
+    # error, in the turn's closing write (``_persist``).
+    pending: bool = False
 
     def ids(self) -> dict[str, int | None]:
         """The stored messages' ids, for the page's per-message actions."""
@@ -243,6 +246,39 @@ def _turn_write(request: RunRequest, token: str) -> Turn:
     return Turn(request, conversation, user_message, messages, rounds_loaded, token=token)
 
 
+def turn_plan(request: RunRequest) -> Turn:
+    """A run's turn with nothing written yet: history is read now, and the conversation and the user's message
+    are written with the reply (or the error) in one transaction after the call (``_persist``), instead of one
+    before it and one after. A resent message, or a streamed turn, which other requests may need to see while
+    it runs, is stored first (``turn_start``)."""
+    if request.resend is not None:
+        return turn_start(request)
+    conversation = request.conversation or Conversation(user=request.user, title=request.message[:TITLE_LENGTH])
+    conversation.credential, conversation.model = request.credential, request.model
+    if request.settings is not None:
+        conversation.settings = dict(request.settings)
+    messages, rounds_loaded = _sent_messages(request, request.conversation)
+    content = request.stored_message
+    user_message = Message(conversation=conversation, role=Role.USER, content=content, tokens=estimate_tokens(content))
+    return Turn(request, conversation, user_message, messages, rounds_loaded, pending=True)
+
+
+def _persist(turn: Turn) -> bool:
+    """Write a planned turn's conversation and user message (inside the closing write's transaction, which may
+    be tried again: each try writes them afresh). Whether there was anything to write."""
+    if not turn.pending:
+        return False
+    conversation, request = turn.conversation, turn.request
+    if request.conversation is None:
+        conversation.save(force_insert=True)
+    else:
+        conversation.save(update_fields=["credential", "model", "settings", "updated_at"])
+    turn.user_message.pk = None
+    turn.user_message.save(force_insert=True)
+    MessageImage.objects.bulk_create(image_rows(turn.user_message, request.images))
+    return True
+
+
 def _sent_messages(request: RunRequest, conversation: Conversation | None) -> tuple[list[ChatMessage], int]:
     """What the model is sent: the system message, the history rounds that fit, the new message."""
     rounds = []
@@ -315,6 +351,7 @@ def _reply_store(
     finish_reason: str | None = None,
 ) -> None:
     """Store the reply; a resent message's earlier replies become alternatives, and it is no longer failed."""
+    persisted = _persist(turn)
     if turn.request.resend is not None:
         Message.objects.filter(pk__in=[r.pk for r in message_replies(message=turn.user_message)]).update(
             superseded=True
@@ -340,7 +377,7 @@ def _reply_store(
         currency=info.currency if info is not None else "",
         exchange=exchange,
     )
-    if turn.request.conversation is not None:  # a conversation made by this turn was updated when it was made
+    if turn.request.conversation is not None and not persisted:  # else written just now, with its new time
         turn.conversation.save(update_fields=["updated_at"])
 
 
@@ -360,9 +397,21 @@ def _stored(turn: Turn, write: Callable[[], None], what: str) -> None:
     after a provider call that worked."""
     try:
         write_retrying(write)
+        turn.pending = False  # committed (a planned turn's conversation and message with it)
     except DatabaseError:
         turn.reply = None  # not stored: no id to act on
         logger.exception("could not store %s of conversation %s; it is returned unstored", what, turn.conversation.pk)
+        if turn.pending:  # at least the user's message, on its own, as a turn stored first would have it
+            try:
+                write_retrying(lambda: _persist_alone(turn))
+                turn.pending = False
+            except DatabaseError:
+                logger.exception("could not store the message of conversation %s either", turn.conversation.pk)
+
+
+@transaction.atomic
+def _persist_alone(turn: Turn) -> None:
+    _persist(turn)
 
 
 def turn_succeed(turn: Turn, outcome: provider_services.ChatOutcome) -> RunResult:
@@ -406,8 +455,10 @@ def turn_fail(turn: Turn, error: ModelDeskError, exchange: dict[str, Any] | None
             if not resent_with_reply:
                 turn.user_message.error = storable(str(error))
                 turn.user_message.exchange = exchange  # a failed call's request and answer: the ones worth reading
-                turn.user_message.save(update_fields=["error", "exchange"])
-            turn.conversation.save(update_fields=["updated_at"])
+            if not _persist(turn):
+                if not resent_with_reply:
+                    turn.user_message.save(update_fields=["error", "exchange"])
+                turn.conversation.save(update_fields=["updated_at"])
 
     _stored(turn, write, "an error")
     provider = turn.request.credential.provider.display_name
@@ -473,7 +524,7 @@ def _typed(exc: Exception) -> ModelDeskError:
 
 
 def playground_run(request: RunRequest) -> RunResult:
-    turn = turn_start(request)
+    turn = turn_plan(request)
     try:
         outcome = provider_services.chat(messages=turn.messages, **_call_options(request))
     except Exception as exc:  # the user's message is always kept, with its error
@@ -506,7 +557,7 @@ class Begun:
 
 def run_begin(request: RunRequest, *, streaming: bool = False) -> Begun:
     """``playground_run``'s (or ``playground_stream``'s) first step: store the turn, prepare the call."""
-    turn = turn_start(request, streaming=streaming)
+    turn = turn_start(request, streaming=True) if streaming else turn_plan(request)
     begin = aio.stream_begin if streaming else aio.chat_begin
     try:
         return Begun(turn, begin(messages=turn.messages, **_call_options(request)))
