@@ -175,10 +175,18 @@ class ModelNameField(forms.CharField):
 def chat_credentials(user: Any = None) -> Any:
     """Enabled credentials whose (enabled) provider serves llm models; with ``user``, only those a grant lets
     them chat with (``access``)."""
-    credentials = Credential.objects.select_related("provider").filter(
-        enabled=True, provider_id__in=_llm_provider_ids()
-    )
+    credentials = _all_chat_credentials().all()
     return credentials if user is None else credentials_visible(user, credentials, model_type="llm")
+
+
+def _all_chat_credentials() -> Any:
+    """The query, built once per process until the catalog changes: a post's form sets it on every request. It
+    is never evaluated itself (callers get a clone), so it holds no rows."""
+
+    def build() -> Any:
+        return Credential.objects.select_related("provider").filter(enabled=True, provider_id__in=_llm_provider_ids())
+
+    return catalog.get("chat_credentials_query", build)
 
 
 def _llm_provider_ids() -> list[int]:
