@@ -27,7 +27,7 @@ import io
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -50,7 +50,16 @@ from wire.types import ChatDelta
 
 from . import views
 from .inflight import turn_current
-from .services import STREAM_TICK_SECONDS, Begun, end_event, run_begin, run_end, stream_end
+from .services import (
+    STREAM_TICK_SECONDS,
+    Begun,
+    end_event,
+    run_begin,
+    run_end,
+    stream_end,
+    stream_plan,
+    stream_store,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -118,7 +127,9 @@ def _begin(scope: Scope, body: bytes, streaming: bool) -> Prepared:
             form = views.valid_form(request)
             if isinstance(form, JsonResponse):
                 return Prepared(request, language, response=finished(request, form, language))
-            return Prepared(request, language, begun=run_begin(form.run_request(), streaming=streaming))
+            run_request = form.run_request()
+            begun = stream_plan(run_request) if streaming else run_begin(run_request)
+            return Prepared(request, language, begun=begun)
 
 
 def _run_end(prepared: Prepared) -> HttpResponse:
@@ -232,15 +243,25 @@ async def _stream(prepared: Prepared, receive: Receive, send: Send) -> None:
     begun = prepared.begun
     assert begun is not None
     reader = _Reader(prepared, receive, send)
-    await send({"type": "http.response.start", "status": 200, "headers": _headers(_stream_headers(prepared))})
-    await reader.write("start", {"conversation": str(begun.turn.conversation.pk)})
-    if begun.result is not None:  # the call could not be prepared: the turn has its error already
+    stream = begun.call
+    if begun.result is not None or not isinstance(stream, aio.ChatStreamAsync):  # not even prepared: the turn
+        await _start(send, reader, prepared)  # has its error already
         await reader.write(*end_event(begun.turn, begun.result))
         await send({"type": "http.response.body", "body": b""})
         return
+    deltas = stream.deltas()
+    first = asyncio.ensure_future(anext(deltas))  # the provider request goes out while the turn is stored
+    try:
+        await hop(stream_store)(begun)
+    except BaseException:
+        first.cancel()
+        await asyncio.wait({first})
+        await deltas.aclose()
+        raise
+    await _start(send, reader, prepared)
     watcher = asyncio.create_task(reader.watch())
     try:
-        stopped = await _relay(begun, reader)
+        stopped = await _relay(deltas, first, reader)
         last = await hop(_stream_end)(prepared, stopped)
         if not reader.gone.is_set():
             await reader.write(*last)
@@ -249,15 +270,19 @@ async def _stream(prepared: Prepared, receive: Receive, send: Send) -> None:
         watcher.cancel()
 
 
-async def _relay(begun: Begun, reader: _Reader) -> bool:
-    """Write the deltas as events until the stream ends; True when it was stopped (the reader left, or a newer
-    turn took over). A failure ends it too: the stream keeps it in ``error``, for ``stream_end``."""
-    stream = begun.call
-    assert isinstance(stream, aio.ChatStreamAsync)
-    deltas = stream.deltas()
+async def _start(send: Send, reader: _Reader, prepared: Prepared) -> None:
+    assert prepared.begun is not None
+    await send({"type": "http.response.start", "status": 200, "headers": _headers(_stream_headers(prepared))})
+    await reader.write("start", {"conversation": str(prepared.begun.turn.conversation.pk)})
+
+
+async def _relay(deltas: AsyncGenerator[ChatDelta, None], first: asyncio.Task[ChatDelta], reader: _Reader) -> bool:
+    """Write the deltas (the first being awaited in ``first``) as events until the stream ends; True when it was
+    stopped (the reader left, or a newer turn took over). A failure ends it too: the stream keeps it in
+    ``error``, for ``stream_end``."""
     checked = time.monotonic()
     try:
-        async for delta in _ticking(deltas, reader.gone):
+        async for delta in _ticking(deltas, reader.gone, first):
             if reader.gone.is_set():
                 return True
             if delta is None or delta.is_tick:
@@ -277,10 +302,12 @@ async def _relay(begun: Begun, reader: _Reader) -> bool:
     return reader.gone.is_set()
 
 
-async def _ticking(deltas: AsyncIterator[ChatDelta], gone: asyncio.Event) -> AsyncIterator[ChatDelta | None]:
+async def _ticking(
+    deltas: AsyncIterator[ChatDelta], gone: asyncio.Event, first: asyncio.Task[ChatDelta]
+) -> AsyncIterator[ChatDelta | None]:
     """The deltas, with None after each ``STREAM_TICK_SECONDS`` of silence, until the stream ends or the reader
     is gone."""
-    next_delta: asyncio.Task[ChatDelta] | None = None
+    next_delta: asyncio.Task[ChatDelta] | None = first
     gone_wait = asyncio.create_task(gone.wait())
     try:
         while not gone.is_set():

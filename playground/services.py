@@ -568,6 +568,36 @@ def run_begin(request: RunRequest, *, streaming: bool = False) -> Begun:
         return Begun(turn, None, result)
 
 
+def stream_plan(request: RunRequest) -> Begun:
+    """A streamed turn whose writes can wait for its provider request to be sent (``stream_store``, awaited
+    beside it by the fast path): a new message, in a conversation no other turn is streaming in. Else the turn
+    is stored first (``run_begin``): a resent message, or a handover to wait for (``inflight``)."""
+    conversation = request.conversation
+    if request.resend is not None or (conversation is not None and conversation.streaming):
+        return run_begin(request, streaming=True)
+    turn = turn_plan(request)
+    try:
+        return Begun(turn, aio.stream_begin(messages=turn.messages, **_call_options(request)))
+    except Exception as exc:  # stored with its error at once: nothing streamed, no conversation to take
+        return Begun(turn, None, _turn_failed(turn, exc))
+
+
+def stream_store(begun: Begun) -> None:
+    """A planned stream's first writes: take the conversation (``inflight.turn_claim``), store it and the user's
+    message. A write that fails is logged, and tried again with the reply (``_stored``)."""
+    turn = begun.turn
+    if not turn.pending:
+        return
+    turn.token = turn_claim(turn.request.conversation)
+    if turn.request.conversation is None:
+        turn.conversation.streaming = turn.token
+    try:
+        write_retrying(lambda: _persist_alone(turn))
+        turn.pending = False
+    except DatabaseError:
+        logger.exception("could not store the message of conversation %s yet", turn.conversation.pk)
+
+
 def run_end(begun: Begun) -> RunResult:
     """The last step of a run whose call was sent: record it, store the reply (or the error)."""
     assert isinstance(begun.call, aio.ChatCall)

@@ -98,6 +98,7 @@ class FastClient:
             self.django.force_login(user)
         self.csrf = csrf
         self.leave_after: int | None = None
+        self.on_chunk: Any = None  # an async function of each chunk of the answer, as it is sent
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.django, name)
@@ -146,6 +147,8 @@ class FastClient:
                 start.update(message)
             elif message.get("body"):
                 chunks.append(message["body"])
+                if self.on_chunk is not None:
+                    await self.on_chunk(message["body"])
                 if self.leave_after is not None and len(chunks) >= self.leave_after:
                     left.set()
 

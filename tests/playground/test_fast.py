@@ -205,3 +205,41 @@ def test_the_playground_permission_is_read_per_request(player, llm):
     assert client.post(RUN, form(llm)).status_code == 200
     player.user_permissions.remove(Permission.objects.get(codename="use_playground"))
     assert client.post(RUN, form(llm)).status_code == 403
+
+
+def test_a_new_streams_turn_is_stored_before_its_start_event_while_its_request_is_out(player_client, llm):
+    """The provider request goes out while the conversation and the user's message are written; the start event
+    follows the write, so a turn sent next (a Stop, then a new message) finds the conversation."""
+    import asyncio
+
+    seen: dict[str, Any] = {}
+
+    async def on_chunk(chunk: bytes) -> None:
+        if chunk.startswith(b"event: start"):
+            pk = json.loads(chunk.split(b"data: ", 1)[1])["conversation"]
+
+            def stored() -> tuple[bool, list[str], str]:
+                conversation = Conversation.objects.get(pk=pk)
+                return True, list(conversation.messages.values_list("role", flat=True)), conversation.streaming
+
+            seen["start"] = await asyncio.to_thread(stored)
+
+    player_client.on_chunk = on_chunk
+    response = player_client.post(STREAM, form(llm, "slow one", model="", model_name="echo-1-fault-latency-200"))
+    assert [name for name, _data in events(response)][-1] == "done"
+    exists, roles, streaming = seen["start"]
+    assert exists and roles == ["user"] and streaming  # held by this turn while it streams
+    assert Conversation.objects.get().streaming == ""  # released at the end
+    assert list(Message.objects.values_list("role", flat=True).order_by("pk")) == ["user", "assistant"]
+
+
+def test_a_stream_in_a_conversation_another_turn_holds_is_stored_first_and_waits_its_turn(player_client, llm):
+    """A handover to wait for (``inflight``) keeps the stored-first order: the waiting turn's message comes after
+    what the earlier turn stored."""
+    first = player_client.post(STREAM, form(llm, "one")).content
+    pk = json.loads(first.split(b"data: ", 1)[1].split(b"\n", 1)[0])["conversation"]
+    Conversation.objects.filter(pk=pk).update(streaming="gone-turn")  # a turn that died without releasing
+    response = player_client.post(STREAM, form(llm, "two", conversation=pk))
+    assert [name for name, _data in events(response)][-1] == "done"
+    contents = list(Message.objects.order_by("pk").values_list("content", flat=True))
+    assert contents == ["one", "Echo: one", "two", "Echo: two"]
