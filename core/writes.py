@@ -16,7 +16,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import OperationalError
+from django.db import OperationalError, connections, router
+from django.db.models import Field, Model, sql
+from django.db.models.signals import post_save, pre_save
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,3 +44,54 @@ def write_retrying(
             logger.warning("database locked, trying the write again (%d of %d)", attempt + 1, attempts)
             sleep(FIRST_PAUSE * 2 ** (attempt - 1))
     raise AssertionError("unreachable")
+
+
+# --- One new row, its statement compiled once --------------------------------------------------------------------
+# Profiled under load, ``Model.save`` of a playground message spent most of its time compiling the same INSERT
+# again (``SQLInsertCompiler.as_sql``). ``insert`` compiles it once per model, column set and database, then only
+# prepares each field's value as the compiler does (``pre_save``, ``get_db_prep_save``).
+_statements: dict[tuple[type[Model], bool, str], tuple[str, list[Field], list[Field]]] = {}
+
+
+def insert(instance: Model) -> None:
+    """``instance.save(force_insert=True)`` for a model without save signals' receivers (else it is that)."""
+    model = type(instance)
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        instance.save(force_insert=True)
+        return
+    meta = model._meta
+    alias = router.db_for_write(model, instance=instance)
+    connection = connections[alias]
+    pk_set = instance.pk is not None
+    key = (model, pk_set, alias)
+    if key not in _statements:
+        _statements[key] = _statement(instance, alias, pk_set)
+    sql, fields, returning = _statements[key]
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection=connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning and connection.features.can_return_columns_from_insert:
+            values = connection.ops.fetch_returned_insert_columns(cursor, [])
+        elif returning:
+            values = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
+        else:
+            values = ()
+    for field, value in zip(returning, values, strict=False):
+        setattr(instance, field.attname, value)
+    instance._state.adding, instance._state.db = False, alias
+
+
+def _statement(instance: Model, alias: str, pk_set: bool) -> tuple[str, list[Field], list[Field]]:
+    """The INSERT Django compiles for ``instance`` (no value in it: the values are parameters), its fields, and
+    the fields it returns (the automatic primary key)."""
+    meta = type(instance)._meta
+    fields = [f for f in meta.local_concrete_fields if not getattr(f, "generated", False)]
+    if not pk_set:
+        fields = [f for f in fields if f is not meta.auto_field]
+    returning = list(meta.db_returning_fields) if not pk_set else []
+    query = sql.InsertQuery(type(instance))
+    query.insert_values(fields, [instance])
+    compiler = query.get_compiler(using=alias)
+    compiler.returning_fields = returning
+    [(statement, _params)] = compiler.as_sql()
+    return statement, fields, returning

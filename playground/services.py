@@ -45,7 +45,7 @@ from calls import services as provider_services
 from calls.rules import ChatRules, chat_rules, rules_problems
 from calls.snippets import CodeSnippets, call_snippets
 from core.errors import InternalError, ModelDeskError
-from core.writes import write_retrying
+from core.writes import insert, write_retrying
 from credentials.models import Credential
 from wire.redaction import storable
 from wire.types import ChatDelta, ChatParams, ResponseFormat, TextPart, Thinking, Usage
@@ -232,16 +232,17 @@ def _turn_write(request: RunRequest, token: str) -> Turn:
     if request.settings is not None:
         conversation.settings = dict(request.settings)
     if conversation._state.adding:
-        conversation.save()
+        insert(conversation)
     else:  # ``streaming`` is the turns' own to write (``inflight``)
         conversation.save(update_fields=["credential", "model", "settings", "updated_at"])
     messages, rounds_loaded = _sent_messages(request, conversation)
     user_message = request.resend
     if user_message is None:
         content = request.stored_message
-        user_message = Message.objects.create(
+        user_message = Message(
             conversation=conversation, role=Role.USER, content=content, tokens=estimate_tokens(content)
         )
+        insert(user_message)
         MessageImage.objects.bulk_create(image_rows(user_message, request.images))
     return Turn(request, conversation, user_message, messages, rounds_loaded, token=token)
 
@@ -270,11 +271,11 @@ def _persist(turn: Turn) -> bool:
         return False
     conversation, request = turn.conversation, turn.request
     if request.conversation is None:
-        conversation.save(force_insert=True)
+        insert(conversation)
     else:
         conversation.save(update_fields=["credential", "model", "settings", "updated_at"])
     turn.user_message.pk = None
-    turn.user_message.save(force_insert=True)
+    insert(turn.user_message)
     MessageImage.objects.bulk_create(image_rows(turn.user_message, request.images))
     return True
 
@@ -360,7 +361,7 @@ def _reply_store(
             turn.user_message.error = ""
             turn.user_message.save(update_fields=["error"])
     usage = info.usage if info is not None else None
-    turn.reply = Message.objects.create(
+    turn.reply = Message(
         conversation=turn.conversation,
         role=Role.ASSISTANT,
         content=storable(content),
@@ -377,6 +378,7 @@ def _reply_store(
         currency=info.currency if info is not None else "",
         exchange=exchange,
     )
+    insert(turn.reply)
     if turn.request.conversation is not None and not persisted:  # else written just now, with its new time
         turn.conversation.save(update_fields=["updated_at"])
 

@@ -40,3 +40,41 @@ def test_other_errors_are_not_tried_again(error):
     with pytest.raises(type(error)):
         write_retrying(write, sleep=lambda _s: None)
     assert len(calls) == 1 and not database_locked(error)
+
+
+@pytest.mark.django_db
+def test_insert_writes_the_row_save_would_write(django_user_model):
+    """``insert`` (a statement compiled once) against ``save(force_insert=True)``: every column the same, an
+    automatic key returned, a given key kept, defaults and auto times filled, JSON and decimals as saved."""
+    from decimal import Decimal
+
+    from django.forms.models import model_to_dict
+
+    from core.writes import insert
+    from playground.models import Conversation, Message
+
+    user = django_user_model.objects.create_user(username="w")
+    by_insert = Conversation(user=user, title="t", settings={"temperature": 0.5, "stop": ["\n"]})
+    insert(by_insert)
+    by_save = Conversation(user=user, title="t", settings={"temperature": 0.5, "stop": ["\n"]})
+    by_save.save(force_insert=True)
+    assert not by_insert._state.adding
+    loaded = Conversation.objects.get(pk=by_insert.pk)
+    assert model_to_dict(loaded, exclude=["id"]) == model_to_dict(
+        Conversation.objects.get(pk=by_save.pk), exclude=["id"]
+    )
+    assert loaded.created_at is not None and loaded.created_at == by_insert.created_at
+
+    def message(**extra):
+        return Message(
+            conversation=loaded, role="assistant", content="hé", tokens=3, cost=Decimal("0.00012345"), **extra
+        )
+
+    for extra in ({}, {"exchange": {"request": {"body": "x"}}, "tokens_in": 5, "stopped": True}):
+        first, second = message(**extra), message(**extra)
+        insert(first)
+        second.save(force_insert=True)
+        assert first.pk and second.pk == first.pk + 1
+        fields = [f.name for f in Message._meta.concrete_fields if f.name not in ("id", "created_at")]
+        stored = Message.objects.in_bulk([first.pk, second.pk])
+        assert {f: getattr(stored[first.pk], f) for f in fields} == {f: getattr(stored[second.pk], f) for f in fields}
