@@ -156,7 +156,7 @@ def test_a_validated_post_changes_none_of_the_forms_shared_fields(llm, player):
     posted = PlaygroundForm({"credential": str(llm.pk), "model_name": "echo-1", "message": "hi"}, user=player)
     assert posted.is_valid(), posted.errors
     assert posted.fields["max_attempts"] is not shared["max_attempts"]
-    assert posted.fields["credential"].widget is not shared["credential"].widget
+    assert posted.fields["credential"] is not shared["credential"]
     assert (shared["max_attempts"].required, shared["history_rounds"].required, shared["credential"].widget) == before
     assert PlaygroundForm.base_fields is shared and "base_fields" not in vars(posted)
     page = PlaygroundForm(user=player)  # unbound: Django's own deep copies, as before
