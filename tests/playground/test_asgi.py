@@ -59,13 +59,31 @@ def test_the_application_is_the_fast_paths_in_front_of_the_one_hop_handler():
     assert application.fast_paths() == {RUN: False, STREAM: True}
 
 
+@pytest.fixture
+def fast_hops(monkeypatch) -> list[str]:
+    """Each thread hop of the fast path (``playground.fast.hop``), by the name of the function it runs."""
+    from playground import fast
+
+    calls: list[str] = []
+    original = fast.in_request_thread
+
+    def counting(function: Any) -> Any:
+        calls.append(function.__name__)
+        return original(function)
+
+    monkeypatch.setattr(fast, "in_request_thread", counting)
+    return calls
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_run_request_on_the_fast_path_takes_one_hop_before_the_call_and_one_after(llm, session_cookies, hops):
+def test_a_run_request_on_the_fast_path_takes_one_hop_before_the_call_and_one_after(
+    llm, session_cookies, hops, fast_hops
+):
     body = json.dumps({"credential": str(llm.pk), "model_name": "echo-1", "message": "hello"}).encode()
     status, content = serve(RUN, body, session_cookies)
     assert status == 200, content
     assert json.loads(content)["output"][0]["content"] == "Echo: hello"
-    assert hops == ["_begin", "_run_end"]
+    assert fast_hops == ["_begin", "_run_end"] and hops == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -79,18 +97,25 @@ def test_a_run_request_through_django_takes_one_hop_to_the_view(llm, session_coo
     assert hops.count("BaseHandler.get_response") == 1 and len(hops) <= 3, hops
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "django"])
 @pytest.mark.django_db(transaction=True)
-def test_a_streamed_reply_takes_one_more_hop_whatever_its_length(llm, session_cookies, hops):
-    def stream(message: str) -> tuple[list[str], int]:
+def test_a_streamed_reply_takes_the_same_hops_whatever_its_length(llm, session_cookies, hops, fast_hops, fast):
+    """On the fast path: the form, the turn's writes and its end, one hop each; through Django: the chain, and
+    the body read in one more."""
+
+    def stream(message: str) -> tuple[list[str], list[str]]:
         hops.clear()
+        fast_hops.clear()
         body = json.dumps({"credential": str(llm.pk), "model_name": "echo-1", "message": message}).encode()
-        status, content = serve(STREAM, body, session_cookies)
+        status, content = serve(STREAM, body, session_cookies, application if fast else application.django)
         assert status == 200
         events = [line[7:] for line in content.decode().splitlines() if line.startswith("event: ")]
-        return events, len(hops)
+        return events, list(fast_hops) + [h for h in hops if "close" not in h]
 
     short_events, short_hops = stream("hi")
     long_events, long_hops = stream(" ".join(f"word{i}" for i in range(60)))
     assert short_events[-1] == long_events[-1] == "done"
     assert len(long_events) > len(short_events) + 20  # the fake echoes word by word
-    assert long_hops == short_hops <= 4
+    assert long_hops == short_hops and len(short_hops) <= 4, short_hops
+    if fast:
+        assert short_hops == ["_begin", "stream_store", "_stream_end"]

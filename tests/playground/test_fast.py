@@ -9,6 +9,7 @@ notice a reader that leaves, and keep its database work to two hops.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 
@@ -181,7 +182,7 @@ def test_a_run_reads_and_writes_as_little_as_through_django(player_client, llm, 
     assert player_client.post(RUN, body, content_type="application/json").status_code == 200
     work = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
     work = [s for s in work if 'INTO "calls_calllog"' not in s]  # queued, in a batch (inline under the tests)
-    tables = [s.split('"')[1] for s in work]
+    tables = [re.search(r'(?:FROM|INTO) "(\w+)"', s)[1] for s in work]
     assert tables == [
         "core_cacheversion",
         "playground_conversation",
