@@ -10,7 +10,7 @@ from wire import http
 
 
 def run_async(coroutine: Any) -> Any:
-    """``asyncio.run``, closing the loop's HTTP client (``wire.http.async_client``) before the loop ends."""
+    """``asyncio.run``, closing the loop's HTTP session (``wire.http.async_session``) before the loop ends."""
 
     async def main() -> Any:
         try:

@@ -1,9 +1,10 @@
 """The asynchronous twin of ``wire.transport.Transport``, for the ASGI fast paths (``playground.fast``).
 
 Same policy, retries, time limits, redaction and typed errors (``TransportBase``), sent with the running loop's
-client (``wire.http.async_client``: httpx over aiohttp). Where the synchronous transport has an alarm thread
-end a blocked read, here each read waits at most until the nearest limit (``Limits``), and a cancelled task
-ends its read at once.
+aiohttp session (``wire.http.async_session``). Where the synchronous transport has an alarm thread end a
+blocked read, here each read waits at most until the nearest limit (``Limits``), and a cancelled task ends its
+read at once. A stream's lines are split here, as httpx splits them (``\n``, ``\r\n`` or ``\r``), however
+long: aiohttp's own ``readline`` refuses a line past its buffer.
 
 Adapters read a stream with synchronous generators (``chat_deltas`` over ``sse_events`` or ``ndjson_events``).
 ``LineFeed`` lets them read lines that arrive asynchronously: when it has no line yet it hands them a comment
@@ -15,12 +16,15 @@ reader as a ``TICK`` as before.
 from __future__ import annotations
 
 import asyncio
+import codecs
+import json
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 
 from core.errors import BadResponse, ModelDeskError, ProviderError
 from wire import http
@@ -71,42 +75,65 @@ class AsyncTransport(TransportBase):
         errors: Callable[..., ProviderError] = error_from_response,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
-        client: httpx.AsyncClient | None = None,
+        session: aiohttp.ClientSession | None = None,
         capture: bool = False,
     ) -> None:
         super().__init__(policy, redact=redact, errors=errors, clock=clock, capture=capture)
         self.sleep = sleep
-        self._client = client
+        self._session = session
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        """The given client, else the running loop's (taken when the first request is sent, on the loop)."""
-        if self._client is None:
-            self._client = http.async_client()
-        return self._client
+    def session(self) -> aiohttp.ClientSession:
+        """The given session, else the running loop's (taken when the first request is sent, on the loop)."""
+        if self._session is None:
+            self._session = http.async_session()
+        return self._session
 
     # --- one attempt ------------------------------------------------------------------------------------------
-    async def _send(self, spec: RequestSpec, *, stream: bool = False) -> httpx.Response:
+    def _options(self, spec: RequestSpec) -> tuple[str, dict[str, Any]]:
+        headers = dict(spec.headers)
+        options: dict[str, Any] = {
+            "headers": headers,
+            "timeout": http.async_timeout(remaining=max(0.1, self._remaining())),
+        }
+        if spec.params:
+            options["params"] = dict(spec.params)
+        if spec.json is not None:
+            options["data"] = json.dumps(spec.json, ensure_ascii=False).encode()
+            headers.setdefault("Content-Type", "application/json")
+        elif spec.files:
+            form = aiohttp.FormData(dict(spec.data or {}))
+            for name, (filename, content, content_type) in spec.files.items():
+                form.add_field(name, content, filename=filename, content_type=content_type)
+            options["data"] = form
+        elif spec.data:
+            options["data"] = dict(spec.data)
+        url = spec.url + ("?" + urlencode(dict(spec.params)) if spec.params else "")
+        if self.exchange is not None:
+            self.exchange.sent(spec.method, url, headers, spec.json)
+        return url, options
+
+    async def _send(self, spec: RequestSpec, *, stream: bool = False) -> aiohttp.ClientResponse:
         """As ``Transport._send``: back once the status line and headers are in."""
         self._may_send()
-        request = self._request(self.client, spec)
+        _url, options = self._options(spec)
         try:
             async with asyncio.timeout(max(self._remaining(), 0.001)):
-                response = await http.async_send(self.client, request, stream=True)
-        except TimeoutError:
+                response = await http.async_send(self.session, spec.method, spec.url, **options)
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             raise self._unavailable("no answer within the timeout", timed_out=True) from None
-        except httpx.TransportError as exc:
-            raise self._send_failed(exc) from None
-        self._answered(response, NoAlarm(), stream=stream)
-        if response.status_code >= 400:
+        except aiohttp.ClientError as exc:
+            raise self._unavailable(f"could not connect ({type(exc).__name__})") from None
+        self._answered(response.status, NoAlarm(), stream=stream)
+        if response.status >= 400:
             try:
                 async with self._limited():
-                    text = (await response.aread()).decode("utf-8", errors="replace")
-            except (httpx.HTTPError, ProviderError):
+                    text = _text(await response.read())
+            except (aiohttp.ClientError, TimeoutError, ProviderError):
                 text = ""
             finally:
-                await response.aclose()
-            raise self._error_of(response, text)
+                response.release()
+            raise self._error_of(response.status, response.headers.items(), text)
         return response
 
     def _limited(self) -> asyncio.Timeout:
@@ -144,15 +171,15 @@ class AsyncTransport(TransportBase):
             response = await self._send(spec)
             try:
                 async with self._limited():
-                    await response.aread()
-            except (TimeoutError, httpx.TimeoutException):
+                    raw = await response.read()
+            except (TimeoutError, aiohttp.ServerTimeoutError):
                 stalled = self._unavailable("the answer stalled and timed out", timed_out=True)
                 raise self._limit_error(stalled) from None
-            except httpx.HTTPError:
+            except aiohttp.ClientError:
                 raise self._limit_error(BadResponse("the connection closed before the full answer arrived")) from None
             finally:
-                await response.aclose()
-            return self._body(response)
+                response.release()
+            return self._body(response.status, _text(raw))
 
         return await self._retrying(attempt)
 
@@ -180,9 +207,10 @@ class AsyncTransport(TransportBase):
         limits = self.limits
         assert limits is not None
         feed = LineFeed()
-        source = response.aiter_lines()
+        source = _lines(response)
         framing = ndjson_events if adapter.stream_format == "ndjson" else sse_events
         deltas = adapter.chat_deltas(noted(framing(feed.lines()), limits))
+        whole = False
         try:
             while True:
                 try:
@@ -195,12 +223,12 @@ class AsyncTransport(TransportBase):
                     continue
                 self._first_token(delta, limits)
                 yield delta
-            await self._drain(source)
-        except httpx.TimeoutException:
+            whole = await self._drain(source)
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             raise self._limit_error(
                 BadResponse("the stream stalled and timed out before the reply was complete")
             ) from None
-        except httpx.HTTPError:
+        except aiohttp.ClientError:
             raise self._limit_error(BadResponse("the stream was cut off before the reply was complete")) from None
         except ModelDeskError:
             raise
@@ -210,7 +238,10 @@ class AsyncTransport(TransportBase):
             close = getattr(deltas, "close", None)  # an adapter's generator: its ``finally`` blocks run now
             if close is not None:
                 close()
-            await response.aclose()
+            if whole:  # read to its end: the connection goes back to the pool
+                response.release()
+            else:  # a stop, a failure: the connection is closed
+                response.close()
 
     async def _next_line(self, source: AsyncIterator[str], feed: LineFeed) -> None:
         try:
@@ -225,11 +256,37 @@ class AsyncTransport(TransportBase):
             self.exchange.keep(line)
         feed.push(line)
 
-    async def _drain(self, source: AsyncIterator[str]) -> None:
-        """As the synchronous ``_drain``: read the body's end, so that the connection goes back to the pool."""
+    async def _drain(self, source: AsyncIterator[str]) -> bool:
+        """As the synchronous ``_drain``: read the body's end, so that the connection goes back to the pool.
+        Whether the body ended."""
         try:
             async with asyncio.timeout(DRAIN_SECONDS):
                 for _ in range(DRAIN_LINES):
                     await anext(source)
-        except (StopAsyncIteration, TimeoutError, httpx.HTTPError):
+        except StopAsyncIteration:
+            return True
+        except (TimeoutError, aiohttp.ClientError):
             pass
+        return False
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+async def _lines(response: aiohttp.ClientResponse) -> AsyncIterator[str]:
+    """The body's lines as text, split at ``\n``, ``\r\n`` or ``\r``, as httpx's ``aiter_lines`` splits them."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    async for chunk in response.content.iter_any():
+        text = pending + decoder.decode(chunk)
+        held = text.endswith("\r")  # its \n may come with the next chunk
+        parts = (text[:-1] if held else text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        pending = parts.pop() + ("\r" if held else "")
+        for line in parts:
+            yield line
+    rest = pending + decoder.decode(b"", final=True)
+    if rest.endswith("\r"):  # a line ended by \r at the body's end
+        yield rest[:-1]
+    elif rest:
+        yield rest

@@ -4,11 +4,11 @@ Clients are shared per process, carry explicit connect/read/write/pool timeouts 
 settings, and never follow redirects on their own: credentials must not travel to another host. Same-host
 redirects are followed explicitly by ``send`` and ``async_send`` below.
 
-The asynchronous client (the ASGI fast paths: ``wire.async_transport``) is httpx's API over aiohttp's
-connection pool and HTTP parser (``httpx_aiohttp``, by an httpx maintainer; the OpenAI SDK offers the same as
-its ``DefaultAioHttpClient``): measured here, httpx's own async pool caps a Python proxy at a few hundred
-requests a second per core, aiohttp at thousands (issue 12, ``bench/load.py``'s floor rows). An aiohttp
-session belongs to the event loop it was made in, so there is one client per running loop.
+The asynchronous client (the ASGI fast paths: ``wire.async_transport``) is an aiohttp session: measured here,
+httpx's own async pool caps a Python proxy at a few hundred requests a second per core, aiohttp at thousands
+(issue 12, ``bench/load.py``'s floor rows), and httpx's API over aiohttp (``httpx-aiohttp``) still cost a tenth
+of a playground run's CPU. An aiohttp session belongs to the event loop it was made in, so there is one per
+running loop; it keeps no cookies (one session serves every credential).
 """
 
 from __future__ import annotations
@@ -18,15 +18,17 @@ import threading
 import weakref
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 from django.conf import settings
-from httpx_aiohttp import HttpxAiohttpClient
+from yarl import URL
 
 from core.errors import BadResponse
 
 _lock = threading.Lock()
 _sync_client: httpx.Client | None = None
-_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = weakref.WeakKeyDictionary()
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 3
 
 
@@ -55,22 +57,48 @@ def sync_client() -> httpx.Client:
     return _sync_client
 
 
-def async_client() -> httpx.AsyncClient:
-    """The running event loop's client (httpx over aiohttp); call it from a coroutine."""
+def async_timeout(*, remaining: float | None = None) -> aiohttp.ClientTimeout:
+    """The settings' connect and read timeouts, each at most ``remaining`` (the call's deadline)."""
+    connect, read = settings.PROVIDER_HTTP_CONNECT_TIMEOUT, settings.PROVIDER_HTTP_READ_TIMEOUT
+    if remaining is not None:
+        connect, read = min(connect, remaining), min(read, remaining)
+    return aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+
+
+def async_session() -> aiohttp.ClientSession:
+    """The running event loop's session; call it from a coroutine."""
     loop = asyncio.get_running_loop()
-    client = _async_clients.get(loop)
-    if client is None or client.is_closed:
-        client = _async_clients[loop] = HttpxAiohttpClient(
-            timeout=timeout(), limits=limits(), follow_redirects=False, trust_env=False
+    session = _sessions.get(loop)
+    if session is None or session.closed:
+        connector = aiohttp.TCPConnector(limit=settings.PROVIDER_HTTP_MAX_CONNECTIONS, keepalive_timeout=30)
+        session = _sessions[loop] = aiohttp.ClientSession(
+            connector=connector, timeout=async_timeout(), trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
         )
-    return client
+    return session
 
 
 async def close_async_client() -> None:
-    """Close the running loop's client, if it has one (an ASGI server's shutdown; tests)."""
-    client = _async_clients.pop(asyncio.get_running_loop(), None)
-    if client is not None:
-        await client.aclose()
+    """Close the running loop's session, if it has one (an ASGI server's shutdown; tests)."""
+    session = _sessions.pop(asyncio.get_running_loop(), None)
+    if session is not None:
+        await session.close()
+
+
+async def async_send(
+    session: aiohttp.ClientSession, method: str, url: str, **options: object
+) -> aiohttp.ClientResponse:
+    """``send`` for the asynchronous session: at most a few redirects, each on the same origin."""
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await session.request(method, url, allow_redirects=False, **options)  # type: ignore[arg-type]
+        location = response.headers.get("location")
+        if response.status not in REDIRECTS or not location:
+            return response
+        response.release()
+        target = response.url.join(URL(location))
+        if not same_origin(url, str(target)):
+            raise BadResponse(f"the server redirected to {target.host}; credentials are never sent to another host")
+        url, options = str(target), {**options, "params": None}
+    raise BadResponse("too many redirects")
 
 
 def reset_clients() -> None:
@@ -81,7 +109,7 @@ def reset_clients() -> None:
         if _sync_client is not None:
             _sync_client.close()
         _sync_client = None
-        _async_clients.clear()
+        _sessions.clear()
 
 
 def same_origin(a: httpx.URL | str, b: httpx.URL | str) -> bool:
@@ -96,17 +124,6 @@ def send(client: httpx.Client, request: httpx.Request, *, stream: bool = False) 
         if not response.is_redirect:
             return response
         response.close()
-        request = _redirected(client, request, response)
-    raise BadResponse("too many redirects")
-
-
-async def async_send(client: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
-    """``send`` for the asynchronous client."""
-    for _ in range(MAX_REDIRECTS + 1):
-        response = await client.send(request, stream=stream)
-        if not response.is_redirect:
-            return response
-        await response.aclose()
         request = _redirected(client, request, response)
     raise BadResponse("too many redirects")
 

@@ -161,7 +161,7 @@ class TransportBase:
         if self.cancelled:
             raise ProviderUnavailable("the call was cancelled")
 
-    def _request(self, client: httpx.Client | httpx.AsyncClient, spec: RequestSpec) -> httpx.Request:
+    def _request(self, client: httpx.Client, spec: RequestSpec) -> httpx.Request:
         request = client.build_request(
             spec.method,
             spec.url,
@@ -188,24 +188,23 @@ class TransportBase:
             return self._unavailable("no answer within the timeout", timed_out=True)
         return self._unavailable(f"could not connect ({type(exc).__name__})")
 
-    def _answered(self, response: httpx.Response, alarm: Alarm, *, stream: bool) -> None:
+    def _answered(self, status: int, alarm: Alarm, *, stream: bool) -> None:
         if self.exchange is not None:
-            self.exchange.answered(response.status_code)
+            self.exchange.answered(status)
         self.limits = Limits(self.policy, alarm, remaining=self._remaining(), stream=stream)
 
-    def _error_of(self, response: httpx.Response, text: str) -> ProviderError:
+    def _error_of(self, status: int, headers: Iterable[tuple[str, str]], text: str) -> ProviderError:
         if self.exchange is not None:
-            self.exchange.answered(response.status_code, text)
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        error = self.errors(response.status_code, text, retry_after=parse_retry_after(headers), redact=self.redact)
-        error.retryable = status_is_retryable(response.status_code, headers) and not error.final
+            self.exchange.answered(status, text)
+        lowered = {k.lower(): v for k, v in headers}
+        error = self.errors(status, text, retry_after=parse_retry_after(lowered), redact=self.redact)
+        error.retryable = status_is_retryable(status, lowered) and not error.final
         return error
 
-    def _body(self, response: httpx.Response) -> Any:
+    def _body(self, status: int, text: str) -> Any:
         """A whole answer's decoded JSON body (its text, when it is not JSON but not HTML or broken either)."""
-        text = response.text
         if self.exchange is not None:
-            self.exchange.answered(response.status_code, text)
+            self.exchange.answered(status, text)
         body = parse_body(text)
         if body is None and text.strip():
             kind = "an HTML page" if text.lstrip().lower().startswith(("<!doctype", "<html")) else "invalid JSON"
@@ -286,7 +285,7 @@ class Transport(TransportBase):
             response = http.send(self.client, request, stream=True)
         except httpx.TransportError as exc:
             raise self._send_failed(exc) from None
-        self._answered(response, alarm_for(response.extensions.get("network_stream")), stream=stream)
+        self._answered(response.status_code, alarm_for(response.extensions.get("network_stream")), stream=stream)
         assert self.limits is not None
         if response.status_code >= 400:
             raise self._status_error(response, self.limits)
@@ -300,7 +299,7 @@ class Transport(TransportBase):
         finally:
             limits.disarm()
             response.close()
-        return self._error_of(response, text)
+        return self._error_of(response.status_code, response.headers.items(), text)
 
     # --- retries ----------------------------------------------------------------------------------------------
     def _retrying(self, attempt: Callable[[], T]) -> T:
@@ -332,7 +331,7 @@ class Transport(TransportBase):
             finally:
                 limits.disarm()
                 response.close()
-            return self._body(response)
+            return self._body(response.status_code, response.text)
 
         return self._retrying(attempt)
 
