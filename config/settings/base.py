@@ -96,6 +96,13 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters sent to the server apart from the statement, instead of quoted into it in Python (Django's
+    # default for psycopg 3: profiled under bench/load.py, that quoting was a tenth of a run request's CPU).
+    # False for a pooler in transaction mode (PgBouncer), which cannot keep server-side statements.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the writer work at once; synchronous=NORMAL is durable across application crashes
     # and skips an fsync per commit, which otherwise dominates each call-log write. IMMEDIATE transactions
