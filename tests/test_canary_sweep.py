@@ -32,6 +32,7 @@ from credentials.models import Credential
 from credentials.services import credential_save
 from fakeprovider.faults import FAULTS
 from providers.models import Provider
+from tests.asgi_client import FastClient
 from wire.types import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,7 +83,18 @@ def debug_logs(sweep: Sweep) -> Iterator[None]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-    names = ("", "httpx", "httpcore", "providers", "credentials", "playground", "django", "celery")
+    names = (
+        "",
+        "httpx",
+        "httpcore",
+        "aiohttp",
+        "asyncio",
+        "providers",
+        "credentials",
+        "playground",
+        "django",
+        "celery",
+    )
     saved = [(logging.getLogger(n), logging.getLogger(n).level) for n in names]
     logging.getLogger().addHandler(handler)
     for logger, _level in saved:
@@ -233,7 +245,7 @@ def _database(sweep: Sweep) -> None:
 
 
 def test_no_fragment_of_a_key_is_anywhere(
-    canary, sweep, fake_provider, admin_client, settings, debug_logs, task_payloads, django_user_model
+    canary, sweep, fake_provider, admin_client, admin_user, settings, debug_logs, task_payloads, django_user_model
 ):
     settings.PROVIDER_STREAM_FIRST_TOKEN_TIMEOUT = 0.15
     settings.PROVIDER_STREAM_IDLE_TIMEOUT = 0.15
@@ -252,6 +264,7 @@ def test_no_fragment_of_a_key_is_anywhere(
     _calls(sweep, openai, "echo-1")
     _calls(sweep, anthropic, "claude-echo")
     _playground(sweep, admin_client, openai)
+    _playground(sweep, FastClient(admin_user), openai)  # the run and stream endpoints on the ASGI fast path
     _admin_actions(sweep, admin_client, fake_provider)
     _admin_pages(sweep, admin_client)
     _commands(sweep, fake_provider)
