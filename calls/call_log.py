@@ -15,10 +15,10 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 from calls.models import CallLog
-from core.writes import write_retrying
+from core.writes import insert_many, write_retrying
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -61,6 +61,11 @@ def _ensure_thread() -> None:
                 atexit.register(flush)
 
 
+@transaction.atomic
+def _insert(rows: list[CallLog]) -> None:
+    insert_many(rows)
+
+
 def _run() -> None:
     while True:
         rows = [_queue.get()]
@@ -73,7 +78,7 @@ def _run() -> None:
                 break
         try:
             close_old_connections()
-            write_retrying(functools.partial(CallLog.objects.bulk_create, rows))
+            write_retrying(functools.partial(_insert, rows))
         except Exception:  # the writer must survive a bad batch; the rows are lost, and that is logged
             logger.exception("could not write %d call log rows", len(rows))
         finally:

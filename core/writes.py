@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.db import OperationalError, connections, router
@@ -81,17 +81,40 @@ def insert(instance: Model) -> None:
     instance._state.adding, instance._state.db = False, alias
 
 
-def _statement(instance: Model, alias: str, pk_set: bool) -> tuple[str, list[Field], list[Field]]:
+def insert_many(instances: Sequence[Model]) -> None:
+    """New rows of one model, as ``bulk_create`` writes them (no signals, keys not read back), in one
+    ``executemany`` of a statement compiled once: the call log's writer, whose ``bulk_create`` recompiled every
+    value of every row."""
+    if not instances:
+        return
+    model = type(instances[0])
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    key = (model, False, f"{alias}:many")
+    if key not in _statements:
+        statement, fields, _returning = _statement(instances[0], alias, pk_set=False, returning=False)
+        _statements[key] = (statement, fields, [])
+    statement, fields, _returning = _statements[key]
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields] for obj in instances]
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, rows)
+    for obj in instances:
+        obj._state.adding, obj._state.db = False, alias
+
+
+def _statement(
+    instance: Model, alias: str, pk_set: bool, *, returning: bool = True
+) -> tuple[str, list[Field], list[Field]]:
     """The INSERT Django compiles for ``instance`` (no value in it: the values are parameters), its fields, and
     the fields it returns (the automatic primary key)."""
     meta = type(instance)._meta
     fields = [f for f in meta.local_concrete_fields if not getattr(f, "generated", False)]
     if not pk_set:
         fields = [f for f in fields if f is not meta.auto_field]
-    returning = list(meta.db_returning_fields) if not pk_set else []
+    returned = list(meta.db_returning_fields) if returning and not pk_set else []
     query = sql.InsertQuery(type(instance))
     query.insert_values(fields, [instance])
     compiler = query.get_compiler(using=alias)
-    compiler.returning_fields = returning
+    compiler.returning_fields = returned
     [(statement, _params)] = compiler.as_sql()
-    return statement, fields, returning
+    return statement, fields, returned

@@ -78,3 +78,31 @@ def test_insert_writes_the_row_save_would_write(django_user_model):
         fields = [f.name for f in Message._meta.concrete_fields if f.name not in ("id", "created_at")]
         stored = Message.objects.in_bulk([first.pk, second.pk])
         assert {f: getattr(stored[first.pk], f) for f in fields} == {f: getattr(stored[second.pk], f) for f in fields}
+
+
+@pytest.mark.django_db
+def test_insert_many_writes_the_rows_bulk_create_would(django_user_model):
+    from django.forms.models import model_to_dict
+
+    from calls.models import CallLog
+    from core.writes import insert_many
+    from providers.models import Provider
+
+    provider = Provider.objects.create(slug="p-many")
+
+    def rows(tag: str) -> list[CallLog]:
+        return [
+            CallLog(provider=provider, model=f"{tag}-{i}", operation="chat", status="ok", latency_ms=i, tokens_in=i)
+            for i in range(3)
+        ]
+
+    insert_many(rows("many"))
+    CallLog.objects.bulk_create(rows("bulk"))
+    insert_many([])
+
+    def stored(tag: str) -> list[dict]:
+        found = CallLog.objects.filter(model__startswith=tag).order_by("latency_ms")
+        return [{**model_to_dict(r, exclude=["id", "created_at"]), "model": r.model[len(tag) :]} for r in found]
+
+    assert stored("many") == stored("bulk") and len(stored("many")) == 3
+    assert all(r.created_at for r in CallLog.objects.all())
