@@ -37,10 +37,17 @@ def session_user(request: HttpRequest) -> Any:
     request.session = store(key)
     if settings.SESSION_ENGINE != DATABASE_SESSIONS or not key:
         return get_user(request)
-    expires, user = auth.get(("session-user", key), lambda: _load(request, store, key))
-    if user is None or expires <= timezone.now():
+    try:
+        expires, user = auth.get(("session-user", key), lambda: _load(request, store, key))
+    except _NoSession:  # not kept: a made-up cookie must not fill the cache
+        return AnonymousUser()
+    if expires <= timezone.now():
         return AnonymousUser()
     return copy.copy(user)  # a request's attributes (its permissions' cache) stay with that request
+
+
+class _NoSession(Exception):
+    """No live session with this key, or none with a user."""
 
 
 def _load(request: HttpRequest, store: Any, key: str) -> tuple[datetime, Any]:
@@ -49,10 +56,12 @@ def _load(request: HttpRequest, store: Any, key: str) -> tuple[datetime, Any]:
     )
     found = row.first()
     if found is None:
-        return timezone.now(), None
+        raise _NoSession
     data, expires = found
     session = store(key)
     session._session_cache = session.decode(data)  # loaded: ``get_user`` reads it without a query
     request.session = session
     user = get_user(request)
-    return expires, (user if user.is_authenticated else None)
+    if not user.is_authenticated:
+        raise _NoSession
+    return expires, user

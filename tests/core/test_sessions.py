@@ -92,3 +92,13 @@ def test_clearing_expired_sessions_raises_no_version(logged_in):
     assert Session.objects.filter(expire_date__lt=timezone.now()).delete()[0] == 1
     assert CacheVersion.objects.get(name="auth").version == before
     assert user_of(key).is_authenticated
+
+
+def test_made_up_session_keys_are_not_kept(logged_in):
+    from core.cache import auth
+
+    _user, key = logged_in
+    user_of(key)
+    for i in range(20):
+        assert not user_of(f"made-up-{i}").is_authenticated
+    assert [k for k in auth._entries if k[0] == "session-user"] == [("session-user", key)]
