@@ -250,6 +250,9 @@ class AsyncTransport(TransportBase):
         except StopAsyncIteration:
             feed.end()
             return
+        except aiohttp.ServerTimeoutError:  # the read timeout (no byte for that long), not one of the limits
+            stalled = BadResponse("the stream stalled and timed out before the reply was complete")
+            raise self._limit_error(stalled) from None
         except TimeoutError:
             raise self._limit_error(BadResponse("a time limit was reached")) from None
         if self.exchange is not None:
