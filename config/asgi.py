@@ -8,7 +8,8 @@ request. Profiled under load (``bench/load.py``), that machinery was the largest
 request. ``OneHopASGIHandler`` runs the whole chain and the view synchronously, in one hop to a thread of a
 fixed pool (``core.threads``); a streamed body is read in one more (``core.streams.iterate_in_thread``).
 
-In front of it, ``ModelDeskASGI`` sends the playground's run and stream POSTs down the fast path
+In front of it, ``ModelDeskASGI`` serves the OpenAI-compatible gateway under ``/v1/`` (``gateway.asgi``), and
+sends the playground's run and stream POSTs down the fast path
 (``playground.fast``: one hop for the database work before the provider call and one after, the call itself
 awaited on the loop), and answers the server's lifespan messages (at shutdown: the queued call log written, the
 asynchronous HTTP client closed). ``ASGI_FAST_PATHS=false`` sends everything through Django's handler.
@@ -66,6 +67,10 @@ class ModelDeskASGI:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             return await lifespan(receive, send)
+        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+            from gateway.asgi import serve as gateway
+
+            return await gateway(scope, receive, send)
         streaming = self.fast_paths().get(scope["path"]) if scope["method"] == "POST" else None
         if streaming is None:
             return await self.django(scope, receive, send)

@@ -23,7 +23,6 @@ is noticed at once (the server's ``http.disconnect``), and the part received is 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import io
 import json
 import logging
@@ -45,7 +44,7 @@ from core.bodies import body_refusal, path_body_limit
 from core.cache import scope as cache_scope
 from core.errors import ModelDeskError
 from core.sessions import session_user
-from core.threads import in_request_thread, request_threads
+from core.threads import hop
 from wire.types import ChatDelta
 
 from . import views
@@ -67,18 +66,6 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-def hop(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """``function`` in a request thread, as Django's handler runs a view, with the context copied (the language);
-    ``loop.run_in_executor`` without asgiref's bookkeeping around it (a third less CPU a hop, measured)."""
-    run = in_request_thread(function)
-
-    async def hopped(*args: Any) -> T:
-        context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(request_threads(), context.run, run, *args)
-
-    return hopped
 
 
 class Fallback(Exception):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "access.apps.AccessConfig",
     "calls.apps.CallsConfig",
     "playground.apps.PlaygroundConfig",
+    "gateway.apps.GatewayConfig",
     "transfer.apps.TransferConfig",
     "fakeprovider.apps.FakeProviderConfig",
 ]

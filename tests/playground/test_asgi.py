@@ -61,17 +61,17 @@ def test_the_application_is_the_fast_paths_in_front_of_the_one_hop_handler():
 
 @pytest.fixture
 def fast_hops(monkeypatch) -> list[str]:
-    """Each thread hop of the fast path (``playground.fast.hop``), by the name of the function it runs."""
-    from playground import fast
+    """Each thread hop of the fast paths (``core.threads.hop``), by the name of the function it runs."""
+    from core import threads
 
     calls: list[str] = []
-    original = fast.in_request_thread
+    original = threads.in_request_thread
 
     def counting(function: Any) -> Any:
         calls.append(function.__name__)
         return original(function)
 
-    monkeypatch.setattr(fast, "in_request_thread", counting)
+    monkeypatch.setattr(threads, "in_request_thread", counting)
     return calls
 
 

@@ -1,0 +1,225 @@
+"""OpenAI's chat completions format, read into the service layer's terms and written back from its results.
+
+Sources, checked 2026-12-03: the API reference for ``POST /v1/chat/completions`` and its streaming chunks
+(https://platform.openai.com/docs/api-reference/chat/create, .../chat/streaming), ``GET /v1/models``
+(https://platform.openai.com/docs/api-reference/models/list), and the error object
+(https://platform.openai.com/docs/guides/error-codes); the shapes the official SDK parses are in
+``openai/types/chat/chat_completion.py`` and ``chat_completion_chunk.py`` of openai-python.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import AccessDenied, InvalidInput, LimitReached, ModelDeskError, ProviderError
+from wire.types import ImagePart, Message, ResponseFormat, TextPart, Thinking, Usage
+
+ROLES = ("system", "developer", "user", "assistant")
+EFFORTS = ("low", "medium", "high")
+
+
+class RequestError(Exception):
+    """A request the gateway refuses, as OpenAI's error object: a status, a message, the parameter, a code."""
+
+    def __init__(self, status: int, message: str, *, param: str | None = None, code: str = "invalid_request") -> None:
+        super().__init__(message)
+        self.status, self.message, self.param, self.code = status, message, param, code
+
+    def body(self) -> dict[str, Any]:
+        kind = ERROR_TYPES.get(self.status, "invalid_request_error" if self.status < 500 else "api_error")
+        return {"error": {"message": self.message, "type": kind, "param": self.param, "code": self.code}}
+
+
+ERROR_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    404: "invalid_request_error",
+    429: "rate_limit_error",
+}
+PASSED_ON = frozenset({400, 404, 413, 422, 429})  # a provider's status the caller can act on, passed on as it is
+
+
+def error_of(error: ModelDeskError) -> RequestError:
+    """A typed error of the service layer as the gateway answers it."""
+    message = error.user_message()
+    if isinstance(error, AccessDenied):
+        return RequestError(403, message, code=error.error_type)
+    if isinstance(error, LimitReached):
+        return RequestError(429, message, code=error.error_type)
+    if isinstance(error, InvalidInput):
+        return RequestError(400, message, code=error.error_type)
+    if isinstance(error, ProviderError):
+        status = error.status if error.status in PASSED_ON else 502
+        return RequestError(status, message, code=error.error_type)
+    return RequestError(400 if error.error_type == "configuration" else 500, message, code=error.error_type)
+
+
+@dataclass
+class ChatRequest:
+    credential: str
+    model: str
+    public_model: str  # as the caller named it
+    messages: list[Message]
+    stream: bool = False
+    include_usage: bool = False
+    sampling: dict[str, Any] = field(default_factory=dict)
+
+
+def chat_request(body: Any) -> ChatRequest:
+    """The request body, checked; a ``RequestError`` names the parameter that is wrong."""
+    if not isinstance(body, dict):
+        raise RequestError(400, "The request body must be a JSON object.")
+    name = body.get("model")
+    if not isinstance(name, str) or not name.strip():
+        raise RequestError(400, "Name the model: credential/model.", param="model")
+    credential, slash, model = name.partition("/")
+    if not slash or not credential or not model:
+        raise RequestError(
+            404,
+            f"The model {name!r} does not exist: name it as credential/model.",
+            param="model",
+            code="model_not_found",
+        )
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise RequestError(400, "messages must be a non-empty array.", param="messages")
+    for unsupported in ("tools", "functions", "n"):
+        if body.get(unsupported) not in (None, [], 1):
+            raise RequestError(400, f"{unsupported} is not supported by this gateway yet.", param=unsupported)
+    options = body.get("stream_options") or {}
+    return ChatRequest(
+        credential=credential,
+        model=model,
+        public_model=name,
+        messages=[_message(m, i) for i, m in enumerate(messages)],
+        stream=bool(body.get("stream")),
+        include_usage=isinstance(options, dict) and bool(options.get("include_usage")),
+        sampling=_sampling(body),
+    )
+
+
+def _message(item: Any, index: int) -> Message:
+    param = f"messages[{index}]"
+    if not isinstance(item, dict) or item.get("role") not in ROLES:
+        raise RequestError(400, f"{param} needs a role: one of {', '.join(ROLES)}.", param=param)
+    role = "system" if item["role"] == "developer" else str(item["role"])
+    content = item.get("content")
+    if isinstance(content, str):
+        return Message(role, content)
+    if not isinstance(content, list):
+        raise RequestError(400, f"{param}.content must be text or an array of parts.", param=f"{param}.content")
+    return Message(role, tuple(_part(part, f"{param}.content[{i}]") for i, part in enumerate(content)))
+
+
+def _part(part: Any, param: str) -> TextPart | ImagePart:
+    kind = part.get("type") if isinstance(part, dict) else None
+    if kind == "text" and isinstance(part.get("text"), str):
+        return TextPart(part["text"])
+    if kind == "image_url":
+        url = (part.get("image_url") or {}).get("url") if isinstance(part.get("image_url"), dict) else None
+        if isinstance(url, str) and url.startswith("data:") and ";base64," in url:
+            media_type, _, data = url[5:].partition(";base64,")
+            return ImagePart(data=data, media_type=media_type)
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            return ImagePart(url=url)
+        raise RequestError(400, f"{param}.image_url.url must be an http(s) or base64 data URL.", param=param)
+    raise RequestError(400, f"{param} must be a text or image_url part.", param=param)
+
+
+def _number(body: dict[str, Any], name: str, kind: type = float) -> Any:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
+        raise RequestError(400, f"{name} must be a {'whole ' if kind is int else ''}number.", param=name)
+    return kind(value)
+
+
+def _sampling(body: dict[str, Any]) -> dict[str, Any]:
+    stop = body.get("stop")
+    if isinstance(stop, str):
+        stop = [stop]
+    if stop is not None and not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
+        raise RequestError(400, "stop must be a string or an array of strings.", param="stop")
+    sampling: dict[str, Any] = {
+        "temperature": _number(body, "temperature"),
+        "top_p": _number(body, "top_p"),
+        "max_tokens": _number(body, "max_completion_tokens", int) or _number(body, "max_tokens", int),
+        "seed": _number(body, "seed", int),
+        "presence_penalty": _number(body, "presence_penalty"),
+        "frequency_penalty": _number(body, "frequency_penalty"),
+        "stop": tuple(stop or ()),
+        "response_format": _response_format(body.get("response_format")),
+    }
+    effort = body.get("reasoning_effort")
+    if effort is not None:
+        if effort not in EFFORTS:
+            raise RequestError(400, f"reasoning_effort must be one of {', '.join(EFFORTS)}.", param="reasoning_effort")
+        sampling["thinking"] = Thinking(effort=effort)
+    return sampling
+
+
+def _response_format(value: Any) -> ResponseFormat | None:
+    if value is None or (isinstance(value, dict) and value.get("type") == "text"):
+        return None
+    if isinstance(value, dict) and value.get("type") == "json_object":
+        return ResponseFormat("json_object")
+    schema = value.get("json_schema") if isinstance(value, dict) and value.get("type") == "json_schema" else None
+    if isinstance(schema, dict) and isinstance(schema.get("schema"), dict):
+        return ResponseFormat(
+            "json_schema", schema["schema"], str(schema.get("name") or "output"), bool(schema.get("strict", True))
+        )
+    raise RequestError(400, "response_format must be text, json_object or json_schema.", param="response_format")
+
+
+# --- answers ------------------------------------------------------------------------------------------------
+def completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def usage_json(usage: Usage) -> dict[str, int]:
+    prompt, completion = usage.input_tokens or 0, usage.output_tokens or 0
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def completion(
+    request: ChatRequest, content: str, reasoning: str, finish_reason: str | None, usage: Usage
+) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning:
+        message["reasoning_content"] = reasoning  # as DeepSeek and vLLM name it
+    return {
+        "id": completion_id(),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.public_model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason or "stop", "logprobs": None}],
+        "usage": usage_json(usage),
+    }
+
+
+def chunk(
+    request: ChatRequest, chunk_id: str, delta: dict[str, Any], finish_reason: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": chunk_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.public_model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason, "logprobs": None}],
+    }
+
+
+def usage_chunk(request: ChatRequest, chunk_id: str, usage: Usage) -> dict[str, Any]:
+    """The last chunk, with ``stream_options.include_usage``: no choices, the usage."""
+    return {
+        "id": chunk_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.public_model,
+        "choices": [],
+        "usage": usage_json(usage),
+    }

@@ -1,0 +1,201 @@
+"""The /v1 gateway driven by the official ``openai`` SDK, through the ASGI application uvicorn serves, against
+the fake provider over a real loopback socket."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from io import StringIO
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from calls import call_log
+from calls.models import CallLog
+from config.asgi import application
+from gateway.keys import api_key_create, api_key_revoke, digest_of
+from gateway.models import ApiKey
+from tests.asgi_client import run_async
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the hops' threads read what the test wrote
+
+
+@pytest.fixture
+def owner(django_user_model) -> Any:
+    return django_user_model.objects.create_user(username="app-owner")
+
+
+@pytest.fixture
+def llm(point_at) -> Any:
+    from providers.models import ProviderModel
+
+    credential = point_at("openai_compatible", name="team")
+    ProviderModel.objects.create(provider=credential.provider, name="echo-1", model_type="llm")
+    return credential
+
+
+@pytest.fixture
+def key(owner) -> str:
+    return api_key_create(owner=owner, name="ci")[1]
+
+
+def sdk(api_key: str) -> openai.AsyncOpenAI:
+    transport = httpx.ASGITransport(app=application)
+    return openai.AsyncOpenAI(
+        base_url="http://testserver/v1",
+        api_key=api_key,
+        max_retries=0,
+        http_client=httpx.AsyncClient(transport=transport, base_url="http://testserver"),
+    )
+
+
+def call(api_key: str, job: Any) -> Any:
+    async def run() -> Any:
+        async with sdk(api_key) as client:
+            return await job(client)
+
+    return run_async(run())
+
+
+def chat(client: openai.AsyncOpenAI, **options: Any) -> Any:
+    options.setdefault("model", "team/echo-1")
+    options.setdefault("messages", [{"role": "user", "content": "hi"}])
+    return client.chat.completions.create(**options)
+
+
+def test_a_chat_completion(llm, key, owner):
+    answer = call(key, lambda c: chat(c, temperature=0.2, max_tokens=50, seed=1, stop=["\n\n"]))
+    assert answer.choices[0].message.content == "Echo: hi"
+    assert answer.choices[0].finish_reason == "stop" and answer.object == "chat.completion"
+    assert answer.model == "team/echo-1" and answer.id.startswith("chatcmpl-")
+    assert answer.usage.prompt_tokens and answer.usage.completion_tokens
+    assert answer.usage.total_tokens == answer.usage.prompt_tokens + answer.usage.completion_tokens
+    call_log.flush()
+    row = CallLog.objects.get()
+    assert (row.user_id, row.operation, row.status, row.model) == (owner.pk, "chat", "ok", "echo-1")
+
+
+def test_a_streamed_chat_completion_with_usage(llm, key):
+    async def stream(client: openai.AsyncOpenAI) -> list[Any]:
+        chunks = await chat(client, stream=True, stream_options={"include_usage": True})
+        return [chunk async for chunk in chunks]
+
+    chunks = call(key, stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "Echo: hi"
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens
+    assert len({c.id for c in chunks}) == 1
+
+
+def test_images_go_through_as_parts(llm, key):
+    from providers.models import ProviderModel
+
+    ProviderModel.objects.filter(name="echo-1").update(supports_vision=True)
+    content = [{"type": "text", "text": "what is this"}, {"type": "image_url", "image_url": {"url": "https://x/a.png"}}]
+    answer = call(key, lambda c: chat(c, messages=[{"role": "user", "content": content}]))
+    assert answer.choices[0].message.content == "[1 image] Echo: what is this"  # the fake counts the images it got
+
+
+def test_the_model_list_is_what_the_key_may_call(llm, owner):
+    everything = api_key_create(owner=owner, name="all")[1]
+    one = api_key_create(owner=owner, name="one", models=["team/echo-1"])[1]
+    none_of_them = api_key_create(owner=owner, name="other", models=["team/other"])[1]
+
+    def ids(api_key: str) -> list[str]:
+        return call(api_key, lambda c: _ids(c))
+
+    async def _ids(client: openai.AsyncOpenAI) -> list[str]:
+        return [m.id async for m in client.models.list()]
+
+    assert "team/echo-1" in ids(everything)
+    assert ids(one) == ["team/echo-1"]
+    assert ids(none_of_them) == []
+    with pytest.raises(openai.PermissionDeniedError):
+        call(none_of_them, chat)
+
+
+@pytest.mark.parametrize(
+    "options, error, code",
+    [
+        ({"model": "no-such-credential/echo-1"}, openai.NotFoundError, "model_not_found"),
+        ({"model": "echo-1"}, openai.NotFoundError, "model_not_found"),
+        ({"temperature": "hot"}, openai.BadRequestError, "invalid_request"),
+        ({"messages": [{"role": "robot", "content": "x"}]}, openai.BadRequestError, "invalid_request"),
+        ({"model": "team/echo-1-fault-429"}, openai.RateLimitError, "rate_limited"),
+        ({"model": "team/echo-1-fault-500"}, openai.InternalServerError, None),
+    ],
+)
+def test_errors_are_openais_with_their_status(llm, key, options, error, code, settings):
+    settings.PROVIDER_MAX_ATTEMPTS = 1
+    with pytest.raises(error) as raised:
+        call(key, lambda c: chat(c, **options))
+    body = raised.value.body
+    assert isinstance(body, dict) and body["message"]
+    if code:
+        assert body["code"] == code
+
+
+def test_keys_that_are_wrong_revoked_or_expired_are_refused_at_once(llm, owner, key):
+    assert call(key, chat).choices[0].message.content == "Echo: hi"
+    with pytest.raises(openai.AuthenticationError):
+        call("md-not-a-key", chat)
+    api_key_revoke(ApiKey.objects.get(digest=digest_of(key)))  # seen on the next request, in every process
+    with pytest.raises(openai.AuthenticationError):
+        call(key, chat)
+    _expired, expired = api_key_create(owner=owner, name="old", expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(openai.AuthenticationError):
+        call(expired, chat)
+    owner.is_active = False
+    owner.save()
+    with pytest.raises(openai.AuthenticationError):
+        call(api_key_create(owner=owner, name="late")[1], chat)
+
+
+def test_a_credential_not_granted_to_the_owner_is_refused(point_at, key):
+    from access.models import Grant
+
+    credential = point_at("openai_compatible", name="private")
+    Grant.objects.filter(credential=credential).delete()
+    with pytest.raises(openai.PermissionDeniedError):
+        call(key, lambda c: chat(c, model="private/echo-1"))
+
+
+def test_a_key_is_stored_as_a_digest_with_a_visible_prefix_only(owner):
+    stored, plaintext = api_key_create(owner=owner, name="ci")
+    assert plaintext.startswith("md-") and len(plaintext) > 40
+    row = ApiKey.objects.values().get(pk=stored.pk)
+    assert plaintext not in str(row) and plaintext[11:19] not in str(row)
+    assert row["prefix"] == plaintext[:11] and row["digest"] == digest_of(plaintext)
+
+
+def test_the_command_prints_a_new_key_once(owner):
+    out, err = StringIO(), StringIO()
+    call_command(
+        "create_api_key", "--user", "app-owner", "--name", "ci", "--expires-days", "30", stdout=out, stderr=err
+    )
+    plaintext = out.getvalue().strip()
+    key = ApiKey.objects.get(digest=digest_of(plaintext))
+    assert key.expires_at and key.owner == owner and key.prefix in err.getvalue()
+    with pytest.raises(CommandError, match="No user"):
+        call_command("create_api_key", "--user", "nobody", "--name", "x")
+    with pytest.raises(CommandError, match="expires-days"):
+        call_command("create_api_key", "--user", "app-owner", "--name", "x", "--expires-days", "0")
+
+
+def test_the_admin_shows_a_new_key_once(admin_client, owner):
+    response = admin_client.post(
+        "/admin/gateway/apikey/add/", {"name": "from admin", "owner": owner.pk, "allowed_models": "[]"}, follow=True
+    )
+    page = response.content.decode()
+    key = ApiKey.objects.get(name="from admin")
+    assert "shown this once" in page and key.prefix in page
+    shown = re.findall(r"md-[A-Za-z0-9_-]{43}", page)
+    assert len(shown) == 1 and digest_of(shown[0]) == key.digest  # the key itself, this once
+    listing = admin_client.get("/admin/gateway/apikey/").content.decode()
+    assert key.prefix in listing and shown[0] not in listing and shown[0][11:19] not in listing
