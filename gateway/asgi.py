@@ -15,13 +15,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from access.selectors import credentials_visible, models_visible
 from calls import aio
 from calls.selectors import models_for_credential
 from core.cache import scope as cache_scope
 from core.errors import ModelDeskError
-from core.threads import hop
+from core.threads import hop_in_language as hop
 from credentials.models import Credential
 
 from . import openai_format as oai
@@ -35,13 +38,22 @@ PREFIX = "/v1/"
 
 
 async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer one request, its errors in the language its ``Accept-Language`` asks for."""
+    request = HttpRequest()
+    request.META["HTTP_ACCEPT_LANGUAGE"] = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+    with translation.override(translation.get_language_from_request(request)):
+        await _serve(scope, receive, send)
+
+
+async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
     path, method = scope["path"], scope["method"]
     try:
         if path == "/v1/models" and method == "GET":
             return await _json(send, 200, await hop(_models)(scope))
         if path == "/v1/chat/completions" and method == "POST":
             return await _chat(scope, receive, send)
-        raise oai.RequestError(404, f"No endpoint {method} {path}.", code="not_found")
+        message = _("No endpoint %(method)s %(path)s.") % {"method": method, "path": path}
+        raise oai.RequestError(404, message, code="not_found")
     except oai.RequestError as error:
         await _json(send, error.status, error.body())
 
@@ -54,7 +66,9 @@ def _authorized(scope: Scope) -> tuple[ApiKey, AbstractBaseUser]:
     found = key_owner(plaintext) if plaintext else None
     if found is None:
         message = (
-            "Incorrect, expired or revoked API key." if plaintext else "Send an API key: Authorization: Bearer md-…"
+            _("Incorrect, expired or revoked API key.")
+            if plaintext
+            else _("Send an API key: Authorization: Bearer md-…")
         )
         raise oai.RequestError(401, message, code="invalid_api_key")
     return found
@@ -85,13 +99,17 @@ def _begin(scope: Scope, body: bytes) -> _Begun:
         try:
             request = oai.chat_request(json.loads(body or b"null"))
         except ValueError:
-            raise oai.RequestError(400, "The request body is not valid JSON.") from None
+            raise oai.RequestError(400, _("The request body is not valid JSON.")) from None
         if key.allowed_models and request.public_model not in key.allowed_models:
-            raise oai.RequestError(403, f"This key may not call {request.public_model}.", param="model")
+            message = _("This key may not call %(model)s.") % {"model": request.public_model}
+            raise oai.RequestError(403, message, param="model")
         credential = Credential.objects.select_related("provider").filter(name=request.credential, enabled=True)
         found = credential.first()
         if found is None:
-            message = f"The model {request.public_model!r} does not exist: no credential {request.credential!r}."
+            message = _("The model “%(model)s” does not exist: no credential “%(credential)s”.") % {
+                "model": request.public_model,
+                "credential": request.credential,
+            }
             raise oai.RequestError(404, message, param="model", code="model_not_found")
         begin = aio.stream_begin if request.stream else aio.chat_begin
         try:
@@ -173,7 +191,8 @@ async def _body(receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise oai.RequestError(413, f"The request body is larger than the limit of {limit} bytes.")
+            refusal = _("The request body is larger than the limit of %(limit)s bytes.") % {"limit": limit}
+            raise oai.RequestError(413, refusal)
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)

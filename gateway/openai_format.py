@@ -14,6 +14,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.errors import AccessDenied, InvalidInput, LimitReached, ModelDeskError, ProviderError
 from wire.types import ImagePart, Message, ResponseFormat, TextPart, Thinking, Usage
 
@@ -71,24 +73,21 @@ class ChatRequest:
 def chat_request(body: Any) -> ChatRequest:
     """The request body, checked; a ``RequestError`` names the parameter that is wrong."""
     if not isinstance(body, dict):
-        raise RequestError(400, "The request body must be a JSON object.")
+        raise RequestError(400, _("The request body must be a JSON object."))
     name = body.get("model")
     if not isinstance(name, str) or not name.strip():
-        raise RequestError(400, "Name the model: credential/model.", param="model")
+        raise RequestError(400, _("Name the model: credential/model."), param="model")
     credential, slash, model = name.partition("/")
     if not slash or not credential or not model:
-        raise RequestError(
-            404,
-            f"The model {name!r} does not exist: name it as credential/model.",
-            param="model",
-            code="model_not_found",
-        )
+        message = _("The model “%(model)s” does not exist: name it as credential/model.") % {"model": name}
+        raise RequestError(404, message, param="model", code="model_not_found")
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        raise RequestError(400, "messages must be a non-empty array.", param="messages")
+        raise RequestError(400, _("messages must be a non-empty array."), param="messages")
     for unsupported in ("tools", "functions", "n"):
         if body.get(unsupported) not in (None, [], 1):
-            raise RequestError(400, f"{unsupported} is not supported by this gateway yet.", param=unsupported)
+            message = _("%(param)s is not supported by this gateway yet.") % {"param": unsupported}
+            raise RequestError(400, message, param=unsupported)
     options = body.get("stream_options") or {}
     return ChatRequest(
         credential=credential,
@@ -104,13 +103,15 @@ def chat_request(body: Any) -> ChatRequest:
 def _message(item: Any, index: int) -> Message:
     param = f"messages[{index}]"
     if not isinstance(item, dict) or item.get("role") not in ROLES:
-        raise RequestError(400, f"{param} needs a role: one of {', '.join(ROLES)}.", param=param)
+        message = _("%(param)s needs a role: one of %(roles)s.") % {"param": param, "roles": ", ".join(ROLES)}
+        raise RequestError(400, message, param=param)
     role = "system" if item["role"] == "developer" else str(item["role"])
     content = item.get("content")
     if isinstance(content, str):
         return Message(role, content)
     if not isinstance(content, list):
-        raise RequestError(400, f"{param}.content must be text or an array of parts.", param=f"{param}.content")
+        message = _("%(param)s must be text or an array of parts.") % {"param": f"{param}.content"}
+        raise RequestError(400, message, param=f"{param}.content")
     return Message(role, tuple(_part(part, f"{param}.content[{i}]") for i, part in enumerate(content)))
 
 
@@ -125,8 +126,9 @@ def _part(part: Any, param: str) -> TextPart | ImagePart:
             return ImagePart(data=data, media_type=media_type)
         if isinstance(url, str) and url.startswith(("https://", "http://")):
             return ImagePart(url=url)
-        raise RequestError(400, f"{param}.image_url.url must be an http(s) or base64 data URL.", param=param)
-    raise RequestError(400, f"{param} must be a text or image_url part.", param=param)
+        message = _("%(param)s must be an http(s) or base64 data URL.") % {"param": f"{param}.image_url.url"}
+        raise RequestError(400, message, param=param)
+    raise RequestError(400, _("%(param)s must be a text or image_url part.") % {"param": param}, param=param)
 
 
 def _number(body: dict[str, Any], name: str, kind: type = float) -> Any:
@@ -134,7 +136,8 @@ def _number(body: dict[str, Any], name: str, kind: type = float) -> Any:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and not isinstance(value, int)):
-        raise RequestError(400, f"{name} must be a {'whole ' if kind is int else ''}number.", param=name)
+        message = _("%(param)s must be a whole number.") if kind is int else _("%(param)s must be a number.")
+        raise RequestError(400, message % {"param": name}, param=name)
     return kind(value)
 
 
@@ -143,7 +146,7 @@ def _sampling(body: dict[str, Any]) -> dict[str, Any]:
     if isinstance(stop, str):
         stop = [stop]
     if stop is not None and not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
-        raise RequestError(400, "stop must be a string or an array of strings.", param="stop")
+        raise RequestError(400, _("stop must be a string or an array of strings."), param="stop")
     sampling: dict[str, Any] = {
         "temperature": _number(body, "temperature"),
         "top_p": _number(body, "top_p"),
@@ -157,7 +160,8 @@ def _sampling(body: dict[str, Any]) -> dict[str, Any]:
     effort = body.get("reasoning_effort")
     if effort is not None:
         if effort not in EFFORTS:
-            raise RequestError(400, f"reasoning_effort must be one of {', '.join(EFFORTS)}.", param="reasoning_effort")
+            message = _("reasoning_effort must be one of %(values)s.") % {"values": ", ".join(EFFORTS)}
+            raise RequestError(400, message, param="reasoning_effort")
         sampling["thinking"] = Thinking(effort=effort)
     return sampling
 
@@ -172,7 +176,7 @@ def _response_format(value: Any) -> ResponseFormat | None:
         return ResponseFormat(
             "json_schema", schema["schema"], str(schema.get("name") or "output"), bool(schema.get("strict", True))
         )
-    raise RequestError(400, "response_format must be text, json_object or json_schema.", param="response_format")
+    raise RequestError(400, _("response_format must be text, json_object or json_schema."), param="response_format")
 
 
 # --- answers ------------------------------------------------------------------------------------------------

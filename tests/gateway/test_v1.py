@@ -199,3 +199,15 @@ def test_the_admin_shows_a_new_key_once(admin_client, owner):
     assert len(shown) == 1 and digest_of(shown[0]) == key.digest  # the key itself, this once
     listing = admin_client.get("/admin/gateway/apikey/").content.decode()
     assert key.prefix in listing and shown[0] not in listing and shown[0][11:19] not in listing
+
+
+def test_errors_speak_the_callers_language(llm, key):
+    async def ask(client: openai.AsyncOpenAI) -> Any:
+        return await chat(client, model="echo-1", extra_headers={"Accept-Language": "zh-Hans"})
+
+    with pytest.raises(openai.NotFoundError) as raised:
+        call(key, ask)
+    assert "不存在" in raised.value.body["message"]
+    with pytest.raises(openai.NotFoundError) as english:
+        call(key, lambda c: chat(c, model="echo-1"))
+    assert "does not exist" in english.value.body["message"]
