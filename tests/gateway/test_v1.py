@@ -20,6 +20,7 @@ from config.asgi import application
 from gateway.keys import api_key_create, api_key_revoke, digest_of
 from gateway.models import ApiKey
 from tests.asgi_client import run_async
+from tests.calls.test_adapters_live import CHAT_PROVIDERS, model_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the hops' threads read what the test wrote
 
@@ -211,3 +212,19 @@ def test_errors_speak_the_callers_language(llm, key):
     with pytest.raises(openai.NotFoundError) as english:
         call(key, lambda c: chat(c, model="echo-1"))
     assert "does not exist" in english.value.body["message"]
+
+
+@pytest.mark.parametrize("slug, path, extra", CHAT_PROVIDERS, ids=[c[0] for c in CHAT_PROVIDERS])
+def test_every_chat_protocol_answers_through_v1_in_openais_format(point_at, key, slug, path, extra):
+    """Whatever the provider's own wire format (Anthropic's messages, Ollama's NDJSON, Azure's deployments...),
+    the caller speaks OpenAI's."""
+    point_at(slug, path, name=f"p-{slug}", **extra)
+    model = f"p-{slug}/{model_for(slug)}"
+    answer = call(key, lambda c: chat(c, model=model))
+    assert answer.choices[0].message.content == "Echo: hi"
+
+    async def stream(client: openai.AsyncOpenAI) -> str:
+        chunks = await chat(client, model=model, stream=True)
+        return "".join([c.choices[0].delta.content or "" async for c in chunks if c.choices])
+
+    assert call(key, stream) == "Echo: hi"
