@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.selectors import credentials_visible, models_visible
-from calls import aio
+from calls import aio, services
 from calls.selectors import models_for_credential
 from core.cache import scope as cache_scope
 from core.errors import ModelDeskError
@@ -52,6 +52,9 @@ async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
             return await _json(send, 200, await hop(_models)(scope))
         if path == "/v1/chat/completions" and method == "POST":
             return await _chat(scope, receive, send)
+        if path == "/v1/embeddings" and method == "POST":
+            body = await _body(receive, int(settings.REQUEST_BODY_MAX_BYTES))
+            return await _json(send, 200, await hop(_embeddings)(scope, body))
         message = _("No endpoint %(method)s %(path)s.") % {"method": method, "path": path}
         raise oai.RequestError(404, message, code="not_found")
     except oai.RequestError as error:
@@ -87,6 +90,41 @@ def _models(scope: Scope) -> dict[str, Any]:
         return {"object": "list", "data": [m for m in data if not allowed or m["id"] in allowed]}
 
 
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body or b"null")
+    except ValueError:
+        raise oai.RequestError(400, _("The request body is not valid JSON.")) from None
+
+
+def _credential(key: ApiKey, public_model: str, name: str) -> Credential:
+    """The enabled credential the request names, where the key's allow-list lets it call the model."""
+    if key.allowed_models and public_model not in key.allowed_models:
+        message = _("This key may not call %(model)s.") % {"model": public_model}
+        raise oai.RequestError(403, message, param="model")
+    found = Credential.objects.select_related("provider").filter(name=name, enabled=True).first()
+    if found is None:
+        message = _("The model “%(model)s” does not exist: no credential “%(credential)s”.") % {
+            "model": public_model,
+            "credential": name,
+        }
+        raise oai.RequestError(404, message, param="model", code="model_not_found")
+    return found
+
+
+def _embeddings(scope: Scope, body: bytes) -> dict[str, Any]:
+    """Embeddings, sent from this thread by the synchronous service layer (the asynchronous path serves chat)."""
+    with cache_scope():
+        key, owner = _authorized(scope)
+        request = oai.embed_request(_json_body(body))
+        credential = _credential(key, request.public_model, request.credential)
+        try:
+            outcome = services.embed(inputs=request.inputs, credential=credential, model=request.model, user=owner)
+        except ModelDeskError as error:
+            raise oai.error_of(error) from None
+        return oai.embeddings(request, outcome.vectors, outcome.info.usage)
+
+
 @dataclass
 class _Begun:
     request: oai.ChatRequest
@@ -96,21 +134,8 @@ class _Begun:
 def _begin(scope: Scope, body: bytes) -> _Begun:
     with cache_scope():
         key, owner = _authorized(scope)
-        try:
-            request = oai.chat_request(json.loads(body or b"null"))
-        except ValueError:
-            raise oai.RequestError(400, _("The request body is not valid JSON.")) from None
-        if key.allowed_models and request.public_model not in key.allowed_models:
-            message = _("This key may not call %(model)s.") % {"model": request.public_model}
-            raise oai.RequestError(403, message, param="model")
-        credential = Credential.objects.select_related("provider").filter(name=request.credential, enabled=True)
-        found = credential.first()
-        if found is None:
-            message = _("The model “%(model)s” does not exist: no credential “%(credential)s”.") % {
-                "model": request.public_model,
-                "credential": request.credential,
-            }
-            raise oai.RequestError(404, message, param="model", code="model_not_found")
+        request = oai.chat_request(_json_body(body))
+        found = _credential(key, request.public_model, request.credential)
         begin = aio.stream_begin if request.stream else aio.chat_begin
         try:
             call = begin(

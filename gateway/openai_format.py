@@ -9,6 +9,8 @@ Sources, checked 2026-12-03: the API reference for ``POST /v1/chat/completions``
 
 from __future__ import annotations
 
+import base64
+import struct
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -74,13 +76,7 @@ def chat_request(body: Any) -> ChatRequest:
     """The request body, checked; a ``RequestError`` names the parameter that is wrong."""
     if not isinstance(body, dict):
         raise RequestError(400, _("The request body must be a JSON object."))
-    name = body.get("model")
-    if not isinstance(name, str) or not name.strip():
-        raise RequestError(400, _("Name the model: credential/model."), param="model")
-    credential, slash, model = name.partition("/")
-    if not slash or not credential or not model:
-        message = _("The model “%(model)s” does not exist: name it as credential/model.") % {"model": name}
-        raise RequestError(404, message, param="model", code="model_not_found")
+    credential, model, name = _model_name(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RequestError(400, _("messages must be a non-empty array."), param="messages")
@@ -226,4 +222,57 @@ def usage_chunk(request: ChatRequest, chunk_id: str, usage: Usage) -> dict[str, 
         "model": request.public_model,
         "choices": [],
         "usage": usage_json(usage),
+    }
+
+
+# --- embeddings -----------------------------------------------------------------------------------------------
+@dataclass
+class EmbedRequest:
+    credential: str
+    model: str
+    public_model: str
+    inputs: list[str]
+    base64: bool
+
+
+def embed_request(body: Any) -> EmbedRequest:
+    """``POST /v1/embeddings``: ``input`` a string or an array of strings; ``encoding_format`` float or base64
+    (the SDK asks for base64 unless told otherwise)."""
+    if not isinstance(body, dict):
+        raise RequestError(400, _("The request body must be a JSON object."))
+    credential, model, name = _model_name(body)
+    value = body.get("input")
+    inputs = [value] if isinstance(value, str) else value
+    if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) and i for i in inputs):
+        raise RequestError(400, _("input must be a text or an array of texts."), param="input")
+    encoding = body.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise RequestError(400, _("encoding_format must be float or base64."), param="encoding_format")
+    return EmbedRequest(credential, model, name, inputs, encoding == "base64")
+
+
+def _model_name(body: dict[str, Any]) -> tuple[str, str, str]:
+    name = body.get("model")
+    if not isinstance(name, str) or not name.strip():
+        raise RequestError(400, _("Name the model: credential/model."), param="model")
+    credential, slash, model = name.partition("/")
+    if not slash or not credential or not model:
+        message = _("The model “%(model)s” does not exist: name it as credential/model.") % {"model": name}
+        raise RequestError(404, message, param="model", code="model_not_found")
+    return credential, model, name
+
+
+def embeddings(request: EmbedRequest, vectors: list[list[float]], usage: Usage) -> dict[str, Any]:
+    def encoded(vector: list[float]) -> Any:
+        if not request.base64:
+            return vector
+        return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+
+    data = [{"object": "embedding", "index": i, "embedding": encoded(v)} for i, v in enumerate(vectors)]
+    prompt = usage.input_tokens or 0
+    return {
+        "object": "list",
+        "data": data,
+        "model": request.public_model,
+        "usage": {"prompt_tokens": prompt, "total_tokens": prompt},
     }

@@ -228,3 +228,17 @@ def test_every_chat_protocol_answers_through_v1_in_openais_format(point_at, key,
         return "".join([c.choices[0].delta.content or "" async for c in chunks if c.choices])
 
     assert call(key, stream) == "Echo: hi"
+
+
+def test_embeddings_as_floats_and_as_the_sdks_base64(llm, key):
+    async def embed(client: openai.AsyncOpenAI, **options: Any) -> Any:
+        return await client.embeddings.create(model="team/embed-1", input=["one", "two"], **options)
+
+    default = call(key, embed)  # the SDK asks for base64 and decodes it
+    floats = call(key, lambda c: embed(c, encoding_format="float"))
+    assert [d.index for d in default.data] == [0, 1] and default.model == "team/embed-1"
+    assert len(default.data[0].embedding) == len(floats.data[0].embedding) > 0
+    assert default.data[0].embedding == pytest.approx(floats.data[0].embedding, rel=1e-6)
+    assert floats.usage.prompt_tokens == floats.usage.total_tokens
+    with pytest.raises(openai.BadRequestError):
+        call(key, lambda c: c.embeddings.create(model="team/embed-1", input=[]))
