@@ -242,3 +242,24 @@ def test_embeddings_as_floats_and_as_the_sdks_base64(llm, key):
     assert floats.usage.prompt_tokens == floats.usage.total_tokens
     with pytest.raises(openai.BadRequestError):
         call(key, lambda c: c.embeddings.create(model="team/embed-1", input=[]))
+
+
+@pytest.mark.parametrize("fault", ["echo-key", "echo-key-long", "echo-key-encoded", "echo-key-header"])
+def test_no_piece_of_the_credentials_secret_reaches_the_caller(llm, key, canary, fault, caplog):
+    async def both(client: openai.AsyncOpenAI) -> str:
+        seen = []
+        for stream in (False, True):
+            try:
+                answer = await chat(client, model=f"team/echo-1-fault-{fault}", stream=stream)
+                if stream:
+                    seen += [c.model_dump_json() async for c in answer]
+                else:
+                    seen.append(answer.model_dump_json())
+            except openai.APIError as error:
+                seen.append(str(error.body))
+        return " ".join(seen)
+
+    text = call(key, both) + caplog.text
+    pieces = {canary[i : i + 8] for i in range(len(canary) - 7)}
+    assert not [p for p in pieces if p in text]
+    assert key[11:] not in caplog.text
