@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -35,10 +36,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
         key, plaintext = api_key_create(
             owner=obj.owner, name=obj.name, expires_at=obj.expires_at, models=obj.allowed_models or ()
         )
-        obj.pk, obj.prefix, obj.digest = key.pk, key.prefix, key.digest
+        obj.pk, obj.prefix, obj.digest, obj.created_at = key.pk, key.prefix, key.digest, key.created_at
         obj._state.adding = False
-        message = gettext("The new key is shown this once; copy it now: %(key)s") % {"key": plaintext}
-        self.message_user(request, message, messages.WARNING)
+        request._md_new_api_key = plaintext  # type: ignore[attr-defined]  # for response_add, this request only
+
+    def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None) -> HttpResponse:
+        """The new key on the page that answers the save, once: never in a message, which a cookie or the
+        session would carry to the next page."""
+        plaintext = getattr(request, "_md_new_api_key", None)
+        if plaintext is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "key": obj, "plaintext": plaintext}
+        response = TemplateResponse(request, "admin/gateway/apikey/created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
