@@ -9,6 +9,7 @@ Every error is OpenAI's error object with its status (``openai_format``).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 PREFIX = "/v1/"
+logger = logging.getLogger(__name__)
 
 
 async def serve(scope: Scope, receive: Receive, send: Send) -> None:
@@ -46,6 +48,23 @@ async def serve(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
+    started = False
+
+    async def tracked(message: dict[str, Any]) -> None:
+        nonlocal started
+        started = started or message["type"] == "http.response.start"
+        await send(message)
+
+    try:
+        await _route(scope, receive, tracked)
+    except Exception:  # a bug, the database down: OpenAI's error object, the details in the log
+        logger.exception("the gateway failed on %s %s", scope["method"], scope["path"])
+        if not started:
+            error = oai.RequestError(500, _("The gateway failed unexpectedly; the server log has details."))
+            await _json(send, 500, error.body())
+
+
+async def _route(scope: Scope, receive: Receive, send: Send) -> None:
     path, method = scope["path"], scope["method"]
     try:
         if path == "/v1/models" and method == "GET":

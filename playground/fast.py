@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -42,7 +42,7 @@ from django.utils.cache import patch_vary_headers
 from calls import aio
 from core.bodies import body_refusal, path_body_limit
 from core.cache import scope as cache_scope
-from core.errors import ModelDeskError
+from core.errors import InternalError, ModelDeskError
 from core.sessions import session_user
 from core.threads import hop
 from wire.types import ChatDelta
@@ -61,7 +61,6 @@ from .services import (
 )
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -157,14 +156,28 @@ async def serve(scope: Scope, receive: Receive, send: Send, django: ASGIApp, *, 
         prepared = await hop(_begin)(scope, body, streaming)
     except Fallback:
         return await django(scope, _replay(body, receive), send)
+    except Exception as exc:  # the database is down, a bug: a JSON answer that says so, the details in the log
+        logger.exception("the playground's fast path failed before the call")
+        return await _respond(send, _failure(exc))
     if prepared.response is not None:
         return await _respond(send, prepared.response)
     if not streaming:
         assert prepared.begun is not None
         if isinstance(prepared.begun.call, aio.ChatCall):
             await prepared.begun.call.send()
-        return await _respond(send, await hop(_run_end)(prepared))
+        try:
+            answer = await hop(_run_end)(prepared)
+        except Exception as exc:  # the reply is lost with the database: say so (``_stored`` keeps what it can)
+            logger.exception("the playground's fast path failed after the call")
+            answer = _failure(exc)
+        return await _respond(send, answer)
     await _stream(prepared, receive, send)
+
+
+def _failure(exc: Exception) -> HttpResponse:
+    """An unexpected failure as the views' JSON error (a 500 with a message, never a traceback)."""
+    error = InternalError(exc)
+    return JsonResponse({"error": {"type": error.error_type, "message": error.user_message()}}, status=500)
 
 
 async def _body(scope: Scope, receive: Receive) -> bytes | None:

@@ -265,3 +265,15 @@ def test_no_piece_of_the_credentials_secret_reaches_the_caller(llm, key, canary,
     pieces = {canary[i : i + 8] for i in range(len(canary) - 7)}
     assert not [p for p in pieces if p in text]
     assert key[11:] not in caplog.text
+
+
+def test_an_unexpected_failure_is_openais_500(llm, key, monkeypatch):
+    from gateway import asgi
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(asgi.oai, "chat_request", broken)
+    with pytest.raises(openai.InternalServerError) as raised:
+        call(key, chat)
+    assert raised.value.body["type"] == "api_error" and "server log" in raised.value.body["message"]

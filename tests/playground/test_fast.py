@@ -244,3 +244,17 @@ def test_a_stream_in_a_conversation_another_turn_holds_is_stored_first_and_waits
     assert [name for name, _data in events(response)][-1] == "done"
     contents = list(Message.objects.order_by("pk").values_list("content", flat=True))
     assert contents == ["one", "Echo: one", "two", "Echo: two"]
+
+
+def test_an_unexpected_failure_is_a_json_500_never_a_traceback(player_client, llm, monkeypatch):
+    from playground import fast
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database gone: sk-secret-in-an-exception")
+
+    monkeypatch.setattr(fast, "run_begin", broken)
+    response = player_client.post(RUN, form(llm))
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["type"] == "internal" and "RuntimeError" in error["message"]
+    assert "sk-secret" not in response.content.decode() and "Traceback" not in response.content.decode()
