@@ -128,9 +128,7 @@ def send(client: httpx.Client, request: httpx.Request, *, stream: bool = False) 
     raise BadResponse("too many redirects")
 
 
-def _redirected(
-    client: httpx.Client | httpx.AsyncClient, request: httpx.Request, response: httpx.Response
-) -> httpx.Request:
+def _redirected(client: httpx.Client, request: httpx.Request, response: httpx.Response) -> httpx.Request:
     """The request a redirect asks for, when it stays on the same origin."""
     target = response.next_request
     if target is None or not same_origin(request.url, target.url):

@@ -118,8 +118,8 @@ class Limits:
 
 class TransportBase:
     """What the synchronous ``Transport`` and the asynchronous ``wire.async_transport.AsyncTransport`` share: the
-    policy, the redactor, the stats, the timeouts left, the retry decision and the typed errors. Neither sends
-    anything here."""
+    policy, the redactor, the stats, the time left, the retry decision and the typed errors; nothing of an HTTP
+    library (httpx for one, aiohttp for the other)."""
 
     def __init__(
         self,
@@ -140,18 +140,6 @@ class TransportBase:
         # Kept only when asked for (the playground's inspector): what was sent and what came back, redacted.
         self.exchange: Exchange | None = Exchange(redact=self.redact) if capture else None
 
-    def _timeout(self, base: httpx.Timeout) -> httpx.Timeout:
-        """The client's timeouts, shortened where the call's deadline is closer."""
-        remaining = max(0.1, self.policy.deadline - self.stats.elapsed())
-        if all(t is not None and t <= remaining for t in (base.connect, base.read, base.write, base.pool)):
-            return base
-        return httpx.Timeout(
-            connect=min(base.connect or remaining, remaining),
-            read=min(base.read or remaining, remaining),
-            write=min(base.write or remaining, remaining),
-            pool=min(base.pool or remaining, remaining),
-        )
-
     def _remaining(self) -> float:
         return self.policy.deadline - self.stats.elapsed()
 
@@ -161,32 +149,11 @@ class TransportBase:
         if self.cancelled:
             raise ProviderUnavailable("the call was cancelled")
 
-    def _request(self, client: httpx.Client, spec: RequestSpec) -> httpx.Request:
-        request = client.build_request(
-            spec.method,
-            spec.url,
-            headers=dict(spec.headers),
-            json=spec.json,
-            params=spec.params,
-            data=spec.data,
-            files=spec.files,
-            timeout=self._timeout(client.timeout),
-        )
-        if self.exchange is not None:
-            self.exchange.sent(spec.method, str(request.url), request.headers, spec.json)
-        return request
-
     def _unavailable(self, detail: str, *, timed_out: bool = False) -> ProviderError:
         error = ProviderUnavailable(detail)
         error.retryable = True
         error.timed_out = timed_out
         return error
-
-    def _send_failed(self, exc: httpx.TransportError) -> ProviderError:
-        """The provider could not be reached (retryable): a timeout or a transport error before the headers."""
-        if isinstance(exc, httpx.TimeoutException):
-            return self._unavailable("no answer within the timeout", timed_out=True)
-        return self._unavailable(f"could not connect ({type(exc).__name__})")
 
     def _answered(self, status: int, alarm: Alarm, *, stream: bool) -> None:
         if self.exchange is not None:
@@ -273,6 +240,40 @@ class Transport(TransportBase):
         self.client = client or http.sync_client()
 
     # --- one attempt ------------------------------------------------------------------------------------------
+    def _timeout(self) -> httpx.Timeout:
+        """The client's timeouts, shortened where the call's deadline is closer."""
+        remaining = max(0.1, self.policy.deadline - self.stats.elapsed())
+        base = self.client.timeout
+        if all(t is not None and t <= remaining for t in (base.connect, base.read, base.write, base.pool)):
+            return base
+        return httpx.Timeout(
+            connect=min(base.connect or remaining, remaining),
+            read=min(base.read or remaining, remaining),
+            write=min(base.write or remaining, remaining),
+            pool=min(base.pool or remaining, remaining),
+        )
+
+    def _request(self, spec: RequestSpec) -> httpx.Request:
+        request = self.client.build_request(
+            spec.method,
+            spec.url,
+            headers=dict(spec.headers),
+            json=spec.json,
+            params=spec.params,
+            data=spec.data,
+            files=spec.files,
+            timeout=self._timeout(),
+        )
+        if self.exchange is not None:
+            self.exchange.sent(spec.method, str(request.url), request.headers, spec.json)
+        return request
+
+    def _send_failed(self, exc: httpx.TransportError) -> ProviderError:
+        """The provider could not be reached (retryable): a timeout or a transport error before the headers."""
+        if isinstance(exc, httpx.TimeoutException):
+            return self._unavailable("no answer within the timeout", timed_out=True)
+        return self._unavailable(f"could not connect ({type(exc).__name__})")
+
     def _send(self, spec: RequestSpec, *, stream: bool = False) -> httpx.Response:
         """Send and return once the status line and headers are in; the body is read by the caller.
 
@@ -280,7 +281,7 @@ class Transport(TransportBase):
         the body mean the answer was cut off or stalled. From the headers on, ``self.limits`` watches the time.
         """
         self._may_send()
-        request = self._request(self.client, spec)
+        request = self._request(spec)
         try:
             response = http.send(self.client, request, stream=True)
         except httpx.TransportError as exc:
