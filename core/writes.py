@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import OperationalError, connections, router
 from django.db.models import Field, Model, sql
@@ -46,11 +46,12 @@ def write_retrying(
     raise AssertionError("unreachable")
 
 
-# --- One new row, its statement compiled once --------------------------------------------------------------------
+# --- New rows, their statement compiled once ----------------------------------------------------------------------
 # Profiled under load, ``Model.save`` of a playground message spent most of its time compiling the same INSERT
-# again (``SQLInsertCompiler.as_sql``). ``insert`` compiles it once per model, column set and database, then only
-# prepares each field's value as the compiler does (``pre_save``, ``get_db_prep_save``).
-_statements: dict[tuple[type[Model], bool, str], tuple[str, list[Field], list[Field]]] = {}
+# again (``SQLInsertCompiler.as_sql``), and the call log writer's ``bulk_create`` every value of every row.
+# ``insert`` and ``insert_many`` compile it once per model, column set and database, then only prepare each
+# field's value as the compiler does (``pre_save``, ``get_db_prep_save``).
+_statements: dict[tuple[type[Model], bool, bool, str], tuple[str, list[Field], list[Field]]] = {}
 
 
 def insert(instance: Model) -> None:
@@ -59,21 +60,15 @@ def insert(instance: Model) -> None:
     if pre_save.has_listeners(model) or post_save.has_listeners(model):
         instance.save(force_insert=True)
         return
-    meta = model._meta
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
-    pk_set = instance.pk is not None
-    key = (model, pk_set, alias)
-    if key not in _statements:
-        _statements[key] = _statement(instance, alias, pk_set)
-    sql, fields, returning = _statements[key]
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection=connection) for field in fields]
+    statement, fields, returning = _compiled(instance, alias, pk_set=instance.pk is not None, returning=True)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement, _values(instance, fields, connection))
         if returning and connection.features.can_return_columns_from_insert:
             values = connection.ops.fetch_returned_insert_columns(cursor, [])
         elif returning:
-            values = (connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column),)
+            values = (connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column),)
         else:
             values = ()
     for field, value in zip(returning, values, strict=False):
@@ -83,38 +78,36 @@ def insert(instance: Model) -> None:
 
 def insert_many(instances: Sequence[Model]) -> None:
     """New rows of one model, as ``bulk_create`` writes them (no signals, keys not read back), in one
-    ``executemany`` of a statement compiled once: the call log's writer, whose ``bulk_create`` recompiled every
-    value of every row."""
+    ``executemany``."""
     if not instances:
         return
-    model = type(instances[0])
-    alias = router.db_for_write(model)
+    alias = router.db_for_write(type(instances[0]))
     connection = connections[alias]
-    key = (model, False, f"{alias}:many")
-    if key not in _statements:
-        statement, fields, _returning = _statement(instances[0], alias, pk_set=False, returning=False)
-        _statements[key] = (statement, fields, [])
-    statement, fields, _returning = _statements[key]
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields] for obj in instances]
+    statement, fields, _returning = _compiled(instances[0], alias, pk_set=False, returning=False)
     with connection.cursor() as cursor:
-        cursor.executemany(statement, rows)
+        cursor.executemany(statement, [_values(obj, fields, connection) for obj in instances])
     for obj in instances:
         obj._state.adding, obj._state.db = False, alias
 
 
-def _statement(
-    instance: Model, alias: str, pk_set: bool, *, returning: bool = True
-) -> tuple[str, list[Field], list[Field]]:
+def _values(instance: Model, fields: list[Field], connection: Any) -> list[Any]:
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection=connection) for field in fields]
+
+
+def _compiled(instance: Model, alias: str, *, pk_set: bool, returning: bool) -> tuple[str, list[Field], list[Field]]:
     """The INSERT Django compiles for ``instance`` (no value in it: the values are parameters), its fields, and
-    the fields it returns (the automatic primary key)."""
-    meta = type(instance)._meta
-    fields = [f for f in meta.local_concrete_fields if not getattr(f, "generated", False)]
-    if not pk_set:
-        fields = [f for f in fields if f is not meta.auto_field]
-    returned = list(meta.db_returning_fields) if returning and not pk_set else []
-    query = sql.InsertQuery(type(instance))
-    query.insert_values(fields, [instance])
-    compiler = query.get_compiler(using=alias)
-    compiler.returning_fields = returned
-    [(statement, _params)] = compiler.as_sql()
-    return statement, fields, returned
+    the fields it returns (the automatic primary key, when ``returning``), compiled once."""
+    key = (type(instance), pk_set, returning, alias)
+    if key not in _statements:
+        meta = type(instance)._meta
+        fields = [f for f in meta.local_concrete_fields if not getattr(f, "generated", False)]
+        if not pk_set:
+            fields = [f for f in fields if f is not meta.auto_field]
+        returned = list(meta.db_returning_fields) if returning and not pk_set else []
+        query = sql.InsertQuery(type(instance))
+        query.insert_values(fields, [instance])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = returned
+        [(statement, _params)] = compiler.as_sql()
+        _statements[key] = (statement, fields, returned)
+    return _statements[key]
