@@ -56,7 +56,6 @@ from .services import (
     run_begin,
     run_end,
     stream_end,
-    stream_plan,
     stream_store,
 )
 
@@ -120,7 +119,7 @@ def _begin(scope: Scope, body: bytes, streaming: bool) -> Prepared:
             if isinstance(form, JsonResponse):
                 return Prepared(request, language, response=finished(request, form, language))
             run_request = form.run_request()
-            begun = stream_plan(run_request) if streaming else run_begin(run_request)
+            begun = run_begin(run_request, streaming=streaming)
             return Prepared(request, language, begun=begun)
 
 

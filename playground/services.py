@@ -404,11 +404,17 @@ def _stored(turn: Turn, write: Callable[[], None], what: str) -> None:
         turn.reply = None  # not stored: no id to act on
         logger.exception("could not store %s of conversation %s; it is returned unstored", what, turn.conversation.pk)
         if turn.pending:  # at least the user's message, on its own, as a turn stored first would have it
-            try:
-                write_retrying(lambda: _persist_alone(turn))
-                turn.pending = False
-            except DatabaseError:
-                logger.exception("could not store the message of conversation %s either", turn.conversation.pk)
+            _persist_now(turn, "either")
+
+
+def _persist_now(turn: Turn, when: str) -> None:
+    """A planned turn's conversation and user message in a transaction of their own (``_persist``), tried again
+    while the database is locked; a failure is logged, and the turn stays pending."""
+    try:
+        write_retrying(lambda: _persist_alone(turn))
+        turn.pending = False
+    except DatabaseError:
+        logger.exception("could not store the message of conversation %s %s", turn.conversation.pk, when)
 
 
 @transaction.atomic
@@ -558,30 +564,23 @@ class Begun:
 
 
 def run_begin(request: RunRequest, *, streaming: bool = False) -> Begun:
-    """``playground_run``'s (or ``playground_stream``'s) first step: store the turn, prepare the call."""
-    turn = turn_start(request, streaming=True) if streaming else turn_plan(request)
+    """``playground_run``'s (or ``playground_stream``'s) first step: plan the turn, prepare the call.
+
+    A run's writes wait for its reply (``turn_plan``). A stream's wait for its provider request to be sent
+    (``stream_store``, awaited beside it by the fast path) when it is a new message in a conversation no other
+    turn is streaming in; else the stream is stored first (``turn_start``): a resent message, or a handover to
+    wait for (``inflight``)."""
+    held = request.conversation is not None and bool(request.conversation.streaming)
+    first = streaming and (request.resend is not None or held)
+    turn = turn_start(request, streaming=True) if first else turn_plan(request)
     begin = aio.stream_begin if streaming else aio.chat_begin
     try:
         return Begun(turn, begin(messages=turn.messages, **_call_options(request)))
-    except Exception as exc:
+    except Exception as exc:  # stored with its error at once
         result = _turn_failed(turn, exc)
-        if streaming:
+        if turn.token:  # a stored stream's hold on its conversation
             turn_release(turn.conversation, turn.token)
         return Begun(turn, None, result)
-
-
-def stream_plan(request: RunRequest) -> Begun:
-    """A streamed turn whose writes can wait for its provider request to be sent (``stream_store``, awaited
-    beside it by the fast path): a new message, in a conversation no other turn is streaming in. Else the turn
-    is stored first (``run_begin``): a resent message, or a handover to wait for (``inflight``)."""
-    conversation = request.conversation
-    if request.resend is not None or (conversation is not None and conversation.streaming):
-        return run_begin(request, streaming=True)
-    turn = turn_plan(request)
-    try:
-        return Begun(turn, aio.stream_begin(messages=turn.messages, **_call_options(request)))
-    except Exception as exc:  # stored with its error at once: nothing streamed, no conversation to take
-        return Begun(turn, None, _turn_failed(turn, exc))
 
 
 def stream_store(begun: Begun) -> None:
@@ -593,11 +592,7 @@ def stream_store(begun: Begun) -> None:
     turn.token = turn_claim(turn.request.conversation)
     if turn.request.conversation is None:
         turn.conversation.streaming = turn.token
-    try:
-        write_retrying(lambda: _persist_alone(turn))
-        turn.pending = False
-    except DatabaseError:
-        logger.exception("could not store the message of conversation %s yet", turn.conversation.pk)
+    _persist_now(turn, "yet")
 
 
 def run_end(begun: Begun) -> RunResult:
