@@ -28,7 +28,7 @@ from wire.types import ChatDelta, ChatParams, ChatResult, Message
 
 from .recording import StreamCancelled, call_failure, call_record, recorded
 from .resolve import AsyncPreparedCall, Call, call_prepare_async, call_resolve
-from .services import ChatOutcome, Sampling, Who, _sizes_on_overflow, chat_params
+from .services import ChatOutcome, Sampling, Who, _sizes_on_overflow, chat_params, whole_reply_delta
 from .usage import usage_or_estimate
 
 logger = logging.getLogger(__name__)
@@ -193,11 +193,7 @@ class ChatStreamAsync(_Sent):
         return self.call.provider.slug, self.call.model
 
     async def _whole(self) -> ChatDelta:
-        result = await _whole_reply(self.ready, self.params)
-        transport = self.ready.transport
-        transport.stats.first_token_at = transport.clock()
-        finish = result.finish_reason or "stop"
-        return ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason=finish)
+        return whole_reply_delta(await _whole_reply(self.ready, self.params), self.ready.transport.stats)
 
     def finish(self) -> None:
         """Record the call: its error; a stop, when the reader left before the end; else its success."""

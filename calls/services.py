@@ -26,11 +26,13 @@ from wire.adapters.base import EMBED, MODELS, RERANK, TRANSCRIBE
 from wire.polling import call_until_final
 from wire.redaction import escape_control
 from wire.ticking import ticking
+from wire.transport import CallStats
 from wire.types import (
     TICK,
     AudioFile,
     ChatDelta,
     ChatParams,
+    ChatResult,
     Message,
     RemoteModel,
     RerankHit,
@@ -193,6 +195,13 @@ def _exchange(ready: PreparedCall) -> dict[str, Any] | None:
     return exchange.as_dict() if exchange is not None else None
 
 
+def whole_reply_delta(result: ChatResult, stats: CallStats) -> ChatDelta:
+    """A reply that did not stream, as a stream's one delta; its first token is now."""
+    stats.first_token_at = stats.clock()
+    finish = result.finish_reason or "stop"
+    return ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason=finish)
+
+
 class ChatStream:
     """Iterate for deltas as they arrive, and empty ones (``wire.types.TICK``) for the provider's keep-alives;
     ``outcome`` is set once the stream has ended well.
@@ -235,10 +244,7 @@ class ChatStream:
     def _whole_reply(self) -> Iterator[ChatDelta]:
         adapter, transport = self.ready.adapter, self.ready.transport
         spec = adapter.chat_request(self.params, stream=False)
-        result = call_until_final(transport, adapter, spec, adapter.chat_response)
-        transport.stats.first_token_at = transport.clock()
-        finish = result.finish_reason or "stop"
-        yield ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason=finish)
+        yield whole_reply_delta(call_until_final(transport, adapter, spec, adapter.chat_response), transport.stats)
 
     def __iter__(self) -> Generator[ChatDelta, None, None]:
         call = self.call
