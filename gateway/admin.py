@@ -22,7 +22,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ("revoked_at", "expires_at")
     search_fields = ("name", "prefix", "owner__username")
     fields = ("name", "owner", "allowed_models", "expires_at")
-    readonly_fields = ("created_at",)
     actions = ("revoke",)
 
     @admin.display(description=_("key"))

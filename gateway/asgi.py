@@ -35,7 +35,6 @@ from .models import ApiKey
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-PREFIX = "/v1/"
 logger = logging.getLogger(__name__)
 
 

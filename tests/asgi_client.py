@@ -107,10 +107,9 @@ class FastClient:
         if path not in application.fast_paths():
             kwargs = {"content_type": content_type} if content_type else {}
             return self.django.post(path, data, **kwargs, **extra)
-        from django.test.client import MULTIPART_CONTENT, encode_multipart
+        from django.test.client import encode_multipart
 
-        if content_type is None:
-            content_type = MULTIPART_CONTENT
+        if content_type is None:  # a dict of fields, posted as the page posts its form
             body = encode_multipart("BoUnDaRy", data or {})
             content_type = "multipart/form-data; boundary=BoUnDaRy"
         else:
