@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from access.selectors import credentials_visible, models_visible
 from calls import aio, services
+from calls.resolve import CredentialNotFound, credential_resolve
 from calls.selectors import models_for_credential
 from core.cache import scope as cache_scope
 from core.errors import ModelDeskError
@@ -120,14 +121,14 @@ def _credential(key: ApiKey, public_model: str, name: str) -> Credential:
     if key.allowed_models and public_model not in key.allowed_models:
         message = _("This key may not call %(model)s.") % {"model": public_model}
         raise oai.RequestError(403, message, param="model")
-    found = Credential.objects.select_related("provider").filter(name=name, enabled=True).first()
-    if found is None:
+    try:
+        return credential_resolve(name)
+    except CredentialNotFound:
         message = _("The model “%(model)s” does not exist: no credential “%(credential)s”.") % {
             "model": public_model,
             "credential": name,
         }
-        raise oai.RequestError(404, message, param="model", code="model_not_found")
-    return found
+        raise oai.RequestError(404, message, param="model", code="model_not_found") from None
 
 
 def _embeddings(scope: Scope, body: bytes) -> dict[str, Any]:
