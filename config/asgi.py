@@ -49,7 +49,8 @@ class OneHopASGIHandler(ASGIHandler):
 
 
 class ModelDeskASGI:
-    """The fast paths (``playground.fast``) for the POSTs they serve, Django's handler for everything else."""
+    """The gateway under ``/v1/`` (``gateway.asgi``), the playground's fast paths (``playground.fast``) for the
+    POSTs they serve, Django's handler for everything else."""
 
     def __init__(self, django_app: OneHopASGIHandler) -> None:
         self.django = django_app

@@ -43,8 +43,9 @@ class Namespace:
         self._version: int | None = None  # the version the entries belong to
         _namespaces[name] = self
 
-    def get(self, key: Any, load: Callable[[], T], *, ttl: float | None = None) -> T:
-        """The cached value of ``key``, else ``load()``'s, kept until the version changes (or ``ttl`` passes)."""
+    def get(self, key: Any, load: Callable[[], T], *, ttl: float | None = None, keep_none: bool = True) -> T:
+        """The cached value of ``key``, else ``load()``'s, kept until the version changes (or ``ttl`` passes).
+        ``keep_none=False`` keeps no None: keys a caller makes up (a cookie, an API key) cannot fill the cache."""
         if not settings.PROCESS_CACHES:
             return load()
         version = _current_versions().get(self.name, 0)
@@ -56,6 +57,8 @@ class Namespace:
         if found is not None and (ttl is None or now - found[0] < ttl):
             return found[1]
         value = load()
+        if value is None and not keep_none:
+            return value
         if self._version == version:  # not changed meanwhile, here or in another thread of this process
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries = {}

@@ -37,31 +37,23 @@ def session_user(request: HttpRequest) -> Any:
     request.session = store(key)
     if settings.SESSION_ENGINE != DATABASE_SESSIONS or not key:
         return get_user(request)
-    try:
-        expires, user = auth.get(("session-user", key), lambda: _load(request, store, key))
-    except _NoSession:  # not kept: a made-up cookie must not fill the cache
+    found = auth.get(("session-user", key), lambda: _load(request, store, key), keep_none=False)
+    if found is None or found[0] <= timezone.now():
         return AnonymousUser()
-    if expires <= timezone.now():
-        return AnonymousUser()
-    return copy.copy(user)  # a request's attributes (its permissions' cache) stay with that request
+    return copy.copy(found[1])  # a request's attributes (its permissions' cache) stay with that request
 
 
-class _NoSession(Exception):
-    """No live session with this key, or none with a user."""
-
-
-def _load(request: HttpRequest, store: Any, key: str) -> tuple[datetime, Any]:
+def _load(request: HttpRequest, store: Any, key: str) -> tuple[datetime, Any] | None:
+    """The live session's expiry and its user; None without one (not kept: a made-up cookie)."""
     row = Session.objects.filter(session_key=key, expire_date__gt=timezone.now()).values_list(
         "session_data", "expire_date"
     )
     found = row.first()
     if found is None:
-        raise _NoSession
+        return None
     data, expires = found
     session = store(key)
     session._session_cache = session.decode(data)  # loaded: ``get_user`` reads it without a query
     request.session = session
     user = get_user(request)
-    if not user.is_authenticated:
-        raise _NoSession
-    return expires, user
+    return (expires, user) if user.is_authenticated else None

@@ -52,23 +52,10 @@ def key_owner(plaintext: str) -> tuple[ApiKey, Any] | None:
 
     digest = digest_of(plaintext)
 
-    def load() -> ApiKey:
-        key = ApiKey.objects.filter(digest=digest).first()
-        if key is None:
-            raise _Unknown  # not kept: made-up keys must not fill the cache
-        return key
-
-    try:
-        key = keys.get(("key", digest), load)
-    except _Unknown:
-        return None
-    if not key.usable():
+    key = keys.get(("key", digest), lambda: ApiKey.objects.filter(digest=digest).first(), keep_none=False)
+    if key is None or not key.usable():
         return None
     owner = auth.get(("user", key.owner_id), lambda: get_user_model().objects.filter(pk=key.owner_id).first())
     if owner is None or not owner.is_active:
         return None
     return key, copy.copy(owner)
-
-
-class _Unknown(Exception):
-    pass

@@ -107,3 +107,21 @@ def test_a_cached_permission_check_costs_no_query(django_user_model, django_asse
     with scope(), django_assert_num_queries(1):  # the versions only
         assert fresh.has_perm("playground.use_playground")
         assert not fresh.has_perm("playground.add_conversation")
+
+
+def test_keep_none_false_keeps_no_miss(space):
+    """A made-up key (a cookie, an API key) found nothing: with ``keep_none=False`` nothing is kept for it."""
+    loads: list[str] = []
+
+    def load(key: str) -> str | None:
+        loads.append(key)
+        return None if key.startswith("made-up") else key.upper()
+
+    with scope():
+        assert space.get("made-up-1", lambda: load("made-up-1"), keep_none=False) is None
+        assert space.get("made-up-1", lambda: load("made-up-1"), keep_none=False) is None
+        assert space.get("real", lambda: load("real"), keep_none=False) == "REAL"
+        assert space.get("real", lambda: load("real"), keep_none=False) == "REAL"
+        assert space.get("kept-miss", lambda: None) is None and space.get("kept-miss", lambda: "later") is None
+    assert loads == ["made-up-1", "made-up-1", "real"]
+    assert list(space._entries) == ["real", "kept-miss"]
