@@ -27,11 +27,24 @@ def digest_of(plaintext: str) -> str:
 
 
 def api_key_create(
-    *, owner: Any, name: str, expires_at: datetime | None = None, models: Sequence[str] = ()
+    *,
+    owner: Any,
+    name: str,
+    expires_at: datetime | None = None,
+    models: Sequence[str] = (),
+    rpm_limit: int | None = None,
+    tpm_limit: int | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key and its plaintext, which is shown once and stored nowhere."""
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey(owner=owner, name=name, expires_at=expires_at, allowed_models=list(models))
+    key = ApiKey(
+        owner=owner,
+        name=name,
+        expires_at=expires_at,
+        allowed_models=list(models),
+        rpm_limit=rpm_limit,
+        tpm_limit=tpm_limit,
+    )
     key.prefix, key.digest = plaintext[:VISIBLE], digest_of(plaintext)
     key.full_clean()
     key.save()

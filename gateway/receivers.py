@@ -1,5 +1,5 @@
-"""A saved or deleted key raises the ``gateway`` cache's version (``core.cache``): a revocation is seen by every
-process on its next request."""
+"""A saved or deleted key, route or deployment raises the ``gateway`` cache's version (``core.cache``): a revocation or a route's change is seen by
+every process on its next request."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 
 from .keys import keys
-from .models import ApiKey
+from .models import ApiKey, Deployment, Route
 
 
-def key_changed(sender: Any, **kwargs: Any) -> None:
+def gateway_changed(sender: Any, **kwargs: Any) -> None:
     if not kwargs.get("raw"):
         keys.changed()
 
 
 def connect() -> None:
-    for signal in (post_save, post_delete):
-        signal.connect(key_changed, sender=ApiKey, dispatch_uid=f"gateway.key_changed.{signal}")
+    for model in (ApiKey, Route, Deployment):
+        for signal in (post_save, post_delete):
+            uid = f"gateway.changed.{model.__name__}.{signal}"
+            signal.connect(gateway_changed, sender=model, dispatch_uid=uid)
