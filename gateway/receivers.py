@@ -1,5 +1,5 @@
-"""A saved or deleted key, route or deployment raises the ``gateway`` cache's version (``core.cache``): a revocation or a route's change is seen by
-every process on its next request."""
+"""A saved or deleted key, route or deployment raises the ``gateway`` cache's version (``core.cache``): a
+revocation or a route's change is seen by every process on its next request."""
 
 from __future__ import annotations
 
