@@ -301,10 +301,17 @@ def chat_stream(
     return ChatStream(ready, params, tick_seconds)
 
 
-def embed(*, inputs: list[str], credential: Who = None, model: str | None = None, user: Any = None) -> EmbedOutcome:
+def embed(
+    *,
+    inputs: list[str],
+    credential: Who = None,
+    model: str | None = None,
+    user: Any = None,
+    max_attempts: int | None = None,
+) -> EmbedOutcome:
     call = call_resolve(operation="embed", credential=credential, model=model, user=user)
     with recorded(call):
-        ready = call_prepare(call)
+        ready = call_prepare(call, max_attempts=max_attempts)
         ready.adapter.require(EMBED)
         result = ready.transport.call(ready.adapter.embed_request(call.model, inputs), ready.adapter.embed_response)
         call.usage = result.usage
@@ -319,10 +326,11 @@ def rerank(
     credential: Who = None,
     model: str | None = None,
     user: Any = None,
+    max_attempts: int | None = None,
 ) -> RerankOutcome:
     call = call_resolve(operation="rerank", credential=credential, model=model, user=user)
     with recorded(call):
-        ready = call_prepare(call)
+        ready = call_prepare(call, max_attempts=max_attempts)
         adapter = ready.adapter
         adapter.require(RERANK)
         spec = adapter.rerank_request(call.model, query, documents, top_n)
@@ -332,11 +340,17 @@ def rerank(
 
 
 def transcribe(
-    *, audio: AudioFile, language: str | None = None, credential: Who = None, model: str | None = None, user: Any = None
+    *,
+    audio: AudioFile,
+    language: str | None = None,
+    credential: Who = None,
+    model: str | None = None,
+    user: Any = None,
+    max_attempts: int | None = None,
 ) -> TranscribeOutcome:
     call = call_resolve(operation="transcribe", credential=credential, model=model, user=user)
     with recorded(call):
-        ready = call_prepare(call)
+        ready = call_prepare(call, max_attempts=max_attempts)
         ready.adapter.require(TRANSCRIBE)
         spec = ready.adapter.transcribe_request(call.model, audio, language)
         result = ready.transport.call(spec, ready.adapter.transcribe_response)

@@ -1,19 +1,27 @@
-"""API keys in the admin: made here (the key is shown once, in the message after saving), listed by their
-visible prefix, revoked by an action."""
+"""API keys and routes in the admin. A key is made here (shown once, on the page after saving), listed by its
+visible prefix, revoked by an action. A route is edited with its deployments, each shown with its health: serving,
+or cooling down until when and why (``gateway.health``, shared by every process)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import error_type_title
+
+from . import health
 from .keys import api_key_create, api_key_revoke
-from .models import ApiKey
+from .models import ApiKey, Deployment, Route
 
 
 @admin.register(ApiKey)
@@ -21,7 +29,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ("name", "prefix_shown", "owner", "expires_at", "revoked_at", "created_at")
     list_filter = ("revoked_at", "expires_at")
     search_fields = ("name", "prefix", "owner__username")
-    fields = ("name", "owner", "allowed_models", "expires_at")
+    fields = ("name", "owner", "allowed_models", "expires_at", "rpm_limit", "tpm_limit")
     actions = ("revoke",)
 
     @admin.display(description=_("key"))
@@ -33,7 +41,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         key, plaintext = api_key_create(
-            owner=obj.owner, name=obj.name, expires_at=obj.expires_at, models=obj.allowed_models or ()
+            owner=obj.owner,
+            name=obj.name,
+            expires_at=obj.expires_at,
+            models=obj.allowed_models or (),
+            rpm_limit=obj.rpm_limit,
+            tpm_limit=obj.tpm_limit,
         )
         obj.pk, obj.prefix, obj.digest, obj.created_at = key.pk, key.prefix, key.digest, key.created_at
         obj._state.adding = False
@@ -55,3 +68,57 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(key)
         self.message_user(request, gettext("Revoked %(count)d keys.") % {"count": queryset.count()})
+
+
+def _health(cooling: health.Cooling | None) -> str:
+    if cooling is None:
+        return format_html('<span class="md-status md-status-ok">{}</span>', gettext("Serving"))
+    until = timezone.localtime(timezone.now() + timedelta(seconds=cooling.remaining))
+    detail = gettext("until %(time)s · %(reason)s") % {
+        "time": date_format(until, "H:i:s"),
+        "reason": error_type_title(cooling.reason),
+    }
+    return format_html(
+        '<span class="md-status md-status-needs_reentry">{}</span> <span class="md-when">{}</span>',
+        gettext("Cooling down"),
+        detail,
+    )
+
+
+class DeploymentInline(admin.TabularInline):
+    model = Deployment
+    extra = 1
+    fields = ("credential", "model", "weight", "priority", "enabled", "health")
+    readonly_fields = ("health",)
+    autocomplete_fields = ("credential",)
+
+    @admin.display(description=_("health"))
+    def health(self, deployment: Deployment) -> str:
+        if deployment.pk is None:
+            return "—"
+        return _health(health.store().cooling([deployment.pk]).get(deployment.pk))
+
+
+@admin.register(Route)
+class RouteAdmin(admin.ModelAdmin):
+    list_display = ("name", "enabled", "deployments_shown", "cooldown_seconds", "health_shown")
+    list_filter = ("enabled",)
+    search_fields = ("name", "deployments__model", "deployments__credential__name")
+    fields = ("name", "enabled", "cooldown_seconds")
+    inlines = (DeploymentInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Route]:
+        return super().get_queryset(request).prefetch_related("deployments__credential")
+
+    @admin.display(description=_("deployments"))
+    def deployments_shown(self, route: Route) -> str:
+        return ", ".join(str(d) for d in route.deployments.all())
+
+    @admin.display(description=_("health"))
+    def health_shown(self, route: Route) -> str:
+        deployments = [d for d in route.deployments.all() if d.enabled]
+        cooling = health.store().cooling([d.pk for d in deployments])
+        serving = len(deployments) - len(cooling)
+        label = gettext("%(serving)d of %(total)d serving") % {"serving": serving, "total": len(deployments)}
+        css = "md-status-ok" if not cooling else "md-status-needs_reentry"
+        return format_html('<span class="md-status {}">{}</span>', css, label)

@@ -11,27 +11,23 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from access.selectors import credentials_visible, models_visible
 from calls import aio, services
-from calls.resolve import CredentialNotFound, credential_resolve
 from calls.selectors import models_for_credential
 from core.cache import scope as cache_scope
 from core.errors import ModelDeskError
 from core.threads import hop_in_language as hop
 from credentials.models import Credential
 
+from . import dispatch, routes
 from . import openai_format as oai
-from .keys import key_owner
-from .models import ApiKey
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -77,35 +73,31 @@ async def _route(scope: Scope, receive: Receive, send: Send) -> None:
         message = _("No endpoint %(method)s %(path)s.") % {"method": method, "path": path}
         raise oai.RequestError(404, message, code="not_found")
     except oai.RequestError as error:
-        await _json(send, error.status, error.body())
+        await _json(send, error.status, error.body(), error.headers())
 
 
 # --- the steps that use the database ----------------------------------------------------------------------
-def _authorized(scope: Scope) -> tuple[ApiKey, AbstractBaseUser]:
-    headers = dict(scope["headers"])
-    bearer = headers.get(b"authorization", b"").decode("latin-1")
-    plaintext = bearer[7:].strip() if bearer[:7].lower() == "bearer " else headers.get(b"x-api-key", b"").decode()
-    found = key_owner(plaintext) if plaintext else None
-    if found is None:
-        message = (
-            _("Incorrect, expired or revoked API key.")
-            if plaintext
-            else _("Send an API key: Authorization: Bearer md-…")
-        )
-        raise oai.RequestError(401, message, code="invalid_api_key")
-    return found
-
-
 def _models(scope: Scope) -> dict[str, Any]:
     with cache_scope():
-        key, owner = _authorized(scope)
+        key, owner = dispatch.authorized(dict(scope["headers"]))
         names = []
         credentials = credentials_visible(owner, Credential.objects.select_related("provider").filter(enabled=True))
+        visible = set()
         for credential in credentials.order_by("name"):
+            visible.add(credential.name)
             models = models_visible(owner, credential, models_for_credential(credential))
             names += [f"{credential.name}/{m.name}" for m in models.order_by("name")]
+        served = sorted(r.name for r in routes.routes().values() if any(t.credential in visible for t in r.targets))
         allowed = set(key.allowed_models)
-        data = [{"id": n, "object": "model", "created": 0, "owned_by": n.split("/")[0]} for n in names]
+        data = [
+            {
+                "id": name,
+                "object": "model",
+                "created": 0,
+                "owned_by": "modeldesk" if "/" not in name else name.split("/")[0],
+            }
+            for name in sorted(served) + names
+        ]
         return {"object": "list", "data": [m for m in data if not allowed or m["id"] in allowed]}
 
 
@@ -116,93 +108,53 @@ def _json_body(body: bytes) -> Any:
         raise oai.RequestError(400, _("The request body is not valid JSON.")) from None
 
 
-def _credential(key: ApiKey, public_model: str, name: str) -> Credential:
-    """The enabled credential the request names, where the key's allow-list lets it call the model."""
-    if key.allowed_models and public_model not in key.allowed_models:
-        message = _("This key may not call %(model)s.") % {"model": public_model}
-        raise oai.RequestError(403, message, param="model")
-    try:
-        return credential_resolve(name)
-    except CredentialNotFound:
-        message = _("The model “%(model)s” does not exist: no credential “%(credential)s”.") % {
-            "model": public_model,
-            "credential": name,
-        }
-        raise oai.RequestError(404, message, param="model", code="model_not_found") from None
-
-
 def _embeddings(scope: Scope, body: bytes) -> dict[str, Any]:
     """Embeddings, sent from this thread by the synchronous service layer (the asynchronous path serves chat)."""
     with cache_scope():
-        key, owner = _authorized(scope)
         request = oai.embed_request(_json_body(body))
-        credential = _credential(key, request.public_model, request.credential)
-        try:
-            outcome = services.embed(inputs=request.inputs, credential=credential, model=request.model, user=owner)
-        except ModelDeskError as error:
-            raise oai.error_of(error) from None
+        plan = dispatch.plan(dict(scope["headers"]), request.public_model)
+
+        def send(credential: Credential, model: str, attempts: int | None) -> services.EmbedOutcome:
+            return services.embed(
+                inputs=request.inputs, credential=credential, model=model, user=plan.owner, max_attempts=attempts
+            )
+
+        outcome = dispatch.each_target(plan, send)
+        dispatch.count_tokens(plan.key, outcome.info.usage)
         return oai.embeddings(request, outcome.vectors, outcome.info.usage)
 
 
-@dataclass
-class _Begun:
-    request: oai.ChatRequest
-    call: aio.ChatCall | aio.ChatStreamAsync
-
-
-def _begin(scope: Scope, body: bytes) -> _Begun:
-    with cache_scope():
-        key, owner = _authorized(scope)
-        request = oai.chat_request(_json_body(body))
-        found = _credential(key, request.public_model, request.credential)
-        begin = aio.stream_begin if request.stream else aio.chat_begin
-        try:
-            call = begin(
-                messages=request.messages, credential=found, model=request.model, user=owner, **request.sampling
-            )
-        except ModelDeskError as error:
-            raise oai.error_of(error) from None
-        return _Begun(request, call)
-
-
-def _finish(begun: _Begun) -> dict[str, Any]:
-    with cache_scope():
-        call = begun.call
-        assert isinstance(call, aio.ChatCall)
-        try:
-            outcome = call.finish()
-        except ModelDeskError as error:
-            raise oai.error_of(error) from None
-        usage = outcome.info.usage
-        return oai.completion(begun.request, outcome.content, outcome.reasoning, outcome.finish_reason, usage)
-
-
-def _stream_finish(begun: _Begun) -> None:
-    with cache_scope():
-        assert isinstance(begun.call, aio.ChatStreamAsync)
-        begun.call.finish()
+def _chat_begin(scope: Scope, body: bytes) -> dispatch.Begun:
+    return dispatch.chat_begin(dict(scope["headers"]), _json_body(body))
 
 
 # --- ASGI -----------------------------------------------------------------------------------------------------
 async def _chat(scope: Scope, receive: Receive, send: Send) -> None:
     body = await _body(receive, int(settings.REQUEST_BODY_UPLOAD_MAX_BYTES))
-    begun = await hop(_begin)(scope, body)
-    if isinstance(begun.call, aio.ChatCall):
+    begun = await hop(_chat_begin)(scope, body)
+    if isinstance(begun.call, aio.ChatStreamAsync):
+        return await _stream(begun, send)
+    while True:
+        assert isinstance(begun.call, aio.ChatCall)
         await begun.call.send()
-        return await _json(send, 200, await hop(_finish)(begun))
-    await _stream(begun, send)
+        settled = await hop(dispatch.chat_settle)(begun)
+        if not isinstance(settled, dispatch.Begun):
+            return await _json(send, 200, settled)
+        begun = settled
 
 
-async def _stream(begun: _Begun, send: Send) -> None:
-    stream, request = begun.call, begun.request
-    assert isinstance(stream, aio.ChatStreamAsync)
-    chunk_id = oai.completion_id()
-    deltas = stream.deltas()
-    try:
-        first = await anext(deltas, None)
-    except ModelDeskError as error:  # before anything was sent: an error answer of its own
-        await hop(_stream_finish)(begun)
-        raise oai.error_of(error) from None
+async def _stream(begun: dispatch.Begun, send: Send) -> None:
+    """Stream the reply; a deployment that fails before its first token is followed by the next one."""
+    while True:
+        stream = begun.call
+        assert isinstance(stream, aio.ChatStreamAsync)
+        deltas = stream.deltas()
+        try:
+            first = await anext(deltas, None)
+            break
+        except ModelDeskError as error:  # before anything was sent: the next deployment, or an error answer
+            begun = await hop(dispatch.stream_failed)(begun, error)
+    request, chunk_id = begun.request, oai.completion_id()
     await send({"type": "http.response.start", "status": 200, "headers": _sse_headers()})
     await _event(send, oai.chunk(request, chunk_id, {"role": "assistant", "content": ""}))
     try:
@@ -224,7 +176,7 @@ async def _stream(begun: _Begun, send: Send) -> None:
         await _event(send, oai.error_of(error).body())
     finally:
         await deltas.aclose()
-        await hop(_stream_finish)(begun)
+        await hop(dispatch.stream_finish)(begun)
     await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
 
 
@@ -251,7 +203,7 @@ async def _event(send: Send, data: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
-async def _json(send: Send, status: int, data: dict[str, Any]) -> None:
-    headers = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff")]
+async def _json(send: Send, status: int, data: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff"), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": json.dumps(data, ensure_ascii=False).encode()})

@@ -10,10 +10,12 @@ Sources, checked 2026-12-03: the API reference for ``POST /v1/chat/completions``
 from __future__ import annotations
 
 import base64
+import math
 import struct
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -28,9 +30,23 @@ EFFORTS = ("low", "medium", "high")
 class RequestError(Exception):
     """A request the gateway refuses, as OpenAI's error object: a status, a message, the parameter, a code."""
 
-    def __init__(self, status: int, message: str, *, param: str | None = None, code: str = "invalid_request") -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str = "invalid_request",
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.param, self.code = status, message, param, code
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        if self.retry_after is None:
+            return []
+        return [(b"retry-after", str(max(1, math.ceil(self.retry_after))).encode())]
 
     def body(self) -> dict[str, Any]:
         kind = ERROR_TYPES.get(self.status, "invalid_request_error" if self.status < 500 else "api_error")
@@ -46,26 +62,32 @@ ERROR_TYPES = {
 PASSED_ON = frozenset({400, 404, 413, 422, 429})  # a provider's status the caller can act on, passed on as it is
 
 
+def _seconds_to(iso: str | None) -> float | None:
+    """Seconds from now to an ISO time (a quota's reset), for Retry-After; None for none."""
+    if not iso:
+        return None
+    return max(1.0, (datetime.fromisoformat(iso) - datetime.now(UTC)).total_seconds())
+
+
 def error_of(error: ModelDeskError) -> RequestError:
     """A typed error of the service layer as the gateway answers it."""
     message = error.user_message()
     if isinstance(error, AccessDenied):
         return RequestError(403, message, code=error.error_type)
     if isinstance(error, LimitReached):
-        return RequestError(429, message, code=error.error_type)
+        return RequestError(429, message, code=error.error_type, retry_after=_seconds_to(error.facts.get("resets_at")))
     if isinstance(error, InvalidInput):
         return RequestError(400, message, code=error.error_type)
     if isinstance(error, ProviderError):
         status = error.status if error.status in PASSED_ON else 502
-        return RequestError(status, message, code=error.error_type)
+        retry_after = error.retry_after if status == 429 else None
+        return RequestError(status, message, code=error.error_type, retry_after=retry_after)
     return RequestError(400 if error.error_type == "configuration" else 500, message, code=error.error_type)
 
 
 @dataclass
 class ChatRequest:
-    credential: str
-    model: str
-    public_model: str  # as the caller named it
+    public_model: str  # as the caller named it: a route, or credential/model
     messages: list[Message]
     stream: bool = False
     include_usage: bool = False
@@ -76,7 +98,7 @@ def chat_request(body: Any) -> ChatRequest:
     """The request body, checked; a ``RequestError`` names the parameter that is wrong."""
     if not isinstance(body, dict):
         raise RequestError(400, _("The request body must be a JSON object."))
-    credential, model, name = _model_name(body)
+    name = _model_name(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RequestError(400, _("messages must be a non-empty array."), param="messages")
@@ -86,8 +108,6 @@ def chat_request(body: Any) -> ChatRequest:
             raise RequestError(400, message, param=unsupported)
     options = body.get("stream_options") or {}
     return ChatRequest(
-        credential=credential,
-        model=model,
         public_model=name,
         messages=[_message(m, i) for i, m in enumerate(messages)],
         stream=bool(body.get("stream")),
@@ -228,8 +248,6 @@ def usage_chunk(request: ChatRequest, chunk_id: str, usage: Usage) -> dict[str, 
 # --- embeddings -----------------------------------------------------------------------------------------------
 @dataclass
 class EmbedRequest:
-    credential: str
-    model: str
     public_model: str
     inputs: list[str]
     base64: bool
@@ -240,7 +258,7 @@ def embed_request(body: Any) -> EmbedRequest:
     (the SDK asks for base64 unless told otherwise)."""
     if not isinstance(body, dict):
         raise RequestError(400, _("The request body must be a JSON object."))
-    credential, model, name = _model_name(body)
+    name = _model_name(body)
     value = body.get("input")
     inputs = [value] if isinstance(value, str) else value
     if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) and i for i in inputs):
@@ -248,18 +266,14 @@ def embed_request(body: Any) -> EmbedRequest:
     encoding = body.get("encoding_format") or "float"
     if encoding not in ("float", "base64"):
         raise RequestError(400, _("encoding_format must be float or base64."), param="encoding_format")
-    return EmbedRequest(credential, model, name, inputs, encoding == "base64")
+    return EmbedRequest(name, inputs, encoding == "base64")
 
 
-def _model_name(body: dict[str, Any]) -> tuple[str, str, str]:
+def _model_name(body: dict[str, Any]) -> str:
     name = body.get("model")
     if not isinstance(name, str) or not name.strip():
-        raise RequestError(400, _("Name the model: credential/model."), param="model")
-    credential, slash, model = name.partition("/")
-    if not slash or not credential or not model:
-        message = _("The model “%(model)s” does not exist: name it as credential/model.") % {"model": name}
-        raise RequestError(404, message, param="model", code="model_not_found")
-    return credential, model, name
+        raise RequestError(400, _("Name the model: a route, or credential/model."), param="model")
+    return name
 
 
 def embeddings(request: EmbedRequest, vectors: list[list[float]], usage: Usage) -> dict[str, Any]:

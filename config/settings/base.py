@@ -224,6 +224,10 @@ ASGI_FAST_PATHS = env.bool("ASGI_FAST_PATHS", default=True)
 QUOTA_REDIS_URL = env(
     "QUOTA_REDIS_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
+# The gateway's deployment cooldowns and per-key RPM/TPM windows, shared by every process (gateway.health); empty:
+# in each process's memory (one process, the embedded default).
+GATEWAY_REDIS_URL = env("GATEWAY_REDIS_URL", default=QUOTA_REDIS_URL)
+GATEWAY_REDIS_PREFIX = env("GATEWAY_REDIS_PREFIX", default="modeldesk:gateway:")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

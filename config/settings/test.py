@@ -18,6 +18,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 QUOTA_REDIS_URL = env("QUOTA_REDIS_URL", default="")  # the database; the Redis tests set it
+GATEWAY_REDIS_URL = env("GATEWAY_REDIS_URL", default="")  # in memory; the Redis tests set it
 # Background work inline: a thread's own connection would not see the test's transaction (tests that check the
 # thread turn it on, with a transactional database).
 BACKGROUND_THREADS = False

@@ -8,7 +8,6 @@ from datetime import timedelta
 from io import StringIO
 from typing import Any
 
-import httpx
 import openai
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,56 +15,12 @@ from django.utils import timezone
 
 from calls import call_log
 from calls.models import CallLog
-from config.asgi import application
 from gateway.keys import api_key_create, api_key_revoke, digest_of
 from gateway.models import ApiKey
-from tests.asgi_client import run_async
 from tests.calls.test_adapters_live import CHAT_PROVIDERS, model_for
+from tests.gateway.client import call, chat
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the hops' threads read what the test wrote
-
-
-@pytest.fixture
-def owner(django_user_model) -> Any:
-    return django_user_model.objects.create_user(username="app-owner")
-
-
-@pytest.fixture
-def llm(point_at) -> Any:
-    from providers.models import ProviderModel
-
-    credential = point_at("openai_compatible", name="team")
-    ProviderModel.objects.create(provider=credential.provider, name="echo-1", model_type="llm")
-    return credential
-
-
-@pytest.fixture
-def key(owner) -> str:
-    return api_key_create(owner=owner, name="ci")[1]
-
-
-def sdk(api_key: str) -> openai.AsyncOpenAI:
-    transport = httpx.ASGITransport(app=application)
-    return openai.AsyncOpenAI(
-        base_url="http://testserver/v1",
-        api_key=api_key,
-        max_retries=0,
-        http_client=httpx.AsyncClient(transport=transport, base_url="http://testserver"),
-    )
-
-
-def call(api_key: str, job: Any) -> Any:
-    async def run() -> Any:
-        async with sdk(api_key) as client:
-            return await job(client)
-
-    return run_async(run())
-
-
-def chat(client: openai.AsyncOpenAI, **options: Any) -> Any:
-    options.setdefault("model", "team/echo-1")
-    options.setdefault("messages", [{"role": "user", "content": "hi"}])
-    return client.chat.completions.create(**options)
 
 
 def test_a_chat_completion(llm, key, owner):
