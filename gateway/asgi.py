@@ -139,7 +139,7 @@ async def _chat(scope: Scope, receive: Receive, send: Send) -> None:
         await begun.call.send()
         settled = await hop(dispatch.chat_settle)(begun)
         if not isinstance(settled, dispatch.Begun):
-            return await _json(send, 200, settled)
+            return await _json(send, 200, settled, begun.headers())
         begun = settled
 
 
@@ -155,7 +155,8 @@ async def _stream(begun: dispatch.Begun, send: Send) -> None:
         except ModelDeskError as error:  # before anything was sent: the next deployment, or an error answer
             begun = await hop(dispatch.stream_failed)(begun, error)
     request, chunk_id = begun.request, oai.completion_id()
-    await send({"type": "http.response.start", "status": 200, "headers": _sse_headers()})
+    headers = _sse_headers() + begun.headers()
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
     await _event(send, oai.chunk(request, chunk_id, {"role": "assistant", "content": ""}))
     try:
         delta = first

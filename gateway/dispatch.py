@@ -56,6 +56,7 @@ class Plan:
     route: routes.RouteView
     targets: list[routes.Target]
     refusals: list[oai.RequestError] = field(default_factory=list)
+    tried: int = 0  # deployments begun
 
     @property
     def last(self) -> bool:
@@ -117,6 +118,7 @@ def next_target(plan: Plan) -> tuple[routes.Target, Credential]:
     """The next deployment to try and its credential; when none is left, the last refusal is raised."""
     while plan.targets:
         target = plan.targets.pop(0)
+        plan.tried += 1
         try:
             return target, credential_resolve(target.credential)
         except CredentialNotFound:
@@ -144,6 +146,12 @@ class Begun:
     request: oai.ChatRequest
     target: routes.Target
     call: aio.ChatCall | aio.ChatStreamAsync
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """Which deployment answered, and after how many tries: for the caller's logs (as LiteLLM's
+        ``x-litellm-model-id``)."""
+        deployment = f"{self.target.credential}/{self.target.model}".encode()
+        return [(b"x-modeldesk-deployment", deployment), (b"x-modeldesk-attempts", str(self.plan.tried).encode())]
 
 
 def chat_begin(headers: dict[bytes, bytes], body: Any) -> Begun:

@@ -6,7 +6,6 @@ With CI=true a missing Redis is a failure; elsewhere the Redis test skips and sa
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -14,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from access.counters import Counter, RedisStore
 from access.models import Metric, Quota, Window
+from tests.processes import subprocess_environment
 from tests.redis_service import REDIS_URL, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,17 +24,17 @@ ROOT = Path(__file__).resolve().parents[2]
 # Run in each process: 16 threads share 80 attempts at the counter; prints how many were let through.
 WORKER = """
 import os, sys, threading
-from datetime import datetime, UTC
+from datetime import datetime, timedelta, UTC
 from decimal import Decimal
 import django
 django.setup()
-from django.db import connection
 from access.counters import Counter, DatabaseStore, RedisStore
 
 quota, url = int(sys.argv[1]), sys.argv[2]
 store = RedisStore(url) if url else DatabaseStore()
-counter = Counter(quota_id=quota, subject="", window_start=datetime(2026, 12, 2, tzinfo=UTC), limit=Decimal(100),
-                  amount=Decimal(1), expires_at=datetime(2026, 12, 3, tzinfo=UTC))
+start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)  # today's window: its keys live on
+counter = Counter(quota_id=quota, subject="", window_start=start, limit=Decimal(100),
+                  amount=Decimal(1), expires_at=start + timedelta(days=1))
 todo, passed, lock = iter(range(80)), [], threading.Lock()
 
 def work():
@@ -52,20 +51,8 @@ print(len(passed))
 """
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _two_processes(quota: int, redis_url: str = "") -> list[int]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
-        "DJANGO_ENV_FILE": "",
-    }
+    env = subprocess_environment()
     command = [sys.executable, "-c", WORKER, str(quota), redis_url]
     workers = [
         subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
@@ -101,9 +88,11 @@ def test_redis_reserves_all_or_nothing_and_adds_what_calls_used():
     client = redis_or_skip()
     store = RedisStore(REDIS_URL)
     base = 20_000_000 + uuid.uuid4().int % 1_000_000
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
-    start, end = datetime(2026, 12, 2, tzinfo=UTC), datetime(2026, 12, 3, tzinfo=UTC)
+    # Today's window: a window that ended more than a day ago has keys Redis drops at once.
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
     calls = Counter(base, "user:1", start, Decimal(5), Decimal(1), end)
     tokens = Counter(base + 1, "", start, Decimal(100), Decimal(0), end)
     try:

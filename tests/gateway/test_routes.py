@@ -17,6 +17,7 @@ from gateway.models import Deployment, Route
 from tests.gateway.client import call, chat
 
 pytestmark = pytest.mark.django_db(transaction=True)
+HI = [{"role": "user", "content": "hi"}]
 
 
 @pytest.fixture
@@ -40,9 +41,10 @@ def attempts() -> list[tuple[str, str]]:
 
 
 def test_traffic_goes_to_the_healthy_deployment_within_one_request(three, key, in_order, monkeypatch):
-    answer = call(key, lambda c: chat(c, model="team-chat"))
-    assert answer.choices[0].message.content == "Echo: hi"
-    assert answer.model == "team-chat"
+    answer = call(key, lambda c: c.chat.completions.with_raw_response.create(model="team-chat", messages=HI))
+    assert answer.headers["x-modeldesk-deployment"] == "north/echo-1"
+    assert answer.headers["x-modeldesk-attempts"] == "3"
+    assert answer.parse().model == "team-chat"
     assert attempts() == [("echo-1-fault-429", "error"), ("echo-1-fault-500", "error"), ("echo-1", "ok")]
 
     ids = {d.model: d.id for d in three.deployments.all()}

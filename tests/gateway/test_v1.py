@@ -132,16 +132,18 @@ def test_a_key_is_stored_as_a_digest_with_a_visible_prefix_only(owner):
 
 def test_the_command_prints_a_new_key_once(owner):
     out, err = StringIO(), StringIO()
-    call_command(
-        "create_api_key", "--user", "app-owner", "--name", "ci", "--expires-days", "30", stdout=out, stderr=err
-    )
+    options = ("--expires-days", "30", "--rpm", "60", "--tpm", "1000", "--model", "team-chat")
+    call_command("create_api_key", "--user", "app-owner", "--name", "ci", *options, stdout=out, stderr=err)
     plaintext = out.getvalue().strip()
     key = ApiKey.objects.get(digest=digest_of(plaintext))
     assert key.expires_at and key.owner == owner and key.prefix in err.getvalue()
+    assert (key.rpm_limit, key.tpm_limit, key.allowed_models) == (60, 1000, ["team-chat"])
     with pytest.raises(CommandError, match="No user"):
         call_command("create_api_key", "--user", "nobody", "--name", "x")
     with pytest.raises(CommandError, match="expires-days"):
         call_command("create_api_key", "--user", "app-owner", "--name", "x", "--expires-days", "0")
+    with pytest.raises(CommandError, match="--rpm must be 1 or more"):
+        call_command("create_api_key", "--user", "app-owner", "--name", "x", "--rpm", "0")
 
 
 def test_the_admin_shows_a_new_key_once(admin_client, owner):
