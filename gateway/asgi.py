@@ -26,7 +26,7 @@ from core.errors import ModelDeskError
 from core.threads import hop_in_language as hop
 from credentials.models import Credential
 
-from . import dispatch, routes
+from . import dispatch, multipart, routes
 from . import openai_format as oai
 
 Scope = dict[str, Any]
@@ -70,6 +70,15 @@ async def _route(scope: Scope, receive: Receive, send: Send) -> None:
         if path == "/v1/embeddings" and method == "POST":
             body = await _body(receive, int(settings.REQUEST_BODY_MAX_BYTES))
             return await _json(send, 200, await hop(_embeddings)(scope, body))
+        if path in ("/v1/rerank", "/v1/reranks") and method == "POST":
+            body = await _body(receive, int(settings.REQUEST_BODY_MAX_BYTES))
+            return await _json(send, 200, await hop(_rerank)(scope, body))
+        if path == "/v1/audio/transcriptions" and method == "POST":
+            body = await _body(receive, int(settings.GATEWAY_AUDIO_MAX_BYTES))
+            answer = await hop(_transcribe)(scope, body)
+            if isinstance(answer, str):
+                return await _text(send, answer)
+            return await _json(send, 200, answer)
         message = _("No endpoint %(method)s %(path)s.") % {"method": method, "path": path}
         raise oai.RequestError(404, message, code="not_found")
     except oai.RequestError as error:
@@ -122,6 +131,53 @@ def _embeddings(scope: Scope, body: bytes) -> dict[str, Any]:
         outcome = dispatch.each_target(plan, send)
         dispatch.count_tokens(plan.key, outcome.info.usage)
         return oai.embeddings(request, outcome.vectors, outcome.info.usage)
+
+
+def _rerank(scope: Scope, body: bytes) -> dict[str, Any]:
+    with cache_scope():
+        request = oai.rerank_request(_json_body(body))
+        plan = dispatch.plan(dict(scope["headers"]), request.public_model)
+
+        def send(credential: Credential, model: str, attempts: int | None) -> services.RerankOutcome:
+            return services.rerank(
+                query=request.query,
+                documents=request.documents,
+                top_n=request.top_n,
+                credential=credential,
+                model=model,
+                user=plan.owner,
+                max_attempts=attempts,
+            )
+
+        outcome = dispatch.each_target(plan, send)
+        dispatch.count_tokens(plan.key, outcome.info.usage)
+        return oai.reranked(request, outcome.hits, outcome.info.usage)
+
+
+def _transcribe(scope: Scope, body: bytes) -> dict[str, Any] | str:
+    """A multipart form's audio, transcribed; ``response_format=text`` is answered as plain text."""
+    with cache_scope():
+        headers = dict(scope["headers"])
+        dispatch.authorized(headers)  # a caller without a key learns nothing about the form
+        fields, audio = multipart.form(body, headers.get(b"content-type", b"").decode("latin-1"))
+        request = oai.transcribe_request(fields, audio)
+        plan = dispatch.plan(headers, request.public_model)
+
+        def send(credential: Credential, model: str, attempts: int | None) -> services.TranscribeOutcome:
+            return services.transcribe(
+                audio=request.audio,
+                language=request.language,
+                credential=credential,
+                model=model,
+                user=plan.owner,
+                max_attempts=attempts,
+            )
+
+        outcome = dispatch.each_target(plan, send)
+        dispatch.count_tokens(plan.key, outcome.info.usage)
+        if request.response_format == "text":
+            return outcome.text
+        return oai.transcription(request, outcome.text, outcome.info.usage)
 
 
 def _chat_begin(scope: Scope, body: bytes) -> dispatch.Begun:
@@ -208,3 +264,9 @@ async def _json(send: Send, status: int, data: dict[str, Any], extra: list[tuple
     headers = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff"), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": json.dumps(data, ensure_ascii=False).encode()})
+
+
+async def _text(send: Send, text: str) -> None:
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"x-content-type-options", b"nosniff")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": text.encode()})

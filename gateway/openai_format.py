@@ -21,7 +21,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core.errors import AccessDenied, InvalidInput, LimitReached, ModelDeskError, ProviderError
-from wire.types import ImagePart, Message, ResponseFormat, TextPart, Thinking, Usage
+from wire.types import AudioFile, ImagePart, Message, RerankHit, ResponseFormat, TextPart, Thinking, Usage
 
 ROLES = ("system", "developer", "user", "assistant")
 EFFORTS = ("low", "medium", "high")
@@ -290,3 +290,88 @@ def embeddings(request: EmbedRequest, vectors: list[list[float]], usage: Usage) 
         "model": request.public_model,
         "usage": {"prompt_tokens": prompt, "total_tokens": prompt},
     }
+
+
+# --- rerank ---------------------------------------------------------------------------------------------------
+# Cohere's shape, as LiteLLM's proxy offers it at /v1/rerank (https://docs.litellm.ai/docs/rerank and
+# https://docs.cohere.com/reference/rerank, checked 2026-12-04): documents as texts or {"text": ...}; results
+# with index, relevance_score and, with return_documents, the document.
+@dataclass
+class RerankRequest:
+    public_model: str
+    query: str
+    documents: list[str]
+    top_n: int | None
+    return_documents: bool
+
+
+def rerank_request(body: Any) -> RerankRequest:
+    if not isinstance(body, dict):
+        raise RequestError(400, _("The request body must be a JSON object."))
+    name = _model_name(body)
+    query = body.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, _("query must be a non-empty text."), param="query")
+    items = body.get("documents")
+    documents = (
+        [d if isinstance(d, str) else d.get("text") if isinstance(d, dict) else None for d in items]
+        if isinstance(items, list)
+        else []
+    )
+    if not documents or not all(isinstance(d, str) for d in documents):
+        message = _('documents must be a non-empty array of texts or of {"text": ...} objects.')
+        raise RequestError(400, message, param="documents")
+    top_n = body.get("top_n")
+    if top_n is not None and (isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1):
+        raise RequestError(400, _("top_n must be a whole number of 1 or more."), param="top_n")
+    keep = body.get("return_documents")
+    return RerankRequest(name, query, documents, top_n, True if keep is None else bool(keep))
+
+
+def reranked(request: RerankRequest, hits: list[RerankHit], usage: Usage) -> dict[str, Any]:
+    results = []
+    for hit in hits:
+        result: dict[str, Any] = {"index": hit.index, "relevance_score": hit.score}
+        if request.return_documents:
+            text = hit.document if hit.document is not None else request.documents[hit.index]
+            result["document"] = {"text": text}
+        results.append(result)
+    meta: dict[str, Any] = {"billed_units": {"search_units": 1}}
+    if usage.input_tokens is not None:
+        meta["tokens"] = {"input_tokens": usage.input_tokens, "output_tokens": 0}
+    return {"id": f"rerank-{uuid.uuid4().hex}", "model": request.public_model, "results": results, "meta": meta}
+
+
+# --- audio transcriptions -------------------------------------------------------------------------------------
+# https://platform.openai.com/docs/api-reference/audio/createTranscription, checked 2026-12-04: a multipart form
+# with file and model, optional language, prompt, response_format (json, text, srt, verbose_json, vtt) and
+# temperature. The service layer gives text: json, text and verbose_json are answered.
+TRANSCRIPTION_FORMATS = ("json", "text", "verbose_json")
+
+
+@dataclass
+class TranscribeRequest:
+    public_model: str
+    audio: AudioFile
+    language: str | None
+    response_format: str
+
+
+def transcribe_request(fields: dict[str, str], audio: AudioFile | None) -> TranscribeRequest:
+    name = _model_name(fields)
+    if audio is None or not audio.content:
+        raise RequestError(400, _("Send the audio as the file field of a multipart form."), param="file")
+    form = fields.get("response_format") or "json"
+    if form not in TRANSCRIPTION_FORMATS:
+        message = _("response_format must be one of: %(formats)s.") % {"formats": ", ".join(TRANSCRIPTION_FORMATS)}
+        raise RequestError(400, message, param="response_format")
+    return TranscribeRequest(name, audio, fields.get("language") or None, form)
+
+
+def transcription(request: TranscribeRequest, text: str, usage: Usage) -> dict[str, Any]:
+    if request.response_format == "verbose_json":
+        return {"task": "transcribe", "language": request.language or "", "text": text, "segments": []}
+    answer: dict[str, Any] = {"text": text}
+    if usage.input_tokens is not None:
+        answer["usage"] = {"type": "tokens", "input_tokens": usage.input_tokens, "total_tokens": usage.input_tokens}
+    return answer
