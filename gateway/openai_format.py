@@ -313,12 +313,9 @@ def rerank_request(body: Any) -> RerankRequest:
     if not isinstance(query, str) or not query.strip():
         raise RequestError(400, _("query must be a non-empty text."), param="query")
     items = body.get("documents")
-    documents = (
-        [d if isinstance(d, str) else d.get("text") if isinstance(d, dict) else None for d in items]
-        if isinstance(items, list)
-        else []
-    )
-    if not documents or not all(isinstance(d, str) for d in documents):
+    texts = [d.get("text") if isinstance(d, dict) else d for d in items] if isinstance(items, list) else []
+    documents = [d for d in texts if isinstance(d, str)]
+    if not documents or len(documents) != len(texts):
         message = _('documents must be a non-empty array of texts or of {"text": ...} objects.')
         raise RequestError(400, message, param="documents")
     top_n = body.get("top_n")
