@@ -28,6 +28,7 @@ from credentials.models import Credential
 
 from . import dispatch, multipart, routes
 from . import openai_format as oai
+from .dialects import ANTHROPIC, OPENAI, Dialect
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -57,7 +58,12 @@ async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
         logger.exception("the gateway failed on %s %s", scope["method"], scope["path"])
         if not started:
             error = oai.RequestError(500, _("The gateway failed unexpectedly; the server log has details."))
-            await _json(send, 500, error.body())
+            await _json(send, 500, _dialect(scope["path"]).error_body(error))
+
+
+def _dialect(path: str) -> Dialect:
+    """The format a path's errors are written in."""
+    return ANTHROPIC if path == "/v1/messages" else OPENAI
 
 
 async def _route(scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,7 +72,9 @@ async def _route(scope: Scope, receive: Receive, send: Send) -> None:
         if path == "/v1/models" and method == "GET":
             return await _json(send, 200, await hop(_models)(scope))
         if path == "/v1/chat/completions" and method == "POST":
-            return await _chat(scope, receive, send)
+            return await _chat(scope, receive, send, OPENAI)
+        if path == "/v1/messages" and method == "POST":
+            return await _chat(scope, receive, send, ANTHROPIC)
         if path == "/v1/embeddings" and method == "POST":
             body = await _body(receive, int(settings.REQUEST_BODY_MAX_BYTES))
             return await _json(send, 200, await hop(_embeddings)(scope, body))
@@ -82,7 +90,7 @@ async def _route(scope: Scope, receive: Receive, send: Send) -> None:
         message = _("No endpoint %(method)s %(path)s.") % {"method": method, "path": path}
         raise oai.RequestError(404, message, code="not_found")
     except oai.RequestError as error:
-        await _json(send, error.status, error.body(), error.headers())
+        await _json(send, error.status, _dialect(path).error_body(error), error.headers())
 
 
 # --- the steps that use the database ----------------------------------------------------------------------
@@ -180,26 +188,28 @@ def _transcribe(scope: Scope, body: bytes) -> dict[str, Any] | str:
         return oai.transcription(request, outcome.text, outcome.info.usage)
 
 
-def _chat_begin(scope: Scope, body: bytes) -> dispatch.Begun:
-    return dispatch.chat_begin(dict(scope["headers"]), _json_body(body))
+def _chat_begin(scope: Scope, body: bytes, dialect: Dialect) -> dispatch.Begun:
+    return dispatch.chat_begin(dict(scope["headers"]), _json_body(body), dialect.parse)
 
 
 # --- ASGI -----------------------------------------------------------------------------------------------------
-async def _chat(scope: Scope, receive: Receive, send: Send) -> None:
+async def _chat(scope: Scope, receive: Receive, send: Send, dialect: Dialect) -> None:
     body = await _body(receive, int(settings.REQUEST_BODY_UPLOAD_MAX_BYTES))
-    begun = await hop(_chat_begin)(scope, body)
+    begun = await hop(_chat_begin)(scope, body, dialect)
     if isinstance(begun.call, aio.ChatStreamAsync):
-        return await _stream(begun, send)
+        return await _stream(begun, send, dialect)
     while True:
         assert isinstance(begun.call, aio.ChatCall)
         await begun.call.send()
         settled = await hop(dispatch.chat_settle)(begun)
         if not isinstance(settled, dispatch.Begun):
-            return await _json(send, 200, settled, begun.headers())
+            o = settled
+            answer = dialect.reply(begun.request, o.content, o.reasoning, o.finish_reason, o.info.usage)
+            return await _json(send, 200, answer, begun.headers())
         begun = settled
 
 
-async def _stream(begun: dispatch.Begun, send: Send) -> None:
+async def _stream(begun: dispatch.Begun, send: Send, dialect: Dialect) -> None:
     """Stream the reply; a deployment that fails before its first token is followed by the next one."""
     while True:
         stream = begun.call
@@ -210,31 +220,21 @@ async def _stream(begun: dispatch.Begun, send: Send) -> None:
             break
         except ModelDeskError as error:  # before anything was sent: the next deployment, or an error answer
             begun = await hop(dispatch.stream_failed)(begun, error)
-    request, chunk_id = begun.request, oai.completion_id()
-    headers = _sse_headers() + begun.headers()
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await _event(send, oai.chunk(request, chunk_id, {"role": "assistant", "content": ""}))
+    await send({"type": "http.response.start", "status": 200, "headers": _sse_headers() + begun.headers()})
+    writer = dialect.stream(send, begun.request)
+    await writer.start()
     try:
         delta = first
         while delta is not None:
-            piece: dict[str, Any] = {}
-            if delta.content:
-                piece["content"] = delta.content
-            if delta.reasoning:
-                piece["reasoning_content"] = delta.reasoning
-            if piece:
-                await _event(send, oai.chunk(request, chunk_id, piece))
+            await writer.piece(delta)
             delta = await anext(deltas, None)
-        finish = stream.outcome.finish_reason if stream.outcome is not None else None
-        await _event(send, oai.chunk(request, chunk_id, {}, finish or "stop"))
-        if request.include_usage:
-            await _event(send, oai.usage_chunk(request, chunk_id, stream.call.usage))
+        await writer.end(stream.outcome.finish_reason if stream.outcome else None, stream.call.usage)
     except ModelDeskError as error:  # after the first token: the stream ends with the error object
-        await _event(send, oai.error_of(error).body())
+        await writer.failed(oai.error_of(error))
     finally:
         await deltas.aclose()
         await hop(dispatch.stream_finish)(begun)
-    await send({"type": "http.response.body", "body": b"data: [DONE]\n\n"})
+    await writer.close()
 
 
 async def _body(receive: Receive, limit: int) -> bytes:
@@ -253,11 +253,6 @@ async def _body(receive: Receive, limit: int) -> bytes:
 
 def _sse_headers() -> list[tuple[bytes, bytes]]:
     return [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
-
-
-async def _event(send: Send, data: dict[str, Any]) -> None:
-    body = b"data: " + json.dumps(data, ensure_ascii=False).encode() + b"\n\n"
-    await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
 async def _json(send: Send, status: int, data: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None) -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from calls import aio
 from calls.resolve import CredentialNotFound, credential_resolve
+from calls.services import ChatOutcome
 from core.cache import scope as cache_scope
 from core.errors import AccessDenied, LimitReached, ModelDeskError
 from credentials.models import Credential
@@ -154,9 +155,10 @@ class Begun:
         return [(b"x-modeldesk-deployment", deployment), (b"x-modeldesk-attempts", str(self.plan.tried).encode())]
 
 
-def chat_begin(headers: dict[bytes, bytes], body: Any) -> Begun:
+def chat_begin(headers: dict[bytes, bytes], body: Any, parse: Callable[[Any], oai.ChatRequest]) -> Begun:
+    """Read the request (``parse``: OpenAI's or Anthropic's format), plan it and begin its first attempt."""
     with cache_scope():
-        request = oai.chat_request(body)
+        request = parse(body)
         return _begin_next(plan(headers, request.public_model), request)
 
 
@@ -179,8 +181,8 @@ def _begin_next(plan: Plan, request: oai.ChatRequest) -> Begun:
         return Begun(plan, request, target, call)
 
 
-def chat_settle(begun: Begun) -> dict[str, Any] | Begun:
-    """A sent chat call recorded: the reply in OpenAI's format, or the next attempt begun after a failure."""
+def chat_settle(begun: Begun) -> ChatOutcome | Begun:
+    """A sent chat call recorded: its outcome, or the next attempt begun after a failure."""
     with cache_scope():
         call = begun.call
         assert isinstance(call, aio.ChatCall)
@@ -189,9 +191,8 @@ def chat_settle(begun: Begun) -> dict[str, Any] | Begun:
         except ModelDeskError as error:
             failed(begun.plan, begun.target, error)
             return _begin_next(begun.plan, begun.request)
-        usage = outcome.info.usage
-        count_tokens(begun.plan.key, usage)
-        return oai.completion(begun.request, outcome.content, outcome.reasoning, outcome.finish_reason, usage)
+        count_tokens(begun.plan.key, outcome.info.usage)
+        return outcome
 
 
 def stream_failed(begun: Begun, error: ModelDeskError) -> Begun:

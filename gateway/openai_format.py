@@ -147,7 +147,7 @@ def _part(part: Any, param: str) -> TextPart | ImagePart:
     raise RequestError(400, _("%(param)s must be a text or image_url part.") % {"param": param}, param=param)
 
 
-def _number(body: dict[str, Any], name: str, kind: type = float) -> Any:
+def number(body: dict[str, Any], name: str, kind: type = float) -> Any:
     value = body.get(name)
     if value is None:
         return None
@@ -164,12 +164,12 @@ def _sampling(body: dict[str, Any]) -> dict[str, Any]:
     if stop is not None and not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
         raise RequestError(400, _("stop must be a string or an array of strings."), param="stop")
     sampling: dict[str, Any] = {
-        "temperature": _number(body, "temperature"),
-        "top_p": _number(body, "top_p"),
-        "max_tokens": _number(body, "max_completion_tokens", int) or _number(body, "max_tokens", int),
-        "seed": _number(body, "seed", int),
-        "presence_penalty": _number(body, "presence_penalty"),
-        "frequency_penalty": _number(body, "frequency_penalty"),
+        "temperature": number(body, "temperature"),
+        "top_p": number(body, "top_p"),
+        "max_tokens": number(body, "max_completion_tokens", int) or number(body, "max_tokens", int),
+        "seed": number(body, "seed", int),
+        "presence_penalty": number(body, "presence_penalty"),
+        "frequency_penalty": number(body, "frequency_penalty"),
         "stop": tuple(stop or ()),
         "response_format": _response_format(body.get("response_format")),
     }
@@ -205,9 +205,15 @@ def usage_json(usage: Usage) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-def completion(
-    request: ChatRequest, content: str, reasoning: str, finish_reason: str | None, usage: Usage
-) -> dict[str, Any]:
+FINISH_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls"}
+
+
+def finish_reason(reason: str | None) -> str:
+    """A provider's finish reason in OpenAI's words (Anthropic's ``end_turn`` is ``stop``)."""
+    return FINISH_REASONS.get(reason or "stop", reason or "stop")
+
+
+def completion(request: ChatRequest, content: str, reasoning: str, finish: str | None, usage: Usage) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if reasoning:
         message["reasoning_content"] = reasoning  # as DeepSeek and vLLM name it
@@ -216,7 +222,7 @@ def completion(
         "object": "chat.completion",
         "created": int(time.time()),
         "model": request.public_model,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason or "stop", "logprobs": None}],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason(finish), "logprobs": None}],
         "usage": usage_json(usage),
     }
 

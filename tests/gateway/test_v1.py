@@ -230,7 +230,7 @@ def test_an_unexpected_failure_is_openais_500(llm, key, monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(asgi.oai, "chat_request", broken)
+    monkeypatch.setattr(asgi, "dispatch", type("Broken", (), {"chat_begin": broken}))
     with pytest.raises(openai.InternalServerError) as raised:
         call(key, chat)
     assert raised.value.body["type"] == "api_error" and "server log" in raised.value.body["message"]
