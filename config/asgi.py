@@ -8,7 +8,8 @@ request. Profiled under load (``bench/load.py``), that machinery was the largest
 request. ``OneHopASGIHandler`` runs the whole chain and the view synchronously, in one hop to a thread of a
 fixed pool (``core.threads``); a streamed body is read in one more (``core.streams.iterate_in_thread``).
 
-In front of it, ``ModelDeskASGI`` serves the OpenAI-compatible gateway under ``/v1/`` (``gateway.asgi``), and
+In front of it, ``ModelDeskASGI`` serves the OpenAI-compatible gateway under ``/v1/`` (``gateway.asgi``) and
+``/healthz``, ``/readyz`` and ``/metrics`` (``gateway.ops``), and
 sends the playground's run and stream POSTs down the fast path
 (``playground.fast``: one hop for the database work before the provider call and one after, the call itself
 awaited on the loop), and answers the server's lifespan messages (at shutdown: the queued call log written, the
@@ -72,6 +73,10 @@ class ModelDeskASGI:
             from gateway.asgi import serve as gateway
 
             return await gateway(scope, receive, send)
+        if scope["type"] == "http" and scope["path"] in ("/healthz", "/readyz", "/metrics"):
+            from gateway.ops import serve as ops
+
+            return await ops(scope, receive, send)
         streaming = self.fast_paths().get(scope["path"]) if scope["method"] == "POST" else None
         if streaming is None:
             return await self.django(scope, receive, send)

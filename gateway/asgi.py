@@ -26,7 +26,7 @@ from core.errors import ModelDeskError
 from core.threads import hop_in_language as hop
 from credentials.models import Credential
 
-from . import dispatch, multipart, routes
+from . import dispatch, metrics, multipart, routes
 from . import openai_format as oai
 from .dialects import ANTHROPIC, OPENAI, Dialect
 
@@ -46,19 +46,33 @@ async def serve(scope: Scope, receive: Receive, send: Send) -> None:
 
 async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
     started = False
+    endpoint = scope["path"] if scope["path"] in ENDPOINTS else "other"
 
-    async def tracked(message: dict[str, Any]) -> None:
-        nonlocal started
-        started = started or message["type"] == "http.response.start"
-        await send(message)
+    with metrics.measured(endpoint) as labels:
 
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started, labels["status"] = True, message["status"]
+            await send(message)
+
+        await _guarded(scope, receive, tracked, lambda: started)
+
+
+async def _guarded(scope: Scope, receive: Receive, send: Send, started: Callable[[], bool]) -> None:
     try:
-        await _route(scope, receive, tracked)
+        await _route(scope, receive, send)
     except Exception:  # a bug, the database down: OpenAI's error object, the details in the log
         logger.exception("the gateway failed on %s %s", scope["method"], scope["path"])
-        if not started:
+        if not started():
             error = oai.RequestError(500, _("The gateway failed unexpectedly; the server log has details."))
             await _json(send, 500, _dialect(scope["path"]).error_body(error))
+
+
+ENDPOINTS = frozenset(
+    {"/v1/models", "/v1/chat/completions", "/v1/messages", "/v1/embeddings", "/v1/rerank", "/v1/reranks"}
+    | {"/v1/audio/transcriptions"}
+)
 
 
 def _dialect(path: str) -> Dialect:
@@ -217,6 +231,7 @@ async def _stream(begun: dispatch.Begun, send: Send, dialect: Dialect) -> None:
         deltas = stream.deltas()
         try:
             first = await anext(deltas, None)
+            metrics.first_token()
             break
         except ModelDeskError as error:  # before anything was sent: the next deployment, or an error answer
             begun = await hop(dispatch.stream_failed)(begun, error)

@@ -25,7 +25,7 @@ from core.errors import AccessDenied, LimitReached, ModelDeskError
 from credentials.models import Credential
 from wire.types import Usage
 
-from . import health, routes
+from . import health, metrics, routes
 from . import openai_format as oai
 from .keys import key_owner
 from .models import ApiKey
@@ -79,6 +79,7 @@ def plan(headers: dict[bytes, bytes], public_model: str) -> Plan:
             "model": public_model
         }
         raise oai.RequestError(404, message, param="model", code="model_not_found")
+    metrics.note_route(route.name)  # a caller with a key: the names it sends are a bounded set
     _within_limits(key)
     cooling = routes.cooling_of(route)
     targets = routes.order(route, cooling)
@@ -134,6 +135,7 @@ def next_target(plan: Plan) -> tuple[routes.Target, Credential]:
 def failed(plan: Plan, target: routes.Target, error: ModelDeskError) -> None:
     """After an attempt failed: cool its deployment down if it is at fault; raise unless another may serve."""
     routes.cool(plan.route, target, error)
+    metrics.attempt_failed(plan.route.name, f"{target.credential}/{target.model}", error.error_type)
     passes = isinstance(error, (AccessDenied, LimitReached)) or routes.should_cool(error)
     plan.refused(oai.error_of(error))
     if plan.last or not passes:

@@ -227,6 +227,7 @@ QUOTA_REDIS_URL = env(
 # The gateway's deployment cooldowns and per-key RPM/TPM windows, shared by every process (gateway.health); empty:
 # in each process's memory (one process, the embedded default).
 GATEWAY_REDIS_URL = env("GATEWAY_REDIS_URL", default=QUOTA_REDIS_URL)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")  # set: /metrics answers only "Authorization: Bearer <token>"
 GATEWAY_AUDIO_MAX_BYTES = env.int("GATEWAY_AUDIO_MAX_BYTES", default=25 * 1024 * 1024)  # OpenAI's file limit
 GATEWAY_REDIS_PREFIX = env("GATEWAY_REDIS_PREFIX", default="modeldesk:gateway:")
 CELERY_TASK_SERIALIZER = "json"
