@@ -101,6 +101,9 @@ class CallLog(models.Model):
         verbose_name=_("credential"),
     )
     model = models.CharField(_("model"), max_length=200, blank=True)
+    # The gateway's API key (``gateway.ApiKey``'s id) whose request made the call; empty outside the gateway.
+    # Not a foreign key: the calls layer sits below the gateway, and a deleted key keeps its calls.
+    api_key = models.PositiveIntegerField(_("API key"), null=True, blank=True, db_index=True)
     operation = models.CharField(_("operation"), max_length=20, choices=Operation.choices)
     status = models.CharField(_("status"), max_length=8, choices=CallStatus.choices)
     error_type = models.CharField(_("error type"), max_length=40, blank=True)
@@ -146,7 +149,8 @@ def histogram_field_names(kind: str) -> list[str]:
 
 
 class UsageBucket(models.Model):
-    """The calls of one period (``start`` on) for one user, credential, provider, model, operation and currency.
+    """The calls of one period (``start`` on) for one user, credential, provider, model, API key, operation and
+    currency.
 
     Rows are written only by ``calls.usage_rollup``, which replaces a period's rows as a whole. ``cost`` sums the
     priced calls of the row's currency; unpriced calls have a blank currency and add nothing to it.
@@ -163,6 +167,7 @@ class UsageBucket(models.Model):
         "credentials.Credential", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("credential")
     )
     model = models.CharField(_("model"), max_length=200, blank=True)
+    api_key = models.PositiveIntegerField(_("API key"), null=True, blank=True)
     operation = models.CharField(_("operation"), max_length=20, choices=Operation.choices)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     calls = models.PositiveIntegerField(_("calls"), default=0)

@@ -39,6 +39,7 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         provider_id=call.credential.provider_id,
         credential_id=call.credential.pk,
         model=escape_control(call.model)[:200],
+        api_key=call.api_key,
         operation=call.operation,
         status=CallStatus.ERROR if error else CallStatus.OK,
         error_type=error_type,

@@ -5,6 +5,7 @@ secret at call time, build the adapter and the transport). Used by ``calls.servi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -66,6 +67,11 @@ def _unredacted(text: str) -> str:
     return text
 
 
+# The gateway's API key (its id) whose request is being served: the gateway sets it, in the request's context,
+# before it resolves the request's calls; each call made there is recorded with it (``CallLog.api_key``).
+calling_key: ContextVar[int | None] = ContextVar("calling_key", default=None)
+
+
 @dataclass
 class Call:
     """One resolved call in progress: where it goes, what it has cost so far, and what gets recorded.
@@ -89,6 +95,7 @@ class Call:
     stats: CallStats = field(default_factory=CallStats)
     redact: Callable[[str], str] = _unredacted
     admission: Admission | None = None  # the quotas the call was reserved against (``call_prepare``)
+    api_key: int | None = None  # the gateway key whose request this is (``calling_key``)
 
     @property
     def provider(self) -> Provider:
@@ -139,7 +146,7 @@ def call_resolve(*, operation: str, credential: Credential | str | None, model: 
     real_user = user if isinstance(user, AbstractBaseUser) and not isinstance(user, AnonymousUser) else None
     if model_type:
         access_require(user=real_user, credential=resolved, model=model or "", model_type=model_type)
-    return Call(operation=operation, credential=resolved, model=model or "", user=real_user)
+    return Call(operation=operation, credential=resolved, model=model or "", user=real_user, api_key=calling_key.get())
 
 
 def _require_in_catalog(credential: Credential) -> None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from credentials.models import Credential
 from providers.models import Provider
 
+from . import usage_report as usage_report_module
 from .models import CallUsageDay
 from .usage_charts import calls_chart, compact, cost_chart, model_cost_chart, money
 from .usage_report import (
@@ -54,11 +55,14 @@ class UsageFilterForm(forms.Form):
     model = forms.CharField(
         label=_("Model"), required=False, max_length=200, widget=forms.TextInput(attrs={"list": "md-usage-models"})
     )
+    api_key = forms.TypedChoiceField(label=_("API key"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         users = get_user_model().objects.order_by(get_user_model().USERNAME_FIELD)
         self.fields["user"].queryset = users  # type: ignore[attr-defined]
+        keys = sorted(usage_report_module.api_key_names(None).items(), key=lambda item: str(item[1]).lower())
+        self.fields["api_key"].choices = [("", "---------"), *keys]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -86,6 +90,7 @@ class UsageFilterForm(forms.Form):
             credential=data["credential"].pk if data.get("credential") else None,
             provider=data["provider"].pk if data.get("provider") else None,
             model=data.get("model", "").strip(),
+            api_key=data.get("api_key"),
         )
 
     def _period(self, now: datetime) -> tuple[datetime, datetime]:

@@ -8,7 +8,7 @@ source is one query per figure, so a report runs the same number of queries what
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -35,12 +35,22 @@ from .usage_rollup import (
     usage_timezone,
 )
 
+
+def _no_names(ids: list[Any] | None) -> dict[Any, str]:
+    return {}
+
+
+# The names of the gateway's API keys by id (all of them for None), for the dashboard's filter and table. The
+# gateway, a layer above, sets it when it starts (``gateway.apps``); without it keys are shown by their ids.
+api_key_names: Callable[[list[Any] | None], dict[Any, str]] = _no_names
+
 DIMENSIONS = {
     "user": _("user"),
     "group": _("group"),
     "model": _("model"),
     "credential": _("credential"),
     "provider": _("provider"),
+    "api_key": _("API key"),
     "day": _("day"),
     "hour": _("hour"),
 }
@@ -60,6 +70,7 @@ class UsageFilters:
     credential: str | None = None
     provider: int | None = None
     model: str = ""
+    api_key: int | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +269,7 @@ def _narrowed(rows: QuerySet[Any], filters: UsageFilters) -> QuerySet[Any]:
         "credential_id": filters.credential,
         "provider_id": filters.provider,
         "model": filters.model or None,
+        "api_key": filters.api_key,
     }
     return rows.filter(**{name: value for name, value in wanted.items() if value is not None})
 
@@ -273,6 +285,7 @@ _COLUMNS = {
     "model": "model",
     "credential": "credential",
     "provider": "provider",
+    "api_key": "api_key",
 }
 
 
@@ -341,6 +354,8 @@ def _names(by: str, keys: list[Any]) -> dict[Any, str]:
         return {pk: name for pk, name in Credential.objects.filter(pk__in=keys).values_list("pk", "name")}
     if by == "provider":
         return {provider.pk: str(provider.name) for provider in Provider.objects.filter(pk__in=keys)}
+    if by == "api_key":
+        return api_key_names(keys)
     return {key: key for key in keys}
 
 
@@ -351,6 +366,7 @@ def _none_label(by: str) -> str:
         "credential": _("(no credential)"),
         "provider": _("(no provider)"),
         "model": _("(no model)"),
+        "api_key": _("(no API key)"),
     }
     return str(labels[by])
 

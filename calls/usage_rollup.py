@@ -31,7 +31,7 @@ from .models import (
 )
 
 # What a roll-up row is keyed by, as ``values()`` names them (the foreign keys come back as ids).
-DIMENSIONS = ("user", "provider", "credential", "model", "operation", "currency")
+DIMENSIONS = ("user", "provider", "credential", "model", "api_key", "operation", "currency")
 COUNTERS = ("calls", "errors", "tokens_in", "tokens_out", "cost")
 HISTOGRAM_FIELDS = tuple(name for kind in HISTOGRAMS for name in histogram_field_names(kind))
 SUMMED = (*COUNTERS, *HISTOGRAM_FIELDS)

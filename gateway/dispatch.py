@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
 from calls import aio
-from calls.resolve import CredentialNotFound, credential_resolve
+from calls.resolve import CredentialNotFound, calling_key, credential_resolve
 from calls.services import ChatOutcome
 from core.cache import scope as cache_scope
 from core.errors import AccessDenied, LimitReached, ModelDeskError
@@ -80,6 +80,7 @@ def plan(headers: dict[bytes, bytes], public_model: str) -> Plan:
         }
         raise oai.RequestError(404, message, param="model", code="model_not_found")
     metrics.note_route(route.name)  # a caller with a key: the names it sends are a bounded set
+    calling_key.set(key.pk)  # the calls this request makes are recorded with its key (this hop's context)
     _within_limits(key)
     cooling = routes.cooling_of(route)
     targets = routes.order(route, cooling)

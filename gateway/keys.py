@@ -72,3 +72,9 @@ def key_owner(plaintext: str) -> tuple[ApiKey, Any] | None:
     if owner is None or not owner.is_active:
         return None
     return key, copy.copy(owner)
+
+
+def key_names(ids: list[Any] | None) -> dict[Any, str]:
+    """Each key's name and visible prefix by id (every key for None), as the usage dashboard shows them."""
+    rows = ApiKey.objects.all() if ids is None else ApiKey.objects.filter(pk__in=ids)
+    return {pk: f"{name} ({prefix}…)" for pk, name, prefix in rows.values_list("pk", "name", "prefix")}

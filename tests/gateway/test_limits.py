@@ -57,3 +57,26 @@ def test_a_window_says_how_long_until_it_has_room(kind, monkeypatch):
     clock[0] = start + 61
     assert store.take("w", 3) is None  # one left, one taken: three again
     assert store.take("w", 3) is not None
+
+
+def test_the_usage_dashboard_filters_and_groups_by_key(llm, owner, admin_client):
+    from calls import call_log
+    from calls.models import CallLog
+    from gateway.models import ApiKey
+
+    ci = api_key_create(owner=owner, name="ci-runner")[1]
+    app = api_key_create(owner=owner, name="web-app")[1]
+    for key, times in ((ci, 1), (app, 2)):
+        for _ in range(times):
+            call(key, chat)
+    call_log.flush()
+    ids = dict(ApiKey.objects.values_list("name", "pk"))
+    recorded = sorted(CallLog.objects.values_list("api_key", flat=True))
+    assert recorded == sorted([ids["ci-runner"], ids["web-app"], ids["web-app"]])
+
+    grouped = admin_client.get("/admin/calls/usage/", {"by": "api_key"}).content.decode()
+    assert "ci-runner (md-" in grouped and "web-app (md-" in grouped
+    page = admin_client.get("/admin/calls/usage/", {"by": "api_key", "api_key": ids["web-app"]})
+    assert page.status_code == 200
+    assert page.context["report"].total.calls == 2
+    assert admin_client.get("/admin/calls/usage/", {"api_key": "nonsense"}).status_code == 200  # a form error
