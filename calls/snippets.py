@@ -1,4 +1,5 @@
-""" "View code": the call a playground turn makes, written as ``curl``, as Python, and as ``manage.py chat``.
+""" "View code": the call a playground turn makes, written as ``curl``, as Python, as ``manage.py chat``, and
+through ModelDesk's own ``/v1`` gateway with an API key (``$MODELDESK_API_KEY``).
 
 The request is built by the provider's own adapter from the same parameters a real call sends (checked against
 the model's rules), so the snippet is what ModelDesk would send, except that it does not stream. No secret is ever
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 from credentials.models import Credential
 from providers.catalog.types import Protocol
 from wire.adapters import adapter_for
-from wire.types import ChatParams, Message, RequestSpec
+from wire.types import ChatParams, ImagePart, Message, RequestSpec
 
 from .resolve import Call, base_url_for, call_resolve, target_for
 from .services import Sampling, chat_params
@@ -31,6 +32,10 @@ class CodeSnippets:
     python: str
     command: str
     env: tuple[str, ...]  # the environment variables the snippets read, one per secret
+    gateway: str = ""  # the same call through ModelDesk's /v1 with an API key: curl, then Python
+
+
+GATEWAY_KEY_ENV = "MODELDESK_API_KEY"
 
 
 def env_name(credential: Credential, field: str) -> str:
@@ -39,9 +44,15 @@ def env_name(credential: Credential, field: str) -> str:
 
 
 def call_snippets(
-    *, credential: Credential | str, model: str, messages: Sequence[Message], **sampling: Unpack[Sampling]
+    *,
+    credential: Credential | str,
+    model: str,
+    messages: Sequence[Message],
+    gateway_url: str = "",
+    **sampling: Unpack[Sampling],
 ) -> CodeSnippets:
-    """The chat as code. Raises what a real call raises before sending (``InvalidInput`` for a broken rule)."""
+    """The chat as code; with ``gateway_url`` (``https://host/v1``) also through ModelDesk's gateway. Raises what a
+    real call raises before sending (``InvalidInput`` for a broken rule)."""
     call = call_resolve(operation="chat", credential=credential, model=model)
     params = chat_params(call, messages, sampling)  # the parameters a real call sends, checked the same way
     secrets = {f.name: f"${env_name(call.credential, f.name)}" for f in call.provider.credential_schema if f.secret}
@@ -52,7 +63,57 @@ def call_snippets(
         python=_python(call, spec, params, secrets),
         command=_command(call, params),
         env=env,
+        gateway=_gateway(call, params, gateway_url) if gateway_url else "",
     )
+
+
+def gateway_body(call: Call, params: ChatParams) -> dict[str, Any]:
+    """The chat in OpenAI's format, as ``/v1/chat/completions`` takes it, for ``credential/model``."""
+    messages = []
+    for message in params.messages:
+        if isinstance(message.content, str):
+            messages.append({"role": message.role, "content": message.content})
+            continue
+        parts: list[dict[str, Any]] = []
+        for part in message.content:
+            if isinstance(part, ImagePart):
+                url = part.url or f"data:{part.media_type};base64,{part.data}"
+                parts.append({"type": "image_url", "image_url": {"url": url}})
+            else:
+                parts.append({"type": "text", "text": part.text})
+        messages.append({"role": message.role, "content": parts})
+    body: dict[str, Any] = {"model": f"{call.credential.name}/{call.model}", "messages": messages}
+    for name in ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty"):
+        if (value := getattr(params, name)) is not None:
+            body[name] = value
+    if params.stop:
+        body["stop"] = list(params.stop)
+    form = params.response_format
+    if form is not None and form.type == "json_schema":
+        schema = {"name": form.name, "schema": dict(form.schema or {}), "strict": form.strict}
+        body["response_format"] = {"type": "json_schema", "json_schema": schema}
+    elif form is not None:
+        body["response_format"] = {"type": form.type}
+    if params.thinking is not None and params.thinking.effort:
+        body["reasoning_effort"] = params.thinking.effort
+    return body
+
+
+def _gateway(call: Call, params: ChatParams, url: str) -> str:
+    body = gateway_body(call, params)
+    spec = RequestSpec(
+        method="POST",
+        url=f"{url.rstrip('/')}/chat/completions",
+        headers={"Authorization": f"Bearer ${GATEWAY_KEY_ENV}"},
+        json=body,
+    )
+    python = (
+        "import os\n\nfrom openai import OpenAI\n\n"
+        f'client = OpenAI(base_url={url!r}, api_key=os.environ["{GATEWAY_KEY_ENV}"])\n'
+        f"reply = client.chat.completions.create(\n    {_arguments(body, OPENAI_ARGUMENTS)},\n)\n"
+        "print(reply.choices[0].message.content)\n"
+    )
+    return f"{_curl(spec)}\n\n# Python, with the official openai SDK\n{python}"
 
 
 def _request(call: Call, params: ChatParams, secrets: dict[str, str]) -> RequestSpec:

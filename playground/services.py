@@ -298,10 +298,17 @@ def _sent_messages(request: RunRequest, conversation: Conversation | None) -> tu
     return messages, len(rounds)
 
 
-def run_code(request: RunRequest) -> CodeSnippets:
-    """ "View code" for the turn the form describes: the same messages and parameters, stored nowhere."""
+def run_code(request: RunRequest, gateway_url: str = "") -> CodeSnippets:
+    """ "View code" for the turn the form describes: the same messages and parameters, stored nowhere; with
+    ``gateway_url``, also as a call to ModelDesk's /v1 there."""
     messages, _rounds = _sent_messages(request, request.conversation)
-    return call_snippets(credential=request.credential, model=request.model, messages=messages, **request.sampling())
+    return call_snippets(
+        credential=request.credential,
+        model=request.model,
+        messages=messages,
+        gateway_url=gateway_url,
+        **request.sampling(),
+    )
 
 
 def _output(

@@ -382,16 +382,23 @@ class PlaygroundLoginView(LoginView):
 @require_POST
 @playground_access
 def code(request: HttpRequest) -> JsonResponse:
-    """ "View code" for the form's turn: curl, Python and ``manage.py chat``; secrets as environment variables."""
+    """ "View code" for the form's turn: curl, Python, ``manage.py chat`` and ModelDesk's /v1; secrets as
+    environment variables."""
     form = valid_form(request)
     if isinstance(form, JsonResponse):
         return form
     try:
-        snippets = run_code(form.run_request())
+        snippets = run_code(form.run_request(), gateway_url=request.build_absolute_uri("/v1"))
     except ModelDeskError as error:
         return JsonResponse({"error": {"type": error.error_type, "message": error.user_message()}}, status=400)
     return JsonResponse(
-        {"curl": snippets.curl, "python": snippets.python, "command": snippets.command, "env": list(snippets.env)}
+        {
+            "curl": snippets.curl,
+            "python": snippets.python,
+            "command": snippets.command,
+            "gateway": snippets.gateway,
+            "env": list(snippets.env),
+        }
     )
 
 

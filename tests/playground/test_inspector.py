@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from playground.models import Message
 from tests.playground.helpers import form
 
@@ -49,3 +51,33 @@ def test_someone_elses_message_is_not_found(player_client, llm, client, django_u
     other = django_user_model.objects.create_superuser(username="other", password="pw-other-123")
     client.force_login(other)
     assert client.get(f"/playground/api/messages/{reply.pk}/exchange/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # the gateway's threads read the key the test wrote
+def test_view_code_offers_the_same_call_through_v1_and_it_works(player_client, llm, canary):
+    import shlex
+
+    import httpx
+
+    from config.asgi import application
+    from gateway.keys import api_key_create
+    from tests.asgi_client import run_async
+
+    body = player_client.post(CODE, form(llm, "say {{word}}", variables='{"word": "hello"}')).json()
+    snippet = body["gateway"]
+    assert "http://testserver/v1/chat/completions" in snippet and "$MODELDESK_API_KEY" in snippet
+    assert "OpenAI(base_url='http://testserver/v1', api_key=os.environ[\"MODELDESK_API_KEY\"])" in snippet
+    assert canary[-8:] not in snippet
+
+    words = shlex.split(snippet.split("\n\n#")[0].replace("\\\n", " "))
+    sent = json.loads(words[words.index("-d") + 1])
+    user = player_client.get("/playground/").wsgi_request.user
+    key = api_key_create(owner=user, name="snippet")[1]
+
+    async def post() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://t") as client:
+            return await client.post("/v1/chat/completions", json=sent, headers={"Authorization": f"Bearer {key}"})
+
+    answer = run_async(post())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["choices"][0]["message"]["content"] == "Echo: say hello"

@@ -63,7 +63,7 @@ export function setupCode(form, codeUrl, csrfToken) {
   setupClose(dialog);
   const select = setupTabs(Array.from(dialog.querySelectorAll('[role="tab"]')));
   const part = (name) => dialog.querySelector('[data-code="' + name + '"]');
-  const snippets = { curl: "", python: "", command: "" };
+  const snippets = { curl: "", python: "", command: "", gateway: "" };
 
   dialog.querySelectorAll("[data-copy]").forEach((copy) => {
     copy.addEventListener("click", () => {
