@@ -69,7 +69,7 @@ def call_snippets(
 
 def gateway_body(call: Call, params: ChatParams) -> dict[str, Any]:
     """The chat in OpenAI's format, as ``/v1/chat/completions`` takes it, for ``credential/model``."""
-    messages = []
+    messages: list[dict[str, Any]] = []
     for message in params.messages:
         if isinstance(message.content, str):
             messages.append({"role": message.role, "content": message.content})
