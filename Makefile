@@ -12,7 +12,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 .PHONY: run setup install test test-sqlite test-postgres lint format browser-deps messages clean
 
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT) $(if $(RELOAD),--reload --reload-dir $(CURDIR) --reload-exclude '.venv/*')
 
 ## setup: everything `make run` does before serving. Each step is a no-op when already done.
 setup: install
