@@ -212,22 +212,32 @@ async def _run(http: Http, target: Target, bodies: list[bytes], concurrency: int
 
 async def run_ttft(http: Http, target: Target, *, requests: int) -> Outcome:
     """Streamed requests one at a time; the latency recorded is the time to the first content token."""
-    outcome, lost = Outcome(), _lost_errors()
+    return await run_streams(http, target, concurrency=1, requests=requests)
+
+
+async def run_streams(http: Http, target: Target, *, concurrency: int, requests: int) -> Outcome:
+    """Streamed requests, ``concurrency`` at a time, each read to its end; the latency recorded is the time to
+    the first content token, and ``per_second`` counts streams."""
+    outcome, lost, todo = Outcome(), _lost_errors(), iter(range(requests))
+
+    async def worker() -> None:
+        for _ in todo:  # the workers share one iterator: ``requests`` streams in all
+            try:
+                status, first, body = await http.stream(
+                    target.stream_url, target.stream_body, target.headers, target.first_token
+                )
+            except lost as exc:
+                outcome.fail("lost", repr(exc))
+                continue
+            if status != 200:
+                outcome.fail(f"status {status}", body.decode(errors="replace"))
+            elif first is None or target.stream_end not in body:
+                outcome.fail("stream without a token or its end", body.decode(errors="replace"))
+            else:
+                outcome.latencies.append(first * 1000)
+
     started = time.perf_counter()
-    for _ in range(requests):
-        try:
-            status, first, body = await http.stream(
-                target.stream_url, target.stream_body, target.headers, target.first_token
-            )
-        except lost as exc:
-            outcome.fail("lost", repr(exc))
-            continue
-        if status != 200:
-            outcome.fail(f"status {status}", body.decode(errors="replace"))
-        elif first is None or target.stream_end not in body:
-            outcome.fail("stream without a token or its end", body.decode(errors="replace"))
-        else:
-            outcome.latencies.append(first * 1000)
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     outcome.elapsed = time.perf_counter() - started
     return outcome
 

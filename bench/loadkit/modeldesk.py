@@ -58,9 +58,9 @@ def environment(database_url: str, settings: str) -> dict[str, str]:
     }
 
 
-def seed(env: dict[str, str], *args: str) -> dict[str, Any]:
-    """Run ``bench.loadkit.seed`` with the server's environment; its last output line is JSON."""
-    command = [sys.executable, "-m", "bench.loadkit.seed", *args]
+def seed(env: dict[str, str], *args: str, module: str = "bench.loadkit.seed") -> dict[str, Any]:
+    """Run ``bench.loadkit.seed`` (or ``module``) with the server's environment; its last output line is JSON."""
+    command = [sys.executable, "-m", module, *args]
     result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode:
         raise RuntimeError(f"seed {args[0]} failed:\n{result.stderr[-3000:]}")

@@ -7,13 +7,15 @@ then stops its processes itself, in reverse order, each with its whole process g
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +112,33 @@ class Processes:
     def stop_all(self) -> None:
         while self._running:
             self.stop(self._running[-1])
+
+
+def bench_processes(stack: ExitStack, *, keep_logs: bool) -> Processes:
+    """``Processes`` logging to a new temporary directory; when ``stack`` closes, every process is stopped and
+    the directory removed, or, with ``keep_logs``, kept and named."""
+    logs = Path(tempfile.mkdtemp(prefix="modeldesk-bench-"))
+    if keep_logs:
+        stack.callback(print, f"\nServer logs: {logs}")
+    else:
+        stack.callback(shutil.rmtree, logs, ignore_errors=True)
+    processes = Processes(logs)
+    stack.callback(processes.stop_all)
+    return processes
+
+
+@contextmanager
+def ending_on_failure(bench: str) -> Iterator[None]:
+    """A server that failed (``StartError``, a failed seed's ``RuntimeError``) or a Ctrl-C ends the benchmark with
+    a message and exit status 1 or 130; the ``ExitStack`` of ``bench_processes`` still stops every process."""
+    try:
+        yield
+    except (StartError, RuntimeError) as exc:
+        print(f"\n{bench} stopped: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        print("\ninterrupted; stopping the servers", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 def wait_ready(server: Server, path: str, *, timeout: float = 90.0) -> None:

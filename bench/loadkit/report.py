@@ -24,6 +24,9 @@ class Row:
     rps64: float | None = None
     ttft: float | None = None
     added_ttft: float | None = None
+    p99: float | None = None  # bench.gateway: p99 at c=1, and that minus the direct call's
+    added_p99: float | None = None
+    streams16: float | None = None  # bench.gateway: streams read to their end per second at c=16
     rss_mb: float | None = None
     failed: int = 0
     c64_failed: int = 0
@@ -52,14 +55,14 @@ def _num(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def table(rows: list[Row]) -> str:
+def table(rows: list[Row], columns: list[tuple[str, int, Callable[[Row], Any]]] = COLUMNS) -> str:
     width = max(len(r.label) for r in rows) + 2
-    lines = ["".ljust(width) + "  ".join(title.rjust(size) for title, size, _ in COLUMNS)]
+    lines = ["".ljust(width) + "  ".join(title.rjust(size) for title, size, _ in columns)]
     for row in rows:
         if row.skipped:
             lines.append(f"{row.label.ljust(width)}skipped: {row.skipped}")
         else:
-            lines.append(row.label.ljust(width) + "  ".join(show(row).rjust(size) for _, size, show in COLUMNS))
+            lines.append(row.label.ljust(width) + "  ".join(show(row).rjust(size) for _, size, show in columns))
     lines.append("")
     lines.append("Times in ms. added = minus the direct call to the mock; failed = lost (timeout, dropped) or wrong")
     lines.append("replies over every run of the row; upstream/req = chat calls the mock served per measured request.")

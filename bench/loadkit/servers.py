@@ -49,13 +49,13 @@ def start_floor(processes: Processes, client: str, mock: Server) -> Server:
     return server
 
 
-def openai_target(base_url: str) -> Target:
+def openai_target(base_url: str, *, model: str = "mock-model", api_key: str = "sk-bench-000000000000") -> Target:
     """A one-message chat completion, as JSON and as a stream."""
-    request = {"model": "mock-model", "messages": [{"role": "user", "content": "hi"}]}
+    request = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
     return Target(
         url=base_url + CHAT_PATH,
         body=json.dumps(request).encode(),
-        headers={"Content-Type": "application/json", "Authorization": "Bearer sk-bench-000000000000"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
         marker=REPLY_MARKER,
         stream_url=base_url + CHAT_PATH,
         stream_body=json.dumps({**request, "stream": True}).encode(),
