@@ -24,7 +24,7 @@ from typing import Any, Required, Unpack, cast
 from core.errors import BadResponse, ModelDeskError
 from wire.async_transport import AsyncTransport
 from wire.polling import call_until_final
-from wire.types import ChatDelta, ChatParams, ChatResult, Message
+from wire.types import ChatDelta, ChatParams, ChatResult, Message, ToolCall, ToolCallDelta, tool_calls_of
 
 from .recording import StreamCancelled, call_failure, call_record, recorded
 from .resolve import AsyncPreparedCall, Call, call_prepare_async, call_resolve
@@ -105,13 +105,14 @@ class _Sent:
         self.error.exchange = self.exchange
         return self.error
 
-    def _outcome(self, content: str, reasoning: str) -> ChatOutcome:
+    def _outcome(self, content: str, reasoning: str, tool_calls: tuple[ToolCall, ...] = ()) -> ChatOutcome:
         return ChatOutcome(
             content=content,
             reasoning=reasoning,
             finish_reason=self.call.finish_reason or None,
             info=self.call.info(),
             exchange=self.exchange,
+            tool_calls=tool_calls,
         )
 
 
@@ -137,7 +138,7 @@ class ChatCall(_Sent):
         call.usage = usage_or_estimate(result.usage, self.params.messages, result.content + result.reasoning)
         call.finish_reason = result.finish_reason or ""
         call_record(call)
-        return self._outcome(result.content, result.reasoning)
+        return self._outcome(result.content, result.reasoning, result.tool_calls)
 
 
 @dataclass
@@ -147,6 +148,7 @@ class ChatStreamAsync(_Sent):
     outcome: ChatOutcome | None = None
     content: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
+    tool_pieces: list[ToolCallDelta] = field(default_factory=list)
 
     async def deltas(self) -> AsyncGenerator[ChatDelta, None]:
         """Deltas with content or reasoning as they arrive, and ``TICK`` for each keep-alive of the provider.
@@ -157,9 +159,10 @@ class ChatStreamAsync(_Sent):
                 async for delta in self._read():
                     call.usage = call.usage.merge(delta.usage)
                     call.finish_reason = delta.finish_reason or call.finish_reason
-                    if delta.content or delta.reasoning:
+                    if delta.content or delta.reasoning or delta.tool_calls:
                         self.content.append(delta.content)
                         self.reasoning.append(delta.reasoning)
+                        self.tool_pieces += delta.tool_calls
                         yield delta
                     elif delta.is_tick:
                         yield delta
@@ -167,7 +170,7 @@ class ChatStreamAsync(_Sent):
             raise self._failed(exc) from None
         finally:  # also when the reader stops: the call log counts the tokens seen until then
             call.usage = usage_or_estimate(call.usage, self.params.messages, self.received + "".join(self.reasoning))
-        self.outcome = self._outcome(self.received, "".join(self.reasoning))
+        self.outcome = self._outcome(self.received, "".join(self.reasoning), tool_calls_of(self.tool_pieces))
 
     @property
     def received(self) -> str:

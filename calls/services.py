@@ -38,6 +38,10 @@ from wire.types import (
     RerankHit,
     ResponseFormat,
     Thinking,
+    Tool,
+    ToolCall,
+    ToolCallDelta,
+    ToolChoice,
 )
 
 from .models import DefaultModel
@@ -70,6 +74,7 @@ class ChatOutcome:
     info: CallInfo
     # With ``capture=True``: the request sent and the response or stream received, redacted (``wire.exchange``).
     exchange: dict[str, Any] | None = None
+    tool_calls: tuple[ToolCall, ...] = ()  # the functions the model asks to run (finish_reason: tool calls)
 
 
 @dataclass(frozen=True)
@@ -122,13 +127,16 @@ class Sampling(TypedDict, total=False):
     frequency_penalty: float | None
     response_format: ResponseFormat | None
     thinking: Thinking | None
+    tools: Sequence[Tool]
+    tool_choice: ToolChoice | None
 
 
 def chat_params(call: Call, messages: Sequence[Message], sampling: Sampling) -> ChatParams:
     """The request's parameters, checked against the model's rules (``InvalidInput``) and completed from them."""
     values: dict[str, Any] = {name: value for name, value in sampling.items() if value is not None}
-    if "stop" in values:
-        values["stop"] = tuple(values["stop"])
+    for name in ("stop", "tools"):
+        if name in values:
+            values[name] = tuple(values[name])
     params = ChatParams(model=call.model, messages=tuple(messages), **values)
     rules = chat_rules(credential=call.credential, model=call.model)
     call.context_window = rules.context_window
@@ -187,6 +195,7 @@ def chat(
         finish_reason=result.finish_reason,
         info=call.info(),
         exchange=_exchange(ready),
+        tool_calls=result.tool_calls,
     )
 
 
@@ -199,7 +208,14 @@ def whole_reply_delta(result: ChatResult, stats: CallStats) -> ChatDelta:
     """A reply that did not stream, as a stream's one delta; its first token is now."""
     stats.first_token_at = stats.clock()
     finish = result.finish_reason or "stop"
-    return ChatDelta(content=result.content, reasoning=result.reasoning, usage=result.usage, finish_reason=finish)
+    pieces = tuple(ToolCallDelta(i, c.id, c.name, c.arguments) for i, c in enumerate(result.tool_calls))
+    return ChatDelta(
+        content=result.content,
+        reasoning=result.reasoning,
+        usage=result.usage,
+        finish_reason=finish,
+        tool_calls=pieces,
+    )
 
 
 class ChatStream:

@@ -4,10 +4,15 @@ Honoured: image blocks (``base64`` or ``url`` source; the reply starts "[1 image
 is cut before the first one), ``thinking`` (``enabled`` with a budget of at least 1024 below ``max_tokens``, or
 ``adaptive``: a thinking block comes first, empty when ``display`` is ``omitted``; ``disabled``: none).
 A model whose name contains ``-cached`` reports all but one prompt token as read from the prompt cache.
+Tools: with ``tools`` (and a ``tool_choice`` other than ``none``) the reply is a ``tool_use`` block calling the
+chosen tool, or the first, with ``{"text": <the last user text>}`` (stop_reason ``tool_use``; streamed with
+``input_json_delta`` pieces). A user turn of ``tool_result`` blocks is answered ``Tool result: <their contents>``;
+a result for no earlier ``tool_use`` is refused.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,8 +67,13 @@ class AnthropicWire(Wire):
 def messages(call: Call) -> Reply | Stream:
     _require_version(call)
     turns = _validated_turns(call.body)
+    results = _tool_results(turns)
+    tool = _tool_to_call(call.body) if not results else None
+    if tool is not None:
+        return _tool_use(call, tool, turns)
     thinking = _thinking(call.body)
-    reply, sequence = _stopped(_images_note(turns) + echo(turns), call.body.get("stop_sequences"))
+    said = "Tool result: " + "; ".join(results) if results else _images_note(turns) + echo(turns)
+    reply, sequence = _stopped(said, call.body.get("stop_sequences"))
     system = text_of(call.body.get("system"))
     usage = _usage(call, prompt_tokens(turns, *([system] if system else [])), reply, thinking)
     if call.body.get("stream"):
@@ -71,6 +81,64 @@ def messages(call: Call) -> Reply | Stream:
     content = [_thinking_block(thinking)] if thinking is not None else []
     content.append({"type": "text", "text": reply})
     return json_reply(_message(call, content, usage, sequence, done=True), headers=HEADERS)
+
+
+def _tool_results(turns: list[Any]) -> list[str]:
+    """The contents of the last user turn's ``tool_result`` blocks, each checked against an earlier tool_use."""
+    asked = {
+        str(block.get("id"))
+        for turn in turns
+        if turn.get("role") == "assistant" and isinstance(turn.get("content"), list)
+        for block in turn["content"]
+        if isinstance(block, dict) and block.get("type") == "tool_use"
+    }
+    content = turns[-1].get("content")
+    blocks = [b for b in content if isinstance(b, dict)] if isinstance(content, list) else []
+    results = [b for b in blocks if b.get("type") == "tool_result"]
+    for block in results:
+        if block.get("tool_use_id") not in asked:
+            raise BadRequest(
+                "messages: `tool_result` block(s) provided when previous message does not contain any `tool_use` blocks"
+            )
+    return [
+        text_of(b.get("content")) if isinstance(b.get("content"), list) else str(b.get("content") or "")
+        for b in results
+    ]
+
+
+def _tool_to_call(body: Mapping[str, Any]) -> str | None:
+    tools = body.get("tools")
+    choice = body.get("tool_choice") or {}
+    if not isinstance(tools, list) or not tools or (isinstance(choice, dict) and choice.get("type") == "none"):
+        return None
+    if isinstance(choice, dict) and choice.get("type") == "tool":
+        return str(choice.get("name"))
+    if not isinstance(tools[0], dict) or not tools[0].get("name") or not isinstance(tools[0].get("input_schema"), dict):
+        raise BadRequest("tools.0: each tool needs a name and an input_schema")
+    return str(tools[0]["name"])
+
+
+def _tool_use(call: Call, name: str, turns: list[Any]) -> Reply | Stream:
+    users = [turn for turn in turns if turn.get("role") == "user"]
+    arguments = {"text": echo(users[-1:]).removeprefix("Echo: ")}
+    encoded = json.dumps(arguments, ensure_ascii=False)
+    usage = {"input_tokens": prompt_tokens(turns), "output_tokens": tokens(encoded)}
+    block = {"type": "tool_use", "id": "toolu_fake_1", "name": name, "input": arguments}
+    done = {"stop_reason": "tool_use", "stop_sequence": None}
+    if not call.body.get("stream"):
+        return json_reply({**_message(call, [block], usage), **done}, headers=HEADERS)
+    prelude = [_event("message_start", message=_message(call, [], {**usage, "output_tokens": 1}))]
+    chunks = [_event("content_block_start", index=0, content_block={**block, "input": {}})]
+    chunks += [
+        _event("content_block_delta", index=0, delta={"type": "input_json_delta", "partial_json": piece})
+        for piece in pieces(encoded)
+    ]
+    coda = [
+        _event("content_block_stop", index=0),
+        _event("message_delta", delta=done, usage={"output_tokens": usage["output_tokens"]}),
+        _event("message_stop"),
+    ]
+    return Stream("text/event-stream; charset=utf-8", prelude, chunks, coda, headers=HEADERS)
 
 
 def _usage(call: Call, prompt: int, reply: str, thinking: str | None) -> dict[str, Any]:

@@ -6,6 +6,11 @@ Model-name switches (any flavour): ``reasoner`` reasons in ``reasoning_content``
 ``reasoning_split: true``, sends the thinking as ``reasoning_details``; ``nousage`` reports no usage at all, not
 even with ``stream_options.include_usage``. A ``response_format`` of ``json_object`` or ``json_schema`` makes the
 reply a JSON object (``{"echo": …}``); image parts are counted in a ``[1 image] `` prefix.
+
+Tools: with ``tools`` (and a ``tool_choice`` other than ``none``) the reply calls the chosen function, or the
+first, with ``{"text": <the last user message>}`` (finish_reason ``tool_calls``; streamed as OpenAI streams it: the
+call's id and name, then its arguments in pieces). A conversation that ends with ``tool`` results is answered
+``Tool result: <their contents>``; a ``tool`` message that answers no earlier call is refused, as OpenAI does.
 """
 
 from __future__ import annotations
@@ -38,7 +43,18 @@ def chat(call: Call) -> Reply | Stream:
     messages = call.body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise BadRequest("Missing required parameter: 'messages'.")
+    _check_tool_messages(messages)
+    tool = _tool_to_call(call, messages)
+    if tool is not None:
+        return _tool_call_reply(call, tool, messages)
     reply = _images_note(messages) + echo(messages)
+    if isinstance(messages[-1], dict) and messages[-1].get("role") == "tool":
+        results: list[str] = []
+        for message in reversed(messages):
+            if not (isinstance(message, dict) and message.get("role") == "tool"):
+                break
+            results.insert(0, str(message.get("content") or ""))
+        reply = "Tool result: " + "; ".join(results)
     if _json_reply(call):
         reply = json.dumps({"echo": reply}, ensure_ascii=False)
     used = tokens(reply)
@@ -50,6 +66,69 @@ def chat(call: Call) -> Reply | Stream:
     if call.body.get("stream"):
         return _chat_stream(call, reply, usage)
     return json_reply(_completion(call, reply, usage))
+
+
+def _check_tool_messages(messages: list[Any]) -> None:
+    asked: set[str] = set()
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        for item in message.get("tool_calls") or []:
+            asked.add(str((item or {}).get("id")))
+        if message.get("role") == "tool" and message.get("tool_call_id") not in asked:
+            raise BadRequest(
+                "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+                "'tool_calls'."
+            )
+
+
+def _tool_to_call(call: Call, messages: list[Any]) -> str | None:
+    tools = call.body.get("tools")
+    choice = call.body.get("tool_choice")
+    if not isinstance(tools, list) or not tools or choice == "none":
+        return None
+    if isinstance(messages[-1], dict) and messages[-1].get("role") == "tool":
+        return None
+    if isinstance(choice, dict):
+        return str((choice.get("function") or {}).get("name"))
+    first = tools[0].get("function") if isinstance(tools[0], dict) else None
+    if not isinstance(first, dict) or not first.get("name"):
+        raise BadRequest("Invalid 'tools[0]': expected an object with type 'function' and a function name.")
+    return str(first["name"])
+
+
+def _tool_call_reply(call: Call, name: str, messages: list[Any]) -> Reply | Stream:
+    users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    arguments = json.dumps({"text": echo(users[-1:]).removeprefix("Echo: ")}, ensure_ascii=False)
+    used = tokens(arguments)
+    usage = {"prompt_tokens": prompt_tokens(messages), "completion_tokens": used}
+    usage["total_tokens"] = usage["prompt_tokens"] + used
+    if call.body.get("stream"):
+        start = {"index": 0, "id": "call_fake_1", "type": "function", "function": {"name": name, "arguments": ""}}
+        chunks = [_chunk(call, {"role": "assistant", "content": None, "tool_calls": [start]})]
+        chunks += [
+            _chunk(call, {"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in pieces(arguments)
+        ]
+        coda = [_chunk(call, {}, finish_reason="tool_calls")]
+        if _include_usage(call):
+            coda.append(sse({**_chunk_fields(call), "choices": [], "usage": usage}))
+        coda.append(b"data: [DONE]\n\n")
+        return Stream("text/event-stream; charset=utf-8", [], chunks, coda)
+    function = {"name": name, "arguments": arguments}
+    message = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "call_fake_1", "type": "function", "function": function}],
+    }
+    completion = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": call.model,
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls", "logprobs": None}],
+        "usage": usage,
+    }
+    return json_reply(completion)
 
 
 def _mode(call: Call) -> str:

@@ -12,12 +12,14 @@ That SDK's ``messages.create`` no longer takes ``temperature``, ``top_p`` or ``t
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from wire.types import ImagePart, Message, ResponseFormat, TextPart, Thinking, Usage
+from wire.types import ImagePart, Message, ResponseFormat, TextPart, Thinking, Tool, ToolCall, ToolChoice, Usage
 
 from .openai_format import ChatRequest, RequestError, number
 
@@ -64,12 +66,9 @@ def messages_request(body: Any) -> ChatRequest:
     items = body.get("messages")
     if not isinstance(items, list) or not items:
         raise RequestError(400, _("messages must be a non-empty array."), param="messages")
-    for unsupported in ("tools", "tool_choice"):
-        if body.get(unsupported) not in (None, []):
-            message = _("%(param)s is not supported by this gateway yet.") % {"param": unsupported}
-            raise RequestError(400, message, param=unsupported)
     messages = [Message("system", system)] if (system := _system(body.get("system"))) else []
-    messages += [_message(item, i) for i, item in enumerate(items)]
+    for i, item in enumerate(items):
+        messages += _messages(item, i)
     stop = body.get("stop_sequences")
     if stop is not None and not (isinstance(stop, list) and all(isinstance(s, str) for s in stop)):
         raise RequestError(400, _("stop_sequences must be an array of strings."), param="stop_sequences")
@@ -84,6 +83,7 @@ def messages_request(body: Any) -> ChatRequest:
         "stop": tuple(stop or ()),
         "thinking": thinking,
         "response_format": response_format,
+        **_tools(body),
     }
     return ChatRequest(public_model=name, messages=messages, stream=bool(body.get("stream")), sampling=sampling)
 
@@ -116,19 +116,33 @@ def _system(value: Any) -> str:
     raise RequestError(400, _("system must be text or an array of text blocks."), param="system")
 
 
-def _message(item: Any, index: int) -> Message:
+def _messages(item: Any, index: int) -> list[Message]:
+    """One turn as the service layer's messages: an assistant's ``tool_use`` blocks become its tool calls, a
+    user's ``tool_result`` blocks become ``tool`` messages (before the rest of its turn)."""
     param = f"messages[{index}]"
     if not isinstance(item, dict) or item.get("role") not in ROLES:
         message = _("%(param)s needs a role: one of %(roles)s.") % {"param": param, "roles": ", ".join(ROLES)}
         raise RequestError(400, message, param=param)
-    content = item.get("content")
+    role, content = item["role"], item.get("content")
     if isinstance(content, str):
-        return Message(item["role"], content)
+        return [Message(role, content)]
     if not isinstance(content, list) or not content:
         message = _("%(param)s must be text or an array of content blocks.") % {"param": f"{param}.content"}
         raise RequestError(400, message, param=f"{param}.content")
-    parts = [_block(block, f"{param}.content[{i}]") for i, block in enumerate(content)]
-    return Message(item["role"], tuple(p for p in parts if p is not None))
+    parts: list[TextPart | ImagePart] = []
+    calls: list[ToolCall] = []
+    results: list[Message] = []
+    for i, block in enumerate(content):
+        where = f"{param}.content[{i}]"
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "tool_use" and role == "assistant":
+            calls.append(_tool_use(block, where))
+        elif kind == "tool_result" and role == "user":
+            results.append(_tool_result(block, where))
+        elif (part := _block(block, where)) is not None:
+            parts.append(part)
+    turn = [Message(role, tuple(parts), tool_calls=tuple(calls))] if parts or calls else []
+    return results + turn
 
 
 def _block(block: Any, param: str) -> TextPart | ImagePart | None:
@@ -143,6 +157,55 @@ def _block(block: Any, param: str) -> TextPart | ImagePart | None:
         if source.get("type") == "url" and str(source.get("url") or "").startswith(("https://", "http://")):
             return ImagePart(url=source["url"])
     raise RequestError(400, _("%(param)s must be a text or image block.") % {"param": param}, param=param)
+
+
+def _tool_use(block: dict[str, Any], param: str) -> ToolCall:
+    if not isinstance(block.get("id"), str) or not isinstance(block.get("name"), str):
+        message = _("%(param)s must be a tool_use block with an id, a name and an input.") % {"param": param}
+        raise RequestError(400, message, param=param)
+    return ToolCall(block["id"], block["name"], json.dumps(block.get("input") or {}, ensure_ascii=False))
+
+
+def _tool_result(block: dict[str, Any], param: str) -> Message:
+    call_id = block.get("tool_use_id")
+    if not isinstance(call_id, str) or not call_id:
+        message = _("%(param)s must be a tool_result block naming its tool_use_id.") % {"param": param}
+        raise RequestError(400, message, param=param)
+    content = block.get("content")
+    if isinstance(content, list):
+        content = "".join(str(b.get("text") or "") for b in content if isinstance(b, dict) and b.get("type") == "text")
+    text = str(content or "")
+    return Message("tool", f"Error: {text}" if block.get("is_error") else text, tool_call_id=call_id)
+
+
+def _tools(body: dict[str, Any]) -> dict[str, Any]:
+    """``tools`` with their ``input_schema``, and ``tool_choice`` (auto, any, tool, none)
+    (https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use, checked 2026-12-04)."""
+    value = body.get("tools")
+    if value in (None, []):
+        return {}
+    tools = []
+    for i, item in enumerate(value if isinstance(value, list) else [None]):
+        name = item.get("name") if isinstance(item, dict) else None
+        schema = item.get("input_schema") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name or not isinstance(schema, dict):
+            message = _("tools[%(index)s] must have a name and an input_schema.") % {"index": i}
+            raise RequestError(400, message, param=f"tools[{i}]")
+        tools.append(Tool(name, str(item.get("description") or ""), schema))
+    return {"tools": tools, "tool_choice": _tool_choice(body.get("tool_choice"), {t.name for t in tools})}
+
+
+def _tool_choice(value: Any, names: set[str]) -> ToolChoice | None:
+    if value is None:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    modes = {"auto": "auto", "any": "required", "none": "none"}
+    if kind in modes:
+        return ToolChoice(modes[kind])
+    if kind == "tool" and value.get("name") in names:
+        return ToolChoice("function", str(value["name"]))
+    message = _("tool_choice must be auto, any, none, or a tool of this request by its name.")
+    raise RequestError(400, message, param="tool_choice")
 
 
 def _thinking(value: Any) -> Thinking | None:
@@ -176,12 +239,20 @@ def usage_json(usage: Usage) -> dict[str, int]:
 
 
 def message(
-    request: ChatRequest, content: str, reasoning: str, finish_reason: str | None, usage: Usage
+    request: ChatRequest,
+    content: str,
+    reasoning: str,
+    finish_reason: str | None,
+    usage: Usage,
+    tool_calls: Sequence[ToolCall] = (),
 ) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     if reasoning:
         blocks.append({"type": "thinking", "thinking": reasoning, "signature": ""})
-    blocks.append({"type": "text", "text": content})
+    if content or not tool_calls:
+        blocks.append({"type": "text", "text": content})
+    for call in tool_calls:
+        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": _input(call.arguments)})
     return {
         "id": message_id(),
         "type": "message",
@@ -208,6 +279,27 @@ def block_start(index: int, kind: str) -> dict[str, Any]:
 def block_delta(index: int, kind: str, text: str) -> dict[str, Any]:
     delta = {"type": "text_delta", "text": text} if kind == "text" else {"type": "thinking_delta", "thinking": text}
     return {"type": "content_block_delta", "index": index, "delta": delta}
+
+
+def _input(arguments: str) -> Any:
+    """A tool call's arguments as the object Anthropic's ``input`` is (a model's broken JSON: kept as text)."""
+    try:
+        return json.loads(arguments or "{}")
+    except ValueError:
+        return {"arguments": arguments}
+
+
+def tool_block_start(index: int, call_id: str, name: str) -> dict[str, Any]:
+    block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+    return {"type": "content_block_start", "index": index, "content_block": block}
+
+
+def tool_block_delta(index: int, fragment: str) -> dict[str, Any]:
+    return {
+        "type": "content_block_delta",
+        "index": index,
+        "delta": {"type": "input_json_delta", "partial_json": fragment},
+    }
 
 
 def block_stop(index: int) -> dict[str, Any]:

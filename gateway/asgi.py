@@ -218,7 +218,7 @@ async def _chat(scope: Scope, receive: Receive, send: Send, dialect: Dialect) ->
         settled = await hop(dispatch.chat_settle)(begun)
         if not isinstance(settled, dispatch.Begun):
             o = settled
-            answer = dialect.reply(begun.request, o.content, o.reasoning, o.finish_reason, o.info.usage)
+            answer = dialect.reply(begun.request, o.content, o.reasoning, o.finish_reason, o.info.usage, o.tool_calls)
             return await _json(send, 200, answer, begun.headers())
         begun = settled
 

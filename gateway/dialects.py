@@ -5,11 +5,11 @@ events. The path between them (routes, fallback, the service layer) is one (``ga
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wire.types import ChatDelta, Usage
+from wire.types import ChatDelta, ToolCall, ToolCallDelta, Usage
 
 from . import anthropic_format as anth
 from . import openai_format as oai
@@ -55,8 +55,19 @@ class OpenAIStream(StreamWriter):
             piece["content"] = delta.content
         if delta.reasoning:
             piece["reasoning_content"] = delta.reasoning
+        if delta.tool_calls:
+            piece["tool_calls"] = [self._tool_piece(p) for p in delta.tool_calls]
         if piece:
             await sse(self.send, oai.chunk(self.request, self.id, piece))
+
+    def _tool_piece(self, piece: ToolCallDelta) -> dict[str, Any]:
+        """OpenAI's streamed tool call: the call's id, type and name in its first piece, then arguments."""
+        function: dict[str, Any] = {"arguments": piece.arguments}
+        found: dict[str, Any] = {"index": piece.index, "function": function}
+        if piece.id or piece.name:
+            found.update(id=piece.id, type="function")
+            function["name"] = piece.name
+        return found
 
     async def end(self, finish_reason: str | None, usage: Usage) -> None:
         await sse(self.send, oai.chunk(self.request, self.id, {}, oai.finish_reason(finish_reason)))
@@ -95,10 +106,19 @@ class AnthropicStream(StreamWriter):
             if text:
                 await self._block(kind)
                 await self._event(anth.block_delta(self.index, kind, text))
+        for piece in delta.tool_calls:
+            kind = f"tool_use:{piece.index}"
+            if self.kind != kind:
+                if self.kind:
+                    await self._event(anth.block_stop(self.index))
+                self.index, self.kind = self.index + 1, kind
+                await self._event(anth.tool_block_start(self.index, piece.id, piece.name))
+            if piece.arguments:
+                await self._event(anth.tool_block_delta(self.index, piece.arguments))
 
     async def end(self, finish_reason: str | None, usage: Usage) -> None:
-        if self.kind != "text":
-            await self._block("text")  # a reply always has a text block, if an empty one
+        if not self.kind:
+            await self._block("text")  # a reply always has a block, if an empty text one
         await self._event(anth.block_stop(self.index))
         await self._event(anth.message_delta(finish_reason, usage))
         await self._event({"type": "message_stop"})
@@ -110,7 +130,7 @@ class AnthropicStream(StreamWriter):
 @dataclass(frozen=True)
 class Dialect:
     parse: Callable[[Any], oai.ChatRequest]
-    reply: Callable[[oai.ChatRequest, str, str, str | None, Usage], dict[str, Any]]
+    reply: Callable[[oai.ChatRequest, str, str, str | None, Usage, Sequence[ToolCall]], dict[str, Any]]
     stream: type[StreamWriter]
     error_body: Callable[[oai.RequestError], dict[str, Any]]
 

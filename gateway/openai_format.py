@@ -14,6 +14,7 @@ import math
 import struct
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +22,21 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core.errors import AccessDenied, InvalidInput, LimitReached, ModelDeskError, ProviderError
-from wire.types import AudioFile, ImagePart, Message, RerankHit, ResponseFormat, TextPart, Thinking, Usage
+from wire.types import (
+    AudioFile,
+    ImagePart,
+    Message,
+    RerankHit,
+    ResponseFormat,
+    TextPart,
+    Thinking,
+    Tool,
+    ToolCall,
+    ToolChoice,
+    Usage,
+)
 
-ROLES = ("system", "developer", "user", "assistant")
+ROLES = ("system", "developer", "user", "assistant", "tool")
 EFFORTS = ("low", "medium", "high")
 
 
@@ -102,7 +115,7 @@ def chat_request(body: Any) -> ChatRequest:
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RequestError(400, _("messages must be a non-empty array."), param="messages")
-    for unsupported in ("tools", "functions", "n"):
+    for unsupported in ("functions", "n"):
         if body.get(unsupported) not in (None, [], 1):
             message = _("%(param)s is not supported by this gateway yet.") % {"param": unsupported}
             raise RequestError(400, message, param=unsupported)
@@ -112,7 +125,7 @@ def chat_request(body: Any) -> ChatRequest:
         messages=[_message(m, i) for i, m in enumerate(messages)],
         stream=bool(body.get("stream")),
         include_usage=isinstance(options, dict) and bool(options.get("include_usage")),
-        sampling=_sampling(body),
+        sampling={**_sampling(body), **_tools(body)},
     )
 
 
@@ -123,12 +136,79 @@ def _message(item: Any, index: int) -> Message:
         raise RequestError(400, message, param=param)
     role = "system" if item["role"] == "developer" else str(item["role"])
     content = item.get("content")
+    if role == "tool":
+        call_id = item.get("tool_call_id")
+        if not isinstance(call_id, str) or not call_id:
+            message = _("%(param)s needs the tool_call_id it answers.") % {"param": param}
+            raise RequestError(400, message, param=f"{param}.tool_call_id")
+        text = content if isinstance(content, str) else Message(role, _parts(content, param)).text
+        return Message(role, text, tool_call_id=call_id)
+    calls = _tool_calls(item.get("tool_calls"), param) if role == "assistant" else ()
+    if calls and content is None:
+        return Message(role, "", tool_calls=calls)
     if isinstance(content, str):
-        return Message(role, content)
+        return Message(role, content, tool_calls=calls)
+    return Message(role, _parts(content, param), tool_calls=calls)
+
+
+def _parts(content: Any, param: str) -> tuple[TextPart | ImagePart, ...]:
     if not isinstance(content, list):
         message = _("%(param)s must be text or an array of parts.") % {"param": f"{param}.content"}
         raise RequestError(400, message, param=f"{param}.content")
-    return Message(role, tuple(_part(part, f"{param}.content[{i}]") for i, part in enumerate(content)))
+    return tuple(_part(part, f"{param}.content[{i}]") for i, part in enumerate(content))
+
+
+def _tool_calls(value: Any, param: str) -> tuple[ToolCall, ...]:
+    if value in (None, []):
+        return ()
+    calls = []
+    for i, item in enumerate(value if isinstance(value, list) else [None]):
+        function = item.get("function") if isinstance(item, dict) else None
+        if not (
+            isinstance(function, dict) and isinstance(item.get("id"), str) and isinstance(function.get("name"), str)
+        ):
+            where = f"{param}.tool_calls[{i}]"
+            message = _("%(param)s must be a function call with an id, a name and arguments.") % {"param": where}
+            raise RequestError(400, message, param=where)
+        arguments = function.get("arguments")
+        calls.append(ToolCall(item["id"], function["name"], arguments if isinstance(arguments, str) else "{}"))
+    return tuple(calls)
+
+
+def _tools(body: dict[str, Any]) -> dict[str, Any]:
+    """``tools`` (functions with a JSON schema of their parameters) and ``tool_choice``, passed on to providers
+    that take them (https://platform.openai.com/docs/api-reference/chat/create, checked 2026-12-04)."""
+    value = body.get("tools")
+    if value in (None, []):
+        return {}
+    tools = []
+    for i, item in enumerate(value if isinstance(value, list) else [None]):
+        function = item.get("function") if isinstance(item, dict) and item.get("type") == "function" else None
+        name = function.get("name") if isinstance(function, dict) else None
+        parameters = function.get("parameters") if isinstance(function, dict) else None
+        if not isinstance(name, str) or not name or not (parameters is None or isinstance(parameters, dict)):
+            message = _(
+                'tools[%(index)s] must be {"type": "function", "function": {"name": ..., "parameters": {...}}}.'
+            )
+            raise RequestError(400, message % {"index": i}, param=f"tools[{i}]")
+        assert isinstance(function, dict)  # name came from it
+        tools.append(Tool(name, str(function.get("description") or ""), parameters))
+    return {"tools": tools, "tool_choice": _tool_choice(body.get("tool_choice"), {t.name for t in tools})}
+
+
+def _tool_choice(value: Any, names: set[str]) -> ToolChoice | None:
+    if value is None:
+        return None
+    if value in ("auto", "none", "required"):
+        return ToolChoice(value)
+    function = value.get("function") if isinstance(value, dict) and value.get("type") == "function" else None
+    name = function.get("name") if isinstance(function, dict) else None
+    if isinstance(name, str) and name in names:
+        return ToolChoice("function", name)
+    message = _(
+        'tool_choice must be auto, none, required or {"type": "function", "function": {"name": ...}} of a tool.'
+    )
+    raise RequestError(400, message, param="tool_choice")
 
 
 def _part(part: Any, param: str) -> TextPart | ImagePart:
@@ -213,10 +293,24 @@ def finish_reason(reason: str | None) -> str:
     return FINISH_REASONS.get(reason or "stop", reason or "stop")
 
 
-def completion(request: ChatRequest, content: str, reasoning: str, finish: str | None, usage: Usage) -> dict[str, Any]:
+def tool_calls_json(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    return [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls]
+
+
+def completion(
+    request: ChatRequest,
+    content: str,
+    reasoning: str,
+    finish: str | None,
+    usage: Usage,
+    tool_calls: Sequence[ToolCall] = (),
+) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if reasoning:
         message["reasoning_content"] = reasoning  # as DeepSeek and vLLM name it
+    if tool_calls:
+        message["content"] = content or None
+        message["tool_calls"] = tool_calls_json(tool_calls)
     return {
         "id": completion_id(),
         "object": "chat.completion",

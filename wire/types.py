@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,11 +48,24 @@ Part = TextPart | ImagePart
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function the model asks the caller to run: its call id, name and arguments (JSON text, as the model
+    wrote it)."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
+
+
+@dataclass(frozen=True)
 class Message:
-    """One turn. ``content`` is text, or a tuple of parts (text and images) for vision models."""
+    """One turn. ``content`` is text, or a tuple of parts (text and images) for vision models. An assistant turn
+    may carry ``tool_calls``; a ``tool`` turn is the result of the call ``tool_call_id``."""
 
     role: str
     content: str | tuple[Part, ...]
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""
 
     @property
     def text(self) -> str:
@@ -91,6 +104,23 @@ class ResponseFormat:
 
 
 @dataclass(frozen=True)
+class Tool:
+    """A function the model may call: a name, what it does, and its parameters as a JSON schema."""
+
+    name: str
+    description: str = ""
+    parameters: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ToolChoice:
+    """Whether the model must call a tool: ``auto``, ``none``, ``required``, or ``function`` (the one ``name``)."""
+
+    mode: str = "auto"
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class ChatParams:
     model: str
     messages: tuple[Message, ...]
@@ -106,6 +136,8 @@ class ChatParams:
     # The body field for the token limit when this model's rules name one (``max_completion_tokens``);
     # blank: the provider's (``Quirks.max_tokens_param``).
     max_tokens_param: str = ""
+    tools: tuple[Tool, ...] = ()
+    tool_choice: ToolChoice | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +176,18 @@ class ChatResult:
     model: str
     finish_reason: str | None = None
     reasoning: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """A piece of a streamed tool call: the ``index``-th call of the reply; its id and name come first, then its
+    arguments in fragments."""
+
+    index: int
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,6 +196,7 @@ class ChatDelta:
     reasoning: str = ""
     usage: Usage | None = None
     finish_reason: str | None = None
+    tool_calls: tuple[ToolCallDelta, ...] = ()
 
     @property
     def is_tick(self) -> bool:
@@ -228,3 +273,14 @@ class StreamEvent:
     data: str
     event: str = ""
     comment: bool = False
+
+
+def tool_calls_of(pieces: Sequence[ToolCallDelta]) -> tuple[ToolCall, ...]:
+    """The whole tool calls a stream's pieces make, in order of their index."""
+    calls: dict[int, list[str]] = {}
+    for piece in pieces:
+        found = calls.setdefault(piece.index, ["", "", ""])
+        found[0] = found[0] or piece.id
+        found[1] = found[1] or piece.name
+        found[2] += piece.arguments
+    return tuple(ToolCall(id_, name, arguments or "{}") for _, (id_, name, arguments) in sorted(calls.items()))

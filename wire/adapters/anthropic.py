@@ -12,11 +12,15 @@ What ModelDesk's chat parameters become here:
   below ``max_tokens``); without a budget, adaptive thinking (``{"type": "adaptive"}``, the only mode of
   Opus 4.7 and later) with summarized thinking text; ``enabled=False`` sends ``{"type": "disabled"}``; ``effort``
   becomes ``output_config.effort``. While Claude thinks it takes no temperature other than 1 and a top_p only
-  from 0.95 to 1.
+  from 0.95 to 1;
+- ``tools``: ``tools`` with an ``input_schema`` and ``tool_choice`` (auto, any, tool, none); an assistant's tool
+  calls are ``tool_use`` blocks, tool results ``tool_result`` blocks of a user turn; streamed tool input arrives as
+  ``input_json_delta`` fragments.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,6 +41,8 @@ from wire.types import (
     StreamEvent,
     TextPart,
     Thinking,
+    ToolCall,
+    ToolCallDelta,
     Usage,
 )
 
@@ -97,14 +103,78 @@ def _image_block(part: ImagePart) -> dict[str, Any]:
 
 
 def _content(message: Message) -> str | list[dict[str, Any]]:
-    """Text stays a string; parts become text and image blocks, leaving out empty text (Claude refuses it)."""
-    if isinstance(message.content, str):
+    """Text stays a string; parts become text and image blocks, leaving out empty text (Claude refuses it). An
+    assistant's tool calls follow as ``tool_use`` blocks."""
+    if isinstance(message.content, str) and not message.tool_calls:
         return message.content
-    return [
+    blocks = [
         _image_block(part) if isinstance(part, ImagePart) else {"type": "text", "text": part.text}
-        for part in message.content
+        for part in message.parts
         if not (isinstance(part, TextPart) and not part.text)
     ]
+    return blocks + [_tool_use(call) for call in message.tool_calls]
+
+
+def _tool_use(call: ToolCall) -> dict[str, Any]:
+    try:
+        arguments = json.loads(call.arguments or "{}")
+    except ValueError:
+        raise InvalidInput(
+            f"The arguments of tool call {call.id!r} are not JSON: Claude takes them as an object."
+        ) from None
+    return {"type": "tool_use", "id": call.id, "name": call.name, "input": arguments}
+
+
+def _messages(params: ChatParams) -> list[dict[str, Any]]:
+    """The conversation without its system prompt. Tool results are ``tool_result`` blocks of one user turn, and
+    a user message right after them joins that turn: Claude takes the roles in turn."""
+    wire: list[dict[str, Any]] = []
+    results = False  # the last turn is a user turn that holds tool results
+    for message in params.messages:
+        if message.role == "system":
+            continue
+        if message.role == "tool":
+            result = {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": message.text}
+            if results:
+                wire[-1]["content"].append(result)
+            else:
+                wire.append({"role": "user", "content": [result]})
+                results = True
+            continue
+        content = _content(message)
+        if results and message.role == "user":
+            wire[-1]["content"] += [{"type": "text", "text": content}] if isinstance(content, str) else content
+        else:
+            wire.append({"role": message.role, "content": content})
+        results = False
+    return wire
+
+
+def _tools(params: ChatParams) -> dict[str, Any]:
+    """``tools`` with their ``input_schema`` and ``tool_choice`` (https://docs.anthropic.com/en/docs/agents-and-tools/
+    tool-use/implement-tool-use, checked 2026-12-04: auto, any, tool with a name, none)."""
+    if not params.tools:
+        return {}
+    tools = []
+    for tool in params.tools:
+        found: dict[str, Any] = {"name": tool.name, "input_schema": dict(tool.parameters or {"type": "object"})}
+        if tool.description:
+            found["description"] = tool.description
+        tools.append(found)
+    body: dict[str, Any] = {"tools": tools}
+    choice = params.tool_choice
+    if choice is not None:
+        modes = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}
+        body["tool_choice"] = {"type": "tool", "name": choice.name} if choice.mode == "function" else modes[choice.mode]
+    return body
+
+
+def _tool_calls(blocks: list[Node]) -> tuple[ToolCall, ...]:
+    return tuple(
+        ToolCall(block.text("id"), block.text("name"), json.dumps(block.get("input").value or {}, ensure_ascii=False))
+        for block in blocks
+        if block.obj().text("type") == "tool_use"
+    )
 
 
 def _system(params: ChatParams) -> str:
@@ -184,7 +254,7 @@ class AnthropicAdapter(Adapter):
         body: dict[str, Any] = {
             "model": params.model,
             "max_tokens": _max_tokens(params),
-            "messages": [{"role": m.role, "content": _content(m)} for m in params.messages if m.role != "system"],
+            "messages": _messages(params),
         }
         if system := _system(params):
             body["system"] = system
@@ -197,6 +267,7 @@ class AnthropicAdapter(Adapter):
                 _check_sampling_while_thinking(params)
         if output_config := _output_config(params):
             body["output_config"] = output_config
+        body.update(_tools(params))
         if stream:
             body["stream"] = True
         return RequestSpec("POST", self.url("v1/messages"), headers=self.headers(), json=body)
@@ -210,9 +281,11 @@ class AnthropicAdapter(Adapter):
             usage=_usage(root.opt_obj("usage")) or Usage(),
             model=root.text("model"),
             finish_reason=root.opt_text("stop_reason"),
+            tool_calls=_tool_calls(blocks),
         )
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
+        tools: dict[int, int] = {}  # the block index of each tool_use block: its tool call's index
         for event in events:
             if event.comment:
                 yield TICK
@@ -224,20 +297,29 @@ class AnthropicAdapter(Adapter):
             if kind == "error":
                 message, code = error_fields(data.value)
                 raise ProviderUnavailable(f"the stream broke off with an error: {message or code or 'unknown'}")
-            delta = self._event_delta(kind, data)
+            delta = self._event_delta(kind, data, tools)
             if delta is not None:
                 yield delta
             elif kind == "ping":  # Anthropic's keep-alive
                 yield TICK
         raise BadResponse("the stream ended before message_stop")
 
-    def _event_delta(self, kind: str, data: Node) -> ChatDelta | None:
-        """The delta one event carries; events without one (pings, block starts and stops, the signature of a
-        thinking block, tool-input fragments) give None."""
+    def _event_delta(self, kind: str, data: Node, tools: dict[int, int]) -> ChatDelta | None:
+        """The delta one event carries; events without one (pings, text block starts, block stops, the signature
+        of a thinking block) give None. A ``tool_use`` block's start gives its call's id and name, each
+        ``input_json_delta`` a fragment of its arguments."""
         if kind == "message_start":
             return ChatDelta(usage=_usage(data.obj("message").opt_obj("usage")))
+        if kind == "content_block_start" and data.get("content_block").text("type") == "tool_use":
+            block = data.get("content_block")
+            tools[data.opt_int("index") or 0] = len(tools)
+            piece = ToolCallDelta(len(tools) - 1, block.text("id"), block.text("name"))
+            return ChatDelta(tool_calls=(piece,))
         if kind == "content_block_delta":
             delta = data.get("delta")
+            if delta.text("type") == "input_json_delta":
+                index = tools.get(data.opt_int("index") or 0, 0)
+                return ChatDelta(tool_calls=(ToolCallDelta(index, arguments=delta.text("partial_json")),))
             content, reasoning = delta.text("text"), delta.text("thinking")
             return ChatDelta(content=content, reasoning=reasoning) if content or reasoning else None
         if kind == "message_delta":

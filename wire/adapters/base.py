@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-from core.errors import OperationNotSupported, ProviderError
+from core.errors import InvalidInput, OperationNotSupported, ProviderError
 from wire.adapters.errors import error_from_response
 from wire.types import (
     AudioFile,
@@ -123,6 +123,13 @@ class Adapter:
 
     def transcribe_response(self, body: Any) -> Transcription:
         raise self.unsupported(TRANSCRIBE)
+
+
+def refuse_tools(params: ChatParams, protocol: str) -> None:
+    """For a protocol whose adapter does not carry tool calls: a request with tools, or with a tool call's turns,
+    is refused before it is sent, saying so."""
+    if params.tools or any(m.tool_calls or m.role == "tool" for m in params.messages):
+        raise InvalidInput(f"ModelDesk does not pass tools to {protocol} servers yet; call this model without tools.")
 
 
 def sampling(params: ChatParams, *, max_tokens: str | None = "max_tokens") -> dict[str, Any]:

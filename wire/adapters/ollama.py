@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from core.errors import BadResponse, InvalidInput, ProviderUnavailable
-from wire.adapters.base import CHAT, EMBED, MODELS, Adapter, sampling
+from wire.adapters.base import CHAT, EMBED, MODELS, Adapter, refuse_tools, sampling
 from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node, parse_json
 from wire.types import (
@@ -98,6 +98,7 @@ class OllamaAdapter(Adapter):
     stream_format = "ndjson"
 
     def chat_request(self, params: ChatParams, *, stream: bool) -> RequestSpec:
+        refuse_tools(params, "Ollama")
         body: dict[str, Any] = {
             "model": params.model,
             "messages": [_message(m) for m in params.messages],

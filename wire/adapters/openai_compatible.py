@@ -33,6 +33,8 @@ from wire.types import (
     RerankResult,
     ResponseFormat,
     StreamEvent,
+    ToolCall,
+    ToolCallDelta,
     Transcription,
     Usage,
 )
@@ -85,16 +87,72 @@ def _details_text(node: Node) -> str:
 
 
 def _message(message: Message) -> dict[str, Any]:
-    """Text stays a string; a message with parts is a list of text and ``image_url`` parts (data URLs inline)."""
-    if isinstance(message.content, str):
-        return {"role": message.role, "content": message.content}
-    parts = [
-        {"type": "image_url", "image_url": {"url": part.data_url}}
-        if isinstance(part, ImagePart)
-        else {"type": "text", "text": part.text}
-        for part in message.content
-    ]
-    return {"role": message.role, "content": parts}
+    """Text stays a string; a message with parts is a list of text and ``image_url`` parts (data URLs inline). An
+    assistant's tool calls go in ``tool_calls`` (its content null when it has none); a tool's result is a ``tool``
+    message naming its call."""
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.text}
+    content: Any = message.content
+    if not isinstance(message.content, str):
+        content = [
+            {"type": "image_url", "image_url": {"url": part.data_url}}
+            if isinstance(part, ImagePart)
+            else {"type": "text", "text": part.text}
+            for part in message.content
+        ]
+    wire: dict[str, Any] = {"role": message.role, "content": content}
+    if message.tool_calls:
+        wire["content"] = content or None
+        wire["tool_calls"] = [
+            {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+            for call in message.tool_calls
+        ]
+    return wire
+
+
+def _tools(params: ChatParams) -> dict[str, Any]:
+    """``tools`` as functions and ``tool_choice`` (https://platform.openai.com/docs/api-reference/chat/create,
+    checked 2026-12-04)."""
+    if not params.tools:
+        return {}
+    functions = []
+    for tool in params.tools:
+        function: dict[str, Any] = {"name": tool.name}
+        if tool.description:
+            function["description"] = tool.description
+        if tool.parameters is not None:
+            function["parameters"] = dict(tool.parameters)
+        functions.append({"type": "function", "function": function})
+    body: dict[str, Any] = {"tools": functions}
+    choice = params.tool_choice
+    if choice is not None:
+        named = {"type": "function", "function": {"name": choice.name}}
+        body["tool_choice"] = named if choice.mode == "function" else choice.mode
+    return body
+
+
+def _tool_calls(message: Node) -> tuple[ToolCall, ...]:
+    calls = []
+    for item in message.opt_arr("tool_calls"):
+        function = item.get("function")
+        calls.append(ToolCall(item.text("id"), function.text("name"), function.text("arguments") or "{}"))
+    return tuple(calls)
+
+
+def _tool_call_deltas(delta: Node) -> tuple[ToolCallDelta, ...]:
+    pieces = []
+    for position, item in enumerate(delta.opt_arr("tool_calls")):
+        function = item.get("function")
+        index = item.opt_int("index")
+        pieces.append(
+            ToolCallDelta(
+                index=position if index is None else index,
+                id=item.text("id"),
+                name=function.text("name"),
+                arguments=function.text("arguments"),
+            )
+        )
+    return tuple(pieces)
 
 
 def _response_format(value: ResponseFormat | None) -> dict[str, Any] | None:
@@ -158,6 +216,7 @@ class OpenAICompatibleAdapter(Adapter):
         }
         body.update(sampling(params, max_tokens=self.token_param(params)))
         body.update(chat_options(params))
+        body.update(_tools(params))
         body.update(thinking_fields(quirks.thinking_style, params.thinking))
         if stream:
             body["stream"] = True
@@ -185,6 +244,7 @@ class OpenAICompatibleAdapter(Adapter):
             usage=openai_usage(root.opt_obj("usage")) or Usage(),
             model=root.text("model"),
             finish_reason=choice.opt_text("finish_reason"),
+            tool_calls=_tool_calls(message),
         )
 
     def chat_deltas(self, events: Iterator[StreamEvent]) -> Iterator[ChatDelta]:
@@ -289,6 +349,7 @@ class _ReplyStream:
                 reasoning=reasoning + inline,
                 usage=openai_usage(choice.opt_obj("usage")),  # Moonshot puts usage inside the choice
                 finish_reason=finish_reason,
+                tool_calls=_tool_call_deltas(delta) if delta.value is not None else (),
             )
         if usage is not None:
             yield ChatDelta(usage=usage)

@@ -13,7 +13,7 @@ from typing import Any
 
 from core.errors import BadResponse, InvalidInput, ProviderUnavailable
 from wire import http
-from wire.adapters.base import CHAT, Adapter, sampling
+from wire.adapters.base import CHAT, Adapter, refuse_tools, sampling
 from wire.adapters.errors import error_fields
 from wire.adapters.reading import Node
 from wire.types import ChatParams, ChatResult, RequestSpec, Usage
@@ -102,6 +102,7 @@ class ReplicateAdapter(Adapter):
         return {**self.auth_headers(), "Prefer": "wait"}
 
     def chat_request(self, params: ChatParams, *, stream: bool) -> RequestSpec:
+        refuse_tools(params, "Replicate")
         path, named = prediction_route(params.model)
         return RequestSpec("POST", self.url(path), headers=self.headers(), json={**named, "input": _prompt(params)})
 
