@@ -177,8 +177,20 @@ def escape_control(text: str) -> str:
     return _CONTROL.sub(escape, text)
 
 
+# Loggers whose formatters read the record's arguments themselves (uvicorn's access log unpacks the client, the
+# method, the path, the version and the status): their arguments are cleaned one by one and kept.
+ARGUMENT_READERS = ("uvicorn.access",)
+
+
+def _clean(value: Any) -> Any:
+    return escape_control(redact_live(value)) if isinstance(value, str) else value
+
+
 def sanitize_record(record: logging.LogRecord) -> logging.LogRecord:
     """Fold the arguments into the message, redact it and escape control characters; redact the traceback."""
+    if record.name in ARGUMENT_READERS and isinstance(record.args, tuple):
+        record.msg, record.args = _clean(str(record.msg)), tuple(_clean(arg) for arg in record.args)
+        return record
     try:
         message = record.getMessage()
     except Exception:  # a malformed format string: keep what there is, readable

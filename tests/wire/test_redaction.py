@@ -160,3 +160,26 @@ def test_a_rate_limit_longer_than_the_cap_says_how_long_to_wait(point_at):
     assert info.value.error_type == "rate_limited"
     assert info.value.attempts == 1
     assert "wait 1 h before trying again" in str(info.value)
+
+
+def test_uvicorns_access_log_keeps_the_arguments_its_formatter_unpacks(caplog):
+    """uvicorn's AccessFormatter unpacks ``record.args`` (client, method, path, version, status): folding them into
+    the message broke every access line of ``make run``. They are cleaned one by one instead."""
+    import logging
+
+    from uvicorn.logging import AccessFormatter
+
+    from wire.redaction import sanitize_record
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("1.2.3.4:5", "GET", "/a\nb", "1.1", 200),
+        None,
+    )
+    sanitize_record(record)
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False).format(record)
+    assert line == '1.2.3.4:5 - "GET /a\\nb HTTP/1.1" 200 OK'
