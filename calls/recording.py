@@ -62,7 +62,9 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
         except DatabaseError:  # the reply (or its error) still reaches its caller; the quota misses this call
             logger.exception("could not settle the quotas of %s %s/%s", call.operation, call.provider.slug, call.model)
     call_log.write(row)
-    log = logger.warning if error else logger.info
+    # A failure is the server log's business; a call that worked is in the call log already, and a gateway
+    # serving thousands a second would write a line for each (DEBUG shows them).
+    log = logger.warning if error else logger.debug
     log(
         "%s %s/%s %s in %d ms, %d attempt(s)%s",
         call.operation,

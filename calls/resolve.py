@@ -4,6 +4,7 @@ secret at call time, build the adapter and the transport). Used by ``calls.servi
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -117,12 +118,18 @@ class Call:
 
 
 def credential_resolve(credential: Credential | str) -> Credential:
+    """The enabled credential of this name: read once per process until the catalog changes (the gateway names
+    one on every request); each caller gets its own copy of the row."""
     if isinstance(credential, Credential):
         return credential
-    found = Credential.objects.select_related("provider").filter(name=credential, enabled=True).first()
+
+    def load() -> Credential | None:
+        return Credential.objects.select_related("provider").filter(name=credential, enabled=True).first()
+
+    found = catalog.get(("credential_by_name", credential), load, keep_none=False)
     if found is None:
         raise CredentialNotFound(credential)
-    return found
+    return copy.copy(found)
 
 
 def call_resolve(*, operation: str, credential: Credential | str | None, model: str | None, user: Any = None) -> Call:

@@ -1,13 +1,19 @@
-"""The OpenAI-compatible gateway under ``/v1`` (``config.asgi`` routes it here): ``GET /v1/models`` and
-``POST /v1/chat/completions``, plain and streamed, with an API key (``Authorization: Bearer md-…``).
+"""The OpenAI-compatible gateway under ``/v1`` (``config.asgi`` routes it here): models, chat completions and
+Anthropic's messages (plain and streamed), embeddings, rerank and transcriptions, with an API key
+(``Authorization: Bearer md-…``, or ``x-api-key``).
 
-As the playground's fast path: one thread hop for the key, the request and the call's preparation (the key's
-owner's grants and quotas: ``calls.aio``), the provider call awaited on the event loop, one hop to record it.
-Every error is OpenAI's error object with its status (``openai_format``).
+A chat request makes one thread hop, for the key, its limits, the route and the first attempt's preparation (the
+owner's grants and quotas: ``calls.aio``), all read from this process's caches after one look at their version
+counter; the provider call is awaited on the event loop; a call that worked is recorded from the loop (its row
+goes to the background writer) unless a quota or a shared token window must count it, which takes a second hop,
+as a failure does (the next deployment is begun there). The other operations are sent by the synchronous service
+layer in one hop. Every error is OpenAI's error object with its status (``openai_format``), Anthropic's on
+``/v1/messages``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,6 +27,7 @@ from django.utils.translation import gettext as _
 from access.selectors import credentials_visible, models_visible
 from calls import aio, services
 from calls.selectors import models_for_credential
+from calls.services import ChatOutcome
 from core.cache import scope as cache_scope
 from core.errors import ModelDeskError
 from core.threads import hop_in_language as hop
@@ -38,10 +45,21 @@ logger = logging.getLogger(__name__)
 
 async def serve(scope: Scope, receive: Receive, send: Send) -> None:
     """Answer one request, its errors in the language its ``Accept-Language`` asks for."""
-    request = HttpRequest()
-    request.META["HTTP_ACCEPT_LANGUAGE"] = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-    with translation.override(translation.get_language_from_request(request)):
+    header = b""
+    for name, value in scope["headers"]:
+        if name == b"accept-language":
+            header = value
+            break
+    with translation.override(_language(header.decode("latin-1"))):
         await _serve(scope, receive, send)
+
+
+@functools.lru_cache(maxsize=256)
+def _language(header: str) -> str:
+    """The language an ``Accept-Language`` header picks, worked out once per distinct header."""
+    request = HttpRequest()
+    request.META["HTTP_ACCEPT_LANGUAGE"] = header
+    return translation.get_language_from_request(request)
 
 
 async def _serve(scope: Scope, receive: Receive, send: Send) -> None:
@@ -215,7 +233,10 @@ async def _chat(scope: Scope, receive: Receive, send: Send, dialect: Dialect) ->
     while True:
         assert isinstance(begun.call, aio.ChatCall)
         await begun.call.send()
-        settled = await hop(dispatch.chat_settle)(begun)
+        if dispatch.settles_on_loop(begun):  # the common case: no second hop
+            settled: ChatOutcome | dispatch.Begun = dispatch.chat_finish(begun)
+        else:
+            settled = await hop(dispatch.chat_settle)(begun)
         if not isinstance(settled, dispatch.Begun):
             o = settled
             answer = dialect.reply(begun.request, o.content, o.reasoning, o.finish_reason, o.info.usage, o.tool_calls)
@@ -248,7 +269,10 @@ async def _stream(begun: dispatch.Begun, send: Send, dialect: Dialect) -> None:
         await writer.failed(oai.error_of(error))
     finally:
         await deltas.aclose()
-        await hop(dispatch.stream_finish)(begun)
+        if dispatch.settles_on_loop(begun):
+            dispatch.stream_finish(begun)
+        else:
+            await hop(dispatch.stream_finish)(begun)
     await writer.close()
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
@@ -184,6 +185,24 @@ def _begin_next(plan: Plan, request: oai.ChatRequest) -> Begun:
         return Begun(plan, request, target, call)
 
 
+def settles_on_loop(begun: Begun) -> bool:
+    """Whether a call that worked can be recorded from the event loop, without a hop to a thread: its call-log
+    row goes to the background writer, no quota counts it, and its key's token window is in memory."""
+    call = begun.call.call
+    in_memory = not settings.GATEWAY_REDIS_URL or begun.plan.key.tpm_limit is None
+    unmetered = call.admission is None or not call.admission.counters
+    return begun.call.error is None and settings.CALL_LOG_ASYNC and unmetered and in_memory
+
+
+def chat_finish(begun: Begun) -> ChatOutcome:
+    """A call that worked, recorded (``settles_on_loop``: from the event loop)."""
+    call = begun.call
+    assert isinstance(call, aio.ChatCall)
+    outcome = call.finish()
+    count_tokens(begun.plan.key, outcome.info.usage)
+    return outcome
+
+
 def chat_settle(begun: Begun) -> ChatOutcome | Begun:
     """A sent chat call recorded: its outcome, or the next attempt begun after a failure."""
     with cache_scope():
@@ -208,6 +227,7 @@ def stream_failed(begun: Begun, error: ModelDeskError) -> Begun:
 
 
 def stream_finish(begun: Begun) -> None:
+    """A stream recorded: its error, a stop, or its success (``settles_on_loop``: callable from the loop)."""
     with cache_scope():
         assert isinstance(begun.call, aio.ChatStreamAsync)
         begun.call.finish()

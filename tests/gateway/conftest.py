@@ -36,3 +36,14 @@ def _fresh_health() -> Any:
     health.reset_memory()
     yield
     health.reset_memory()
+
+
+@pytest.fixture(autouse=True)
+def _call_log_in_the_background(settings) -> Any:
+    """As in production: call-log rows go to the background writer, so a call that worked is recorded from the
+    event loop (``dispatch.settles_on_loop``); tests read the rows after ``call_log.flush()``."""
+    from calls import call_log
+
+    settings.CALL_LOG_ASYNC = True
+    yield
+    call_log.flush()
