@@ -50,8 +50,13 @@ async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         if name == b"accept-language":
             header = value
             break
-    with translation.override(_language(header.decode("latin-1"))):
+    # activate and deactivate, not override: a request is a task of its own, whose context starts with no
+    # language, so there is nothing to restore (override's look at the language before costs a context lookup).
+    translation.activate(_language(header.decode("latin-1")))
+    try:
         await _serve(scope, receive, send)
+    finally:
+        translation.deactivate()
 
 
 @functools.lru_cache(maxsize=256)

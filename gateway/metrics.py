@@ -61,6 +61,17 @@ def note_route(name: str) -> None:
         found["route"] = name
 
 
+_children: dict[tuple[Any, ...], Any] = {}  # each label set's child, found once: ``labels()`` checks and locks
+
+
+def _child(metric: Any, *values: str) -> Any:
+    key = (id(metric), *values)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*values)
+    return child
+
+
 @contextmanager
 def measured(endpoint: str) -> Iterator[dict[str, Any]]:
     """Labels for one request; set ``status`` in them. Counted and timed when the block ends."""
@@ -71,19 +82,19 @@ def measured(endpoint: str) -> Iterator[dict[str, Any]]:
     finally:
         labels.reset(token)
         route = found["route"] or "-"
-        REQUESTS.labels(endpoint, route, str(found["status"])).inc()
-        LATENCY.labels(endpoint, route).observe(time.perf_counter() - found["started"])
+        _child(REQUESTS, endpoint, route, str(found["status"])).inc()
+        _child(LATENCY, endpoint, route).observe(time.perf_counter() - found["started"])
 
 
 def first_token() -> None:
     found = labels.get()
     if found is not None and "ttft" not in found:
         found["ttft"] = time.perf_counter() - found["started"]
-        TTFT.labels(found["route"] or "-").observe(found["ttft"])
+        _child(TTFT, found["route"] or "-").observe(found["ttft"])
 
 
 def attempt_failed(route: str, deployment: str, error_type: str) -> None:
-    FAILED_ATTEMPTS.labels(route, deployment, error_type).inc()
+    _child(FAILED_ATTEMPTS, route, deployment, error_type).inc()
 
 
 class HealthCollector(Collector):
