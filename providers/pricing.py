@@ -22,7 +22,6 @@ from typing import Any, Literal
 
 from django.db.models import F, Q
 from django.utils import timezone
-from genai_prices.types import TieredPrices
 
 from wire.types import Usage
 
@@ -176,6 +175,8 @@ def genai_price(provider_id: str, name: str, day: date) -> ModelPrice | None:
 
 def _from_genai(prices: Any) -> ModelPrice | None:
     """genai-prices' ``ModelPrice`` as ours: the token prices only, its tiers as ``PriceTier`` rows."""
+    from genai_prices.types import TieredPrices  # here: the package and its data are imported when first needed
+
     values = [getattr(prices, key, None) for key in ("input_mtok", "output_mtok", "cache_read_mtok")]
     if values[0] is None and values[1] is None:
         return None  # priced per request, second or image: not by tokens
@@ -196,6 +197,8 @@ def _from_genai(prices: Any) -> ModelPrice | None:
 
 def _rate(value: Any, above: int | None) -> Decimal | None:
     """A genai-prices price (a Decimal or ``TieredPrices``) for calls whose input exceeds ``above`` (None: base)."""
+    from genai_prices.types import TieredPrices
+
     if not isinstance(value, TieredPrices):
         return value if value is None else Decimal(value)
     applicable = [tier.price for tier in value.tiers if above is not None and tier.start <= above]
