@@ -81,7 +81,6 @@ def plan(headers: dict[bytes, bytes], public_model: str) -> Plan:
         }
         raise oai.RequestError(404, message, param="model", code="model_not_found")
     metrics.note_route(route.name)  # a caller with a key: the names it sends are a bounded set
-    calling_key.set(key.pk)  # the calls this request makes are recorded with its key (this hop's context)
     _within_limits(key)
     cooling = routes.cooling_of(route)
     targets = routes.order(route, cooling)
@@ -120,6 +119,7 @@ def count_tokens(key: ApiKey, usage: Usage) -> None:
 
 def next_target(plan: Plan) -> tuple[routes.Target, Credential]:
     """The next deployment to try and its credential; when none is left, the last refusal is raised."""
+    calling_key.set(plan.key.pk)  # the calls begun in this hop are recorded with the key (this hop's context)
     while plan.targets:
         target = plan.targets.pop(0)
         plan.tried += 1

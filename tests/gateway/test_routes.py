@@ -37,7 +37,9 @@ def in_order(monkeypatch) -> None:
 
 def attempts() -> list[tuple[str, str]]:
     call_log.flush()
-    return [(row.model, row.status) for row in CallLog.objects.order_by("id")]
+    rows = CallLog.objects.order_by("id")
+    assert all(row.api_key is not None for row in rows)  # every attempt, fallbacks too, is the key's
+    return [(row.model, row.status) for row in rows]
 
 
 def test_traffic_goes_to_the_healthy_deployment_within_one_request(three, key, in_order, monkeypatch):
