@@ -130,6 +130,38 @@ def test_a_key_is_stored_as_a_digest_with_a_visible_prefix_only(owner):
     assert row["prefix"] == plaintext[:11] and row["digest"] == digest_of(plaintext)
 
 
+def test_a_key_in_use_appears_nowhere_but_its_prefix(llm, owner, admin_client, caplog, settings):
+    """Used for every kind of request, failing ones too, the key's secret part is in no log line, no table of the
+    database and no admin page (its visible prefix is, by design)."""
+    import logging
+
+    from django.core import serializers
+    from django.db import connection
+
+    plaintext = api_key_create(owner=owner, name="watched", rpm_limit=2)[1]
+    secret = plaintext[11:]
+    with caplog.at_level(logging.DEBUG):
+        call(plaintext, chat)
+        call(plaintext, lambda c: c.models.list())
+        for model in ("team/echo-1-fault-500", "nobody/echo-1"):
+            with pytest.raises(openai.APIError):
+                call(plaintext, lambda c, m=model: chat(c, model=m))
+        with pytest.raises(openai.AuthenticationError):
+            call(plaintext + "x", chat)
+    call_log.flush()
+    logged = caplog.text + "".join(r.getMessage() for r in caplog.records)
+    assert secret not in logged and secret[:8] not in logged
+    dumped = "".join(serializers.serialize("json", model.objects.all()) for model in (ApiKey, CallLog))
+    for table in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 -- names from the database itself
+            dumped += repr(cursor.fetchall())
+    assert secret not in dumped and secret[:8] not in dumped
+    for page in ("/admin/gateway/apikey/", f"/admin/gateway/apikey/{ApiKey.objects.get(name='watched').pk}/change/"):
+        html = admin_client.get(page).content.decode()
+        assert plaintext[:11] in html and secret[:8] not in html
+
+
 def test_the_command_prints_a_new_key_once(owner):
     out, err = StringIO(), StringIO()
     options = ("--expires-days", "30", "--rpm", "60", "--tpm", "1000", "--model", "team-chat")
