@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from access.services import refusal_of
+from calls.snippets import GATEWAY_KEY_ENV
 from core.errors import ModelDeskError
 from core.streams import iterate_in_thread
 
@@ -398,6 +399,7 @@ def code(request: HttpRequest) -> JsonResponse:
             "command": snippets.command,
             "gateway": snippets.gateway,
             "env": list(snippets.env),
+            "gateway_env": [GATEWAY_KEY_ENV],
         }
     )
 

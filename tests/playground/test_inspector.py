@@ -66,6 +66,7 @@ def test_view_code_offers_the_same_call_through_v1_and_it_works(player_client, l
     body = player_client.post(CODE, form(llm, "say {{word}}", variables='{"word": "hello"}')).json()
     snippet = body["gateway"]
     assert "http://testserver/v1/chat/completions" in snippet and "$MODELDESK_API_KEY" in snippet
+    assert body["gateway_env"] == ["MODELDESK_API_KEY"]  # the tab's variable, not the provider's
     assert "OpenAI(base_url='http://testserver/v1', api_key=os.environ[\"MODELDESK_API_KEY\"])" in snippet
     assert canary[-8:] not in snippet
 

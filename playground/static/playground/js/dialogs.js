@@ -1,7 +1,7 @@
 /**
  * The inspector (a reply's exchange: the request sent to the provider and what came back, from
- * api/messages/<id>/exchange/) and "View code" (the form's turn as curl, Python and manage.py chat, from
- * api/code/). Both are <dialog> elements of the page, filled with text only.
+ * api/messages/<id>/exchange/) and "View code" (the form's turn as curl, Python, manage.py chat and a call
+ * to ModelDesk's /v1, from api/code/). Both are <dialog> elements of the page, filled with text only.
  */
 import { copyText, getJson, postJson, urlWith } from "./dom.js";
 import { t } from "./i18n.js";
@@ -61,9 +61,18 @@ export function setupCode(form, codeUrl, csrfToken) {
   const button = document.getElementById("pg-code-open");
   if (!dialog || !button || !codeUrl) return;
   setupClose(dialog);
-  const select = setupTabs(Array.from(dialog.querySelectorAll('[role="tab"]')));
   const part = (name) => dialog.querySelector('[data-code="' + name + '"]');
   const snippets = { curl: "", python: "", command: "", gateway: "" };
+  // The provider's secrets for curl, Python and manage.py chat; ModelDesk's API key for the /v1 tab.
+  const envs = { provider: null, gateway: null };
+  let current = null;
+  function showEnv(tab) {
+    current = tab || current;
+    const gateway = current && current.id === "pg-tab-gateway";
+    const env = gateway ? envs.gateway : envs.provider;
+    part("env").textContent = env === null ? "" : env.length ? env.join(", ") : t("noEnv");
+  }
+  const select = setupTabs(Array.from(dialog.querySelectorAll('[role="tab"]')), showEnv);
 
   dialog.querySelectorAll("[data-copy]").forEach((copy) => {
     copy.addEventListener("click", () => {
@@ -83,8 +92,9 @@ export function setupCode(form, codeUrl, csrfToken) {
       snippets[name] = payload ? String(payload[name] || "") : "";
       part(name).textContent = snippets[name];
     });
-    const env = payload && Array.isArray(payload.env) ? payload.env : [];
-    part("env").textContent = env.length ? env.join(", ") : t("noEnv");
+    envs.provider = payload && Array.isArray(payload.env) ? payload.env : [];
+    envs.gateway = payload && Array.isArray(payload.gateway_env) ? payload.gateway_env : [];
+    showEnv(null);
   }
 
   function showError(message) {

@@ -1,7 +1,8 @@
 /** Tabs with the keyboard behaviour of the WAI-ARIA tabs pattern. */
 
-/** Wires ``tabs`` (role=tab buttons whose aria-controls name their panels); returns select(tab, focus). */
-export function setupTabs(tabs) {
+/** Wires ``tabs`` (role=tab buttons whose aria-controls name their panels); returns select(tab, focus).
+ * ``onSelect(tab)``, if given, is told of each selection. */
+export function setupTabs(tabs, onSelect) {
   function select(selected, focus) {
     tabs.forEach((tab) => {
       const on = tab === selected;
@@ -11,6 +12,7 @@ export function setupTabs(tabs) {
       if (panel) panel.hidden = !on;
     });
     if (focus) selected.focus();
+    if (onSelect) onSelect(selected);
   }
 
   const KEYS = {
