@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import error_type_title
@@ -106,6 +106,7 @@ class RouteAdmin(admin.ModelAdmin):
     search_fields = ("name", "deployments__model", "deployments__credential__name")
     fields = ("name", "enabled", "cooldown_seconds")
     inlines = (DeploymentInline,)
+    actions = ("end_cooldowns",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Route]:
         return super().get_queryset(request).prefetch_related("deployments__credential")
@@ -122,3 +123,18 @@ class RouteAdmin(admin.ModelAdmin):
         label = gettext("%(serving)d of %(total)d serving") % {"serving": serving, "total": len(deployments)}
         css = "md-status-ok" if not cooling else "md-status-needs_reentry"
         return format_html('<span class="md-status {}">{}</span>', css, label)
+
+    @admin.action(description=_("End the cooldowns of the selected routes' deployments"), permissions=["change"])
+    def end_cooldowns(self, request: HttpRequest, queryset: QuerySet[Route]) -> None:
+        """For an admin who fixed a deployment (a new key, a raised limit): back into service at once, in every
+        process."""
+        ids = list(Deployment.objects.filter(route__in=queryset).values_list("pk", flat=True))
+        store = health.store()
+        cooling = store.cooling(ids)
+        for deployment_id in cooling:
+            store.recover(deployment_id)
+        count = len(cooling)
+        message = ngettext(
+            "%(count)d deployment is back in service.", "%(count)d deployments are back in service.", count
+        )
+        self.message_user(request, message % {"count": count})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 import time
 import uuid
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 WINDOW_SECONDS = 60.0
+logger = logging.getLogger(__name__)
 
 
 def now() -> float:
@@ -144,7 +146,13 @@ return 0
 
 
 class RedisStore:
-    """State shared by every process and machine using the same Redis."""
+    """State shared by every process and machine using the same Redis.
+
+    When Redis does not answer, the gateway goes on serving without it rather than failing every request: no
+    deployment is taken as cooling down, a cooldown or a count is lost, and the limits let requests through (a
+    warning says so, at most every ``WARN_EVERY`` seconds; ``/readyz`` reports Redis unreachable)."""
+
+    WARN_EVERY = 10.0
 
     def __init__(self, url: str, prefix: str) -> None:
         import redis
@@ -152,6 +160,13 @@ class RedisStore:
         self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix
         self.script = self.client.register_script(TAKE)
+        self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self._warned = 0.0
+
+    def _unavailable(self, error: Exception) -> None:
+        if time.monotonic() - self._warned >= self.WARN_EVERY:
+            self._warned = time.monotonic()
+            logger.warning("the gateway's Redis does not answer (%s): serving without cooldowns and limits", error)
 
     def _cooling_key(self, deployment_id: int) -> str:
         return f"{self.prefix}cool:{deployment_id}"
@@ -159,7 +174,11 @@ class RedisStore:
     def cooling(self, ids: Sequence[int]) -> dict[int, Cooling]:
         if not ids:
             return {}
-        values: list[Any] = list(self.client.mget([self._cooling_key(i) for i in ids]))  # type: ignore[arg-type]
+        try:
+            values: list[Any] = list(self.client.mget([self._cooling_key(i) for i in ids]))  # type: ignore[arg-type]
+        except self.errors as error:
+            self._unavailable(error)
+            return {}
         found = {}
         for deployment_id, value in zip(ids, values, strict=True):
             if value is not None:
@@ -169,16 +188,26 @@ class RedisStore:
 
     def cool(self, deployment_id: int, seconds: float, reason: str) -> None:
         value = json.dumps({"until": now() + seconds, "reason": reason})
-        self.client.set(self._cooling_key(deployment_id), value, px=max(1, int(seconds * 1000)))
+        try:
+            self.client.set(self._cooling_key(deployment_id), value, px=max(1, int(seconds * 1000)))
+        except self.errors as error:
+            self._unavailable(error)
 
     def recover(self, deployment_id: int) -> None:
-        self.client.delete(self._cooling_key(deployment_id))
+        try:
+            self.client.delete(self._cooling_key(deployment_id))
+        except self.errors as error:
+            self._unavailable(error)
 
     def take(self, name: str, limit: int, amount: int = 1) -> float | None:
         at = int(now() * 1000)
         span = int(WINDOW_SECONDS * 1000)
         args = [at, span, limit, amount, uuid.uuid4().hex]
-        wait = int(self.script(keys=[f"{self.prefix}window:{name}"], args=args))  # type: ignore[arg-type]
+        try:
+            wait = int(self.script(keys=[f"{self.prefix}window:{name}"], args=args))  # type: ignore[arg-type]
+        except self.errors as error:
+            self._unavailable(error)
+            return None
         return wait / 1000 if wait else None
 
     def add(self, name: str, amount: int) -> None:

@@ -209,3 +209,20 @@ def test_the_admin_shows_each_deployments_health(admin_client, three):
     assert page.count("Cooling down") == 1 and "Rate limited" in page and page.count(">Serving<") == 2
     chinese = admin_client.get(f"/admin/gateway/route/{three.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "冷却中" in chinese.content.decode()
+
+
+def test_an_admin_can_end_a_cooldown(admin_client, three):
+    cooled = three.deployments.get(model="echo-1-fault-429")
+    health.store().cool(cooled.id, 60, "rate_limited")
+    form = {"action": "end_cooldowns", "_selected_action": [three.pk]}
+    page = admin_client.post("/admin/gateway/route/", form, follow=True).content.decode()
+    assert "1 deployment is back in service" in page
+    assert health.store().cooling([cooled.id]) == {}
+
+
+def test_without_its_redis_the_gateway_serves_on_without_shared_state(three, key, in_order, settings, caplog):
+    settings.GATEWAY_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    for _ in range(2):  # the failing deployments are tried each time: no cooldown can be kept
+        assert call(key, lambda c: chat(c, model="team-chat")).choices[0].message.content == "Echo: hi"
+    assert [m for m, _ in attempts()] == ["echo-1-fault-429", "echo-1-fault-500", "echo-1"] * 2
+    assert "Redis does not answer" in caplog.text
