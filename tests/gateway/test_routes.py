@@ -226,3 +226,17 @@ def test_without_its_redis_the_gateway_serves_on_without_shared_state(three, key
         assert call(key, lambda c: chat(c, model="team-chat")).choices[0].message.content == "Echo: hi"
     assert [m for m, _ in attempts()] == ["echo-1-fault-429", "echo-1-fault-500", "echo-1"] * 2
     assert "Redis does not answer" in caplog.text
+
+
+def test_a_deployments_credential_disabled_or_renamed_is_seen_on_the_next_request(three, key, in_order):
+    from credentials.models import Credential
+
+    call(key, lambda c: chat(c, model="team-chat"))
+    north = Credential.objects.get(name="north")
+    north.name = "north-renamed"
+    north.save()
+    assert call(key, lambda c: chat(c, model="team-chat")).choices[0].message.content == "Echo: hi"
+    north.enabled = False
+    north.save()
+    with pytest.raises(openai.APIError):  # only the failing two are left
+        call(key, lambda c: chat(c, model="team-chat"))
