@@ -22,7 +22,7 @@ from calls import aio
 from calls.resolve import CredentialNotFound, calling_key, credential_resolve
 from calls.services import ChatOutcome
 from core.cache import scope as cache_scope
-from core.errors import AccessDenied, LimitReached, ModelDeskError
+from core.errors import AccessDenied, ConfigurationError, LimitReached, ModelDeskError, OperationNotSupported
 from credentials.models import Credential
 from wire.types import Usage
 
@@ -138,7 +138,10 @@ def failed(plan: Plan, target: routes.Target, error: ModelDeskError) -> None:
     """After an attempt failed: cool its deployment down if it is at fault; raise unless another may serve."""
     routes.cool(plan.route, target, error)
     metrics.attempt_failed(plan.route.name, f"{target.credential}/{target.model}", error.error_type)
-    passes = isinstance(error, (AccessDenied, LimitReached)) or routes.should_cool(error)
+    # The owner may not use this one, or it is not set up to serve (its provider disabled, the operation not
+    # offered there): another deployment may; a request at fault (a bad parameter) is not tried elsewhere.
+    elsewhere = (AccessDenied, LimitReached, ConfigurationError, OperationNotSupported)
+    passes = isinstance(error, elsewhere) or routes.should_cool(error)
     plan.refused(oai.error_of(error))
     if plan.last or not passes:
         raise plan.refusals[-1]

@@ -240,3 +240,11 @@ def test_a_deployments_credential_disabled_or_renamed_is_seen_on_the_next_reques
     north.save()
     with pytest.raises(openai.APIError):  # only the failing two are left
         call(key, lambda c: chat(c, model="team-chat"))
+
+
+def test_a_deployment_that_cannot_serve_the_operation_is_passed_over(point_at, key, in_order):
+    route = Route.objects.create(name="embedder")
+    Deployment.objects.create(route=route, credential=point_at("anthropic", "", name="claude"), model="echo-1")
+    Deployment.objects.create(route=route, credential=point_at("openai_compatible", name="open"), model="embed-1")
+    answer = call(key, lambda c: c.embeddings.create(model="embedder", input=["a"], encoding_format="float"))
+    assert len(answer.data) == 1
