@@ -17,7 +17,7 @@ import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -41,6 +41,7 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 logger = logging.getLogger(__name__)
+Outcome = TypeVar("Outcome", services.EmbedOutcome, services.RerankOutcome, services.TranscribeOutcome)
 
 
 async def serve(scope: Scope, receive: Receive, send: Send) -> None:
@@ -173,9 +174,15 @@ def _embeddings(scope: Scope, body: bytes) -> dict[str, Any]:
                 inputs=request.inputs, credential=credential, model=model, user=plan.owner, max_attempts=attempts
             )
 
-        outcome = dispatch.each_target(plan, send)
-        dispatch.count_tokens(plan.key, outcome.info.usage)
+        outcome = _served(plan, send)
         return oai.embeddings(request, outcome.vectors, outcome.info.usage)
+
+
+def _served(plan: dispatch.Plan, send: Callable[[Credential, str, int | None], Outcome]) -> Outcome:
+    """``send`` to the plan's deployments in turn until one answers; its tokens counted against the key."""
+    outcome = dispatch.each_target(plan, send)
+    dispatch.count_tokens(plan.key, outcome.info.usage)
+    return outcome
 
 
 def _rerank(scope: Scope, body: bytes) -> dict[str, Any]:
@@ -194,8 +201,7 @@ def _rerank(scope: Scope, body: bytes) -> dict[str, Any]:
                 max_attempts=attempts,
             )
 
-        outcome = dispatch.each_target(plan, send)
-        dispatch.count_tokens(plan.key, outcome.info.usage)
+        outcome = _served(plan, send)
         return oai.reranked(request, outcome.hits, outcome.info.usage)
 
 
@@ -218,8 +224,7 @@ def _transcribe(scope: Scope, body: bytes) -> dict[str, Any] | str:
                 max_attempts=attempts,
             )
 
-        outcome = dispatch.each_target(plan, send)
-        dispatch.count_tokens(plan.key, outcome.info.usage)
+        outcome = _served(plan, send)
         if request.response_format == "text":
             return outcome.text
         return oai.transcription(request, outcome.text, outcome.info.usage)

@@ -11,20 +11,23 @@ from config.asgi import application
 from tests.asgi_client import run_async
 
 
+def _on_the_application(make: Any, library: Any, base_url: str, api_key: str) -> Any:
+    """An SDK client (``make``) whose HTTP client (of ``library``) sends to the application in this process."""
+    transport = library.ASGITransport(app=application)
+    http_client = library.AsyncClient(transport=transport, base_url="http://testserver")
+    return make(base_url=base_url, api_key=api_key, max_retries=0, http_client=http_client)
+
+
 def sdk(api_key: str) -> openai.AsyncOpenAI:
-    transport = httpx.ASGITransport(app=application)
-    return openai.AsyncOpenAI(
-        base_url="http://testserver/v1",
-        api_key=api_key,
-        max_retries=0,
-        http_client=httpx.AsyncClient(transport=transport, base_url="http://testserver"),
-    )
+    return _on_the_application(openai.AsyncOpenAI, httpx, "http://testserver/v1", api_key)
 
 
-def call(api_key: str, job: Any) -> Any:
+def call(api_key: str, job: Any, client: Any = None) -> Any:
+    """``await job(client)`` with an SDK client on the key: the openai SDK's (``sdk``) unless told another."""
+
     async def run() -> Any:
-        async with sdk(api_key) as client:
-            return await job(client)
+        async with (client or sdk)(api_key) as made:
+            return await job(made)
 
     return run_async(run())
 
@@ -44,18 +47,8 @@ def anthropic_sdk(api_key: str) -> Any:
         import httpx2 as client_library
     except ImportError:  # an SDK release on httpx
         client_library = httpx  # type: ignore[assignment]
-    transport = client_library.ASGITransport(app=application)
-    return anthropic.AsyncAnthropic(
-        base_url="http://testserver",
-        api_key=api_key,
-        max_retries=0,
-        http_client=client_library.AsyncClient(transport=transport, base_url="http://testserver"),
-    )
+    return _on_the_application(anthropic.AsyncAnthropic, client_library, "http://testserver", api_key)
 
 
 def call_anthropic(api_key: str, job: Any) -> Any:
-    async def run() -> Any:
-        async with anthropic_sdk(api_key) as client:
-            return await job(client)
-
-    return run_async(run())
+    return call(api_key, job, anthropic_sdk)
