@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.redis import redis_client
 from core.writes import write_retrying
 
 from .models import QuotaCounter
@@ -177,9 +178,7 @@ KEEP_SECONDS = 24 * 3600  # a key outlives its window by a day (the usage pages 
 
 class RedisStore:
     def __init__(self, url: str) -> None:
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.client = redis_client(url)
         self.script = self.client.register_script(RESERVE)
 
     def _expire(self, pipe: Any, counters: Sequence[Counter]) -> None:

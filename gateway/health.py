@@ -23,6 +23,8 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from core.redis import redis_client
+
 WINDOW_SECONDS = 60.0
 logger = logging.getLogger(__name__)
 
@@ -157,7 +159,7 @@ class RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.client = redis_client(url)
         self.prefix = prefix
         self.script = self.client.register_script(TAKE)
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
 import logging
@@ -14,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from core.redis import redis_client
 from core.threads import hop_in_language as hop
 
 from . import metrics
@@ -37,13 +37,6 @@ def redis_urls() -> dict[str, str]:
     return {use: url for use, url in found.items() if url}
 
 
-@functools.cache
-def _redis(url: str) -> Any:
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-
 def _checks() -> dict[str, str]:
     checks = {}
     try:
@@ -57,7 +50,7 @@ def _checks() -> dict[str, str]:
 
     for use, url in redis_urls().items():
         try:
-            _redis(url).ping()
+            redis_client(url).ping()
             checks[f"redis ({use})"] = "ok"
         except redis.RedisError as exc:
             logger.warning("readyz: Redis for %s does not answer: %s", use, type(exc).__name__)
