@@ -56,9 +56,10 @@ def call_record(call: Call, error: BaseException | None = None) -> CallLog:
     )
     row.cost, row.currency = call.cost, call.currency = _cost(call)
     if call.admission is not None:
-        tokens = (info.usage.input_tokens or 0) + (info.usage.output_tokens or 0)
         try:
-            call.admission.settle(tokens=tokens, cost=row.cost, currency=row.currency, refund=_never_sent(error))
+            call.admission.settle(
+                tokens=info.usage.total, cost=row.cost, currency=row.currency, refund=_never_sent(error)
+            )
         except DatabaseError:  # the reply (or its error) still reaches its caller; the quota misses this call
             logger.exception("could not settle the quotas of %s %s/%s", call.operation, call.provider.slug, call.model)
     call_log.write(row)

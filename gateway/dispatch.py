@@ -112,9 +112,8 @@ def _within_limits(key: ApiKey) -> None:
 
 def count_tokens(key: ApiKey, usage: Usage) -> None:
     """A call's tokens, in and out, counted in its key's tokens-a-minute window."""
-    tokens = (usage.input_tokens or 0) + (usage.output_tokens or 0)
-    if key.tpm_limit is not None and tokens:
-        health.store().add(f"tpm:{key.pk}", tokens)
+    if key.tpm_limit is not None and usage.total:
+        health.store().add(f"tpm:{key.pk}", usage.total)
 
 
 def next_target(plan: Plan) -> tuple[routes.Target, Credential]:

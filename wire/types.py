@@ -168,6 +168,11 @@ class Usage:
     def empty(self) -> bool:
         return self.input_tokens is None and self.output_tokens is None
 
+    @property
+    def total(self) -> int:
+        """Tokens in and out, as quotas and rate limits count them (0 for those not reported)."""
+        return (self.input_tokens or 0) + (self.output_tokens or 0)
+
 
 @dataclass(frozen=True)
 class ChatResult:
