@@ -13,14 +13,16 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Unpack
 from urllib.parse import urlencode
 
 from credentials.models import Credential
 from providers.catalog.types import Protocol
 from wire.adapters import adapter_for
-from wire.types import ChatParams, ImagePart, Message, RequestSpec
+from wire.quirks import Quirks
+from wire.thinking import REASONING_EFFORT
+from wire.types import ChatParams, Message, RequestSpec, Target, Thinking
 
 from .resolve import Call, base_url_for, call_resolve, target_for
 from .services import Sampling, chat_params
@@ -67,46 +69,25 @@ def call_snippets(
     )
 
 
-def gateway_body(call: Call, params: ChatParams) -> dict[str, Any]:
-    """The chat in OpenAI's format, as ``/v1/chat/completions`` takes it, for ``credential/model``."""
-    messages: list[dict[str, Any]] = []
-    for message in params.messages:
-        if isinstance(message.content, str):
-            messages.append({"role": message.role, "content": message.content})
-            continue
-        parts: list[dict[str, Any]] = []
-        for part in message.content:
-            if isinstance(part, ImagePart):
-                url = part.url or f"data:{part.media_type};base64,{part.data}"
-                parts.append({"type": "image_url", "image_url": {"url": url}})
-            else:
-                parts.append({"type": "text", "text": part.text})
-        messages.append({"role": message.role, "content": parts})
-    body: dict[str, Any] = {"model": f"{call.credential.name}/{call.model}", "messages": messages}
-    for name in ("temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty"):
-        if (value := getattr(params, name)) is not None:
-            body[name] = value
-    if params.stop:
-        body["stop"] = list(params.stop)
-    form = params.response_format
-    if form is not None and form.type == "json_schema":
-        schema = {"name": form.name, "schema": dict(form.schema or {}), "strict": form.strict}
-        body["response_format"] = {"type": "json_schema", "json_schema": schema}
-    elif form is not None:
-        body["response_format"] = {"type": form.type}
-    if params.thinking is not None and params.thinking.effort:
-        body["reasoning_effort"] = params.thinking.effort
-    return body
-
-
 def _gateway(call: Call, params: ChatParams, url: str) -> str:
-    body = gateway_body(call, params)
-    spec = RequestSpec(
-        method="POST",
-        url=f"{url.rstrip('/')}/chat/completions",
-        headers={"Authorization": f"Bearer ${GATEWAY_KEY_ENV}"},
-        json=body,
+    """The chat as ``/v1/chat/completions`` takes it, written by the OpenAI-compatible adapter (the gateway speaks
+    OpenAI's format) for the model ``credential/model``, with the key from ``$MODELDESK_API_KEY``."""
+    target = Target(
+        provider_slug="modeldesk",
+        provider_name="ModelDesk",
+        base_url=url.rstrip("/"),
+        secrets={"api_key": f"${GATEWAY_KEY_ENV}"},
+        quirks=Quirks(thinking_style=REASONING_EFFORT),  # the gateway reads reasoning_effort
     )
+    effort = params.thinking.effort if params.thinking is not None else None
+    named = replace(
+        params,
+        model=f"{call.credential.name}/{call.model}",
+        thinking=Thinking(effort=effort) if effort else None,
+        max_tokens_param="",  # the gateway's own name for it, whatever the model's server calls it
+    )
+    spec = adapter_for(Protocol.OPENAI_COMPATIBLE, target).chat_request(named, stream=False)
+    body = dict(spec.json or {})
     python = (
         "import os\n\nfrom openai import OpenAI\n\n"
         f'client = OpenAI(base_url={url!r}, api_key=os.environ["{GATEWAY_KEY_ENV}"])\n'
