@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from wire.types import ImagePart, Message, ResponseFormat, TextPart, Thinking, Tool, ToolCall, ToolChoice, Usage
 
-from .openai_format import ChatRequest, RequestError, number
+from .openai_format import ChatRequest, RequestError, model_name, number
 
 ROLES = ("user", "assistant")
 EFFORTS = {"low": "low", "medium": "medium", "high": "high", "xhigh": "high", "max": "high"}
@@ -57,9 +57,7 @@ def messages_request(body: Any) -> ChatRequest:
     """The request body, checked; a ``RequestError`` names what is wrong."""
     if not isinstance(body, dict):
         raise RequestError(400, _("The request body must be a JSON object."))
-    name = body.get("model")
-    if not isinstance(name, str) or not name.strip():
-        raise RequestError(400, _("Name the model: a route, or credential/model."), param="model")
+    name = model_name(body)
     max_tokens = number(body, "max_tokens", int)
     if max_tokens is None or max_tokens < 1:
         raise RequestError(400, _("max_tokens is required: a whole number of 1 or more."), param="max_tokens")

@@ -111,7 +111,7 @@ def chat_request(body: Any) -> ChatRequest:
     """The request body, checked; a ``RequestError`` names the parameter that is wrong."""
     if not isinstance(body, dict):
         raise RequestError(400, _("The request body must be a JSON object."))
-    name = _model_name(body)
+    name = model_name(body)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise RequestError(400, _("messages must be a non-empty array."), param="messages")
@@ -358,7 +358,7 @@ def embed_request(body: Any) -> EmbedRequest:
     (the SDK asks for base64 unless told otherwise)."""
     if not isinstance(body, dict):
         raise RequestError(400, _("The request body must be a JSON object."))
-    name = _model_name(body)
+    name = model_name(body)
     value = body.get("input")
     inputs = [value] if isinstance(value, str) else value
     if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) and i for i in inputs):
@@ -369,7 +369,8 @@ def embed_request(body: Any) -> EmbedRequest:
     return EmbedRequest(name, inputs, encoding == "base64")
 
 
-def _model_name(body: dict[str, Any]) -> str:
+def model_name(body: dict[str, Any]) -> str:
+    """The request's ``model``: a route, or credential/model (both formats name it so)."""
     name = body.get("model")
     if not isinstance(name, str) or not name.strip():
         raise RequestError(400, _("Name the model: a route, or credential/model."), param="model")
@@ -408,7 +409,7 @@ class RerankRequest:
 def rerank_request(body: Any) -> RerankRequest:
     if not isinstance(body, dict):
         raise RequestError(400, _("The request body must be a JSON object."))
-    name = _model_name(body)
+    name = model_name(body)
     query = body.get("query")
     if not isinstance(query, str) or not query.strip():
         raise RequestError(400, _("query must be a non-empty text."), param="query")
@@ -455,7 +456,7 @@ class TranscribeRequest:
 
 
 def transcribe_request(fields: dict[str, str], audio: AudioFile | None) -> TranscribeRequest:
-    name = _model_name(fields)
+    name = model_name(fields)
     if audio is None or not audio.content:
         raise RequestError(400, _("Send the audio as the file field of a multipart form."), param="file")
     form = fields.get("response_format") or "json"
